@@ -1,0 +1,26 @@
+# The two commands a newcomer needs: `make run` and `make test`. Nothing here needs Docker.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt functions/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
+
+.PHONY: venv test lint unit run clean
+
+$(STAMP): requirements-dev.txt functions/requirements.txt layers/pillow/requirements.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+venv: $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv lint
+	$(BIN)/python -m pytest -q
+
+run: venv
+	$(BIN)/python -m local
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

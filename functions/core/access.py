@@ -1,0 +1,27 @@
+"""Who may see which application (api-contract.md "Identity"): a candidate their own, a reviewer
+those of their site or region, the exam office all. Anything else is 404, so that a resource the
+caller may not see does not reveal that it exists."""
+
+from __future__ import annotations
+
+from core.errors import DomainError
+from core.identity import Caller
+from core.models import Application
+
+READERS = ("candidate", "site_reviewer", "region_reviewer", "exam_office")
+REVIEWERS = ("site_reviewer", "region_reviewer", "exam_office")
+
+
+def can_see(caller: Caller, app: Application) -> bool:
+    return (
+        (caller.has("candidate") and app.candidate_id == caller.sub)
+        or (caller.has("site_reviewer") and caller.site is not None and app.site == caller.site)
+        or (caller.has("region_reviewer") and caller.region is not None and app.region == caller.region)
+        or caller.has("exam_office")
+    )
+
+
+def visible(caller: Caller, app: Application | None) -> Application:
+    if app is None or not can_see(caller, app):
+        raise DomainError("NOT_FOUND")
+    return app

@@ -1,0 +1,112 @@
+"""The one list of error codes (api-contract.md "Errors"), and the domain exceptions that carry them.
+
+Every 4xx body is {"error": {"code", "message", "messageZh"}}; handlers never build one by hand,
+they raise `DomainError(code)` (or a subclass) and `core.http` maps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    message: str
+    message_zh: str
+
+
+ERRORS: dict[str, ErrorSpec] = {
+    "INVALID_REQUEST": ErrorSpec(400, "The request is malformed or has wrong or missing fields.", "请求格式错误或字段缺失、有误。"),
+    "UNSUPPORTED_CONTENT_TYPE": ErrorSpec(
+        400, "Only JPG/JPEG or PNG images can be uploaded.", "仅支持上传 JPG/JPEG 或 PNG 格式的图片。"
+    ),
+    "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
+    "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
+    "NOT_FOUND": ErrorSpec(404, "Not found.", "未找到。"),
+    "UNKNOWN_MATERIAL_TYPE": ErrorSpec(
+        404,
+        "This material type is not required for your exam region and site.",
+        "您所在考区/考点不需要此类材料。",
+    ),
+    "METHOD_NOT_ALLOWED": ErrorSpec(405, "This method is not allowed here.", "不支持此请求方法。"),
+    "APPLICATION_EXISTS": ErrorSpec(
+        409, "The application already exists with different data.", "该报名信息已存在且内容不同。"
+    ),
+    "SLOT_FULL": ErrorSpec(
+        409,
+        "This material type already has as many images as it allows. Delete one to upload another.",
+        "该类材料的图片数量已达上限,请先删除一张再上传。",
+    ),
+    "IMAGE_LOCKED": ErrorSpec(
+        409, "This image has been approved and is locked; it can no longer be changed.", "该图片已审核通过并锁定,不能再修改。"
+    ),
+    "APPLICATION_NOT_EDITABLE": ErrorSpec(
+        409, "Materials can no longer be changed at this stage of the review.", "当前审核阶段不能再修改材料。"
+    ),
+    "STALE_VERSION": ErrorSpec(
+        409, "This changed since you loaded it. Reload and try again.", "内容已发生变化,请刷新后重试。"
+    ),
+    "CLAIMED_BY_OTHER": ErrorSpec(
+        409, "Another reviewer is reviewing this application.", "其他审核人员正在审核该报名。"
+    ),
+    "NOT_CLAIMED": ErrorSpec(
+        409, "Claim the application before deciding on it.", "请先领取该报名再作出审核决定。"
+    ),
+    "INCOMPLETE_MATERIALS": ErrorSpec(
+        409,
+        "Every required material must be complete and every image approved first.",
+        "所有必需材料须齐全且每张图片均已审核通过。",
+    ),
+    "INVALID_TRANSITION": ErrorSpec(
+        409, "This decision is not possible in the application's current status.", "报名当前状态下不能作出此决定。"
+    ),
+    "SEPARATION_OF_DUTIES": ErrorSpec(
+        409,
+        "The same person may not make both the site and the region approval.",
+        "同一人员不能同时作出考点和考区审核通过决定。",
+    ),
+    "FILE_TOO_LARGE": ErrorSpec(
+        413,
+        "The file is larger than 200 KB. Reduce the photo's size or resolution first.",
+        "文件超过 200KB,请先压缩照片或降低分辨率。",
+    ),
+    "TRY_AGAIN": ErrorSpec(
+        503, "The system is busy. Please try again in a moment.", "系统繁忙,请稍后重试。"
+    ),
+}
+
+
+class DomainError(Exception):
+    """A failure the caller can act on; `code` is one of ERRORS."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        if code not in ERRORS:
+            raise ValueError(f"unknown error code {code}")
+        super().__init__(detail or code)
+        self.code = code
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return ERRORS[self.code].status
+
+    def body(self) -> dict:
+        spec = ERRORS[self.code]
+        error = {"code": self.code, "message": spec.message, "messageZh": spec.message_zh}
+        if self.detail:
+            error["detail"] = self.detail
+        return {"error": error}
+
+
+def _named(code: str) -> type[DomainError]:
+    return type(code.title().replace("_", ""), (DomainError,), {"__init__": lambda self, detail=None: DomainError.__init__(self, code, detail)})
+
+
+# Named exceptions for the codes the storage layer raises, so callers can catch one precisely.
+NotFound = _named("NOT_FOUND")
+SlotFull = _named("SLOT_FULL")
+ImageLocked = _named("IMAGE_LOCKED")
+NotEditable = _named("APPLICATION_NOT_EDITABLE")
+StaleVersion = _named("STALE_VERSION")
+TryAgain = _named("TRY_AGAIN")

@@ -1,0 +1,58 @@
+"""Who is calling: read only from the JWT authorizer's claims (api-contract.md "Identity"),
+never from the body or the query string."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from core.errors import DomainError
+
+ROLES = ("candidate", "site_reviewer", "region_reviewer", "registrar", "exam_office")
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+    groups: frozenset[str]
+    site: str | None = None
+    region: str | None = None
+
+    def has(self, role: str) -> bool:
+        return role in self.groups
+
+    def require(self, *roles: str) -> None:
+        """A route the caller's role may not use is 403 (the resource's existence is not the question)."""
+        if not any(r in self.groups for r in roles):
+            raise DomainError("FORBIDDEN")
+
+
+def parse_groups(raw) -> frozenset[str]:
+    """API Gateway HTTP APIs pass array claims as a string, e.g. "[candidate site_reviewer]";
+    tests and other issuers may pass a list or a JSON array."""
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, list | tuple):
+        return frozenset(str(g) for g in raw)
+    text = str(raw).strip()
+    if text.startswith("[") and '"' in text:
+        try:
+            return frozenset(str(g) for g in json.loads(text))
+        except ValueError:
+            pass
+    text = text.strip("[]")
+    return frozenset(g for g in text.replace(",", " ").split() if g)
+
+
+def caller_from_event(event: dict) -> Caller:
+    claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+    sub = claims.get("sub")
+    if not sub:
+        # The authorizer lets no request through without a valid token; reaching here means misconfiguration.
+        raise DomainError("UNAUTHORIZED")
+    return Caller(
+        sub=str(sub),
+        groups=parse_groups(claims.get("cognito:groups")) & frozenset(ROLES),
+        site=claims.get("custom:site") or None,
+        region=claims.get("custom:region") or None,
+    )

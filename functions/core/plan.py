@@ -1,0 +1,28 @@
+"""A Plan is what one domain decision wants written: the application as it should become, and the
+image, seat and audit items that change with it. It is plain data; `core.db.commit` turns it into
+one DynamoDB transaction in which every item carries its condition, so the decision only lands on
+exactly the state it was computed from (optimistic locking on the application's `version`, plus
+each item's own condition). Losing a race means a clean retry from a fresh read, never a partial write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.models import Application, AuditEntry, Image, Seat
+
+
+@dataclass
+class Plan:
+    before: Application
+    after: Application
+    # (image, version expected in the table, or None for a new image)
+    put_images: list[tuple[Image, int | None]] = field(default_factory=list)
+    delete_images: list[Image] = field(default_factory=list)
+    # seats taken for a new reservation: free, or held by a reservation that has expired
+    take_seats: list[Seat] = field(default_factory=list)
+    # seats whose reservation was uploaded and processed: they no longer expire
+    keep_seats: list[Seat] = field(default_factory=list)
+    release_seats: list[Seat] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    now: int = 0  # epoch seconds the decision was made at (expiry conditions compare against it)

@@ -1,0 +1,104 @@
+"""Why an image is not accepted, in words a candidate can act on (api-contract.md "Image status").
+
+Two lists: what process_image finds wrong with a file (`INVALID` + `reason`), and what a reviewer
+asks the candidate to fix (`NEEDS_REVISION` + `reviewReasonCode`). Each entry has an English and a
+Chinese "how to fix" text; the page shows both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    message: str
+    message_zh: str
+
+
+INVALID_REASONS: dict[str, Reason] = {
+    "EMPTY": Reason(
+        "The file is empty. Choose the photo again and upload it.",
+        "文件为空,请重新选择照片上传。",
+    ),
+    "TOO_LARGE": Reason(
+        "The file is larger than 200 KB. Reduce the photo's size or resolution (e.g. 1600x1200) and upload it again.",
+        "文件超过 200KB。请压缩照片或降低分辨率(如 1600x1200)后重新上传。",
+    ),
+    "UNSUPPORTED_FORMAT": Reason(
+        "This file is not a JPG or PNG image. Save or export it as JPG, then upload it again.",
+        "该文件不是 JPG 或 PNG 图片,请另存或导出为 JPG 后重新上传。",
+    ),
+    "CORRUPT": Reason(
+        "The image is damaged or incomplete and cannot be opened. Take or export the photo again and upload it.",
+        "图片已损坏或不完整,无法打开。请重新拍摄或导出后上传。",
+    ),
+    "DIMENSIONS_TOO_LARGE": Reason(
+        "The image has too many pixels. Resize it to at most 4000 pixels on its longest side and upload it again.",
+        "图片像素过大,请将最长边缩小到 4000 像素以内后重新上传。",
+    ),
+    "TOO_SMALL": Reason(
+        "The image is too small to read. Its shorter side must be at least 300 pixels; take the photo closer or at a higher resolution.",
+        "图片过小,无法看清。短边至少需要 300 像素,请靠近拍摄或提高分辨率。",
+    ),
+}
+
+# What a file that is not JPEG/PNG turned out to be, and how to get a JPEG from it (R6, R8).
+FORMAT_FIXES: dict[str, Reason] = {
+    "HEIC": Reason(
+        "HEIC photo (iPhone's default): set the camera to 'Most Compatible' or export the photo as JPEG.",
+        "HEIC 格式照片(苹果手机默认):请在相机设置中选择“兼容性最佳”,或将照片导出为 JPG。",
+    ),
+    "WEBP": Reason("WebP image: save it as JPG (e.g. open it and 'Save as' JPG).", "WebP 图片:请另存为 JPG 格式。"),
+    "GIF": Reason("GIF image: save it as JPG or PNG.", "GIF 图片:请另存为 JPG 或 PNG 格式。"),
+    "BMP": Reason("BMP image: save it as JPG; it will also be much smaller.", "BMP 图片:请另存为 JPG 格式(文件也会小很多)。"),
+    "TIFF": Reason("TIFF scan: set the scanner to JPG, or save the scan as JPG.", "TIFF 扫描件:请将扫描仪设置为 JPG,或另存为 JPG。"),
+    "SVG": Reason("SVG drawing: this must be a photo or scan of the document, as JPG.", "SVG 矢量图:请上传证件的照片或扫描件(JPG)。"),
+    "PDF": Reason("PDF document: take a photo or screenshot of the page and upload it as JPG.", "PDF 文档:请对页面拍照或截图,以 JPG 格式上传。"),
+    "HTML": Reason("a web page, not an image: save the picture itself as JPG.", "这是网页文件而非图片:请保存图片本身为 JPG。"),
+    "TEXT": Reason("a text file, not an image: upload a photo of the document as JPG.", "这是文本文件而非图片:请上传证件照片(JPG)。"),
+    "UNKNOWN": Reason("an unknown file type: upload a photo of the document as JPG.", "无法识别的文件类型:请上传证件照片(JPG)。"),
+}
+
+REVIEW_REASONS: dict[str, Reason] = {
+    "BLURRY": Reason(
+        "The image is blurry. Retake it in good light, holding the phone steady, so every character is sharp.",
+        "图片模糊。请在光线充足处稳定手机重新拍摄,确保文字清晰。",
+    ),
+    "INCOMPLETE": Reason(
+        "Part of the document is missing. Photograph the whole document with all four corners visible.",
+        "证件不完整。请拍摄完整证件,四个角均需可见。",
+    ),
+    "ROTATED": Reason(
+        "The image is rotated or flipped. Take it upright, as the document is read.",
+        "图片方向不正或被翻转。请按正常阅读方向正向拍摄。",
+    ),
+    "WRONG_DOCUMENT": Reason(
+        "This is not the document asked for here. Check the sample image and upload the right one.",
+        "上传的不是此处要求的材料。请对照示例图片上传正确的材料。",
+    ),
+    "EXPIRED": Reason(
+        "The document has expired. Upload a valid one.",
+        "证件已过期,请上传有效证件。",
+    ),
+    "GLARE": Reason(
+        "Glare or shadow hides part of the document. Retake it without flash, away from direct light.",
+        "反光或阴影遮挡了部分内容。请关闭闪光灯、避开直射光线重新拍摄。",
+    ),
+    "OTHER": Reason(
+        "The reviewer asks for a new image; see the reviewer's note.",
+        "审核人员要求重新上传,请查看审核意见。",
+    ),
+}
+
+
+def invalid_message(reason: str, found: str | None = None) -> Reason:
+    """The text for an INVALID image; for UNSUPPORTED_FORMAT it names what the file really is."""
+    base = INVALID_REASONS[reason]
+    if reason != "UNSUPPORTED_FORMAT" or not found:
+        return base
+    fix = FORMAT_FIXES.get(found, FORMAT_FIXES["UNKNOWN"])
+    return Reason(
+        f"Only JPG or PNG images are accepted. This file is {fix.message}",
+        f"仅支持 JPG 或 PNG 图片。{fix.message_zh}",
+    )

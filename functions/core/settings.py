@@ -1,0 +1,42 @@
+"""Settings read from the environment once, at cold start, and validated: a missing TABLE_NAME
+fails the first invocation loudly instead of the first write quietly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    uploads_bucket: str
+    materials_bucket: str
+    region: str
+    upload_url_ttl: int = 300  # presigned POST lifetime and reservation lifetime (issue 3: at most 5 min)
+    view_url_ttl: int = 600  # presigned GET of a watermarked image (issue 5: at most 15 min)
+    claim_ttl: int = 900  # a reviewer's claim lease (issue 6: 15 minutes)
+
+    def __post_init__(self):
+        for name in ("table_name", "uploads_bucket", "materials_bucket", "region"):
+            if not getattr(self, name):
+                raise RuntimeError(f"setting {name} is required")
+        if not 0 < self.upload_url_ttl <= 300:
+            raise RuntimeError("UPLOAD_URL_TTL_SECONDS must be 1..300")
+        if not 0 < self.view_url_ttl <= 900:
+            raise RuntimeError("VIEW_URL_TTL_SECONDS must be 1..900")
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", ""),
+        uploads_bucket=env.get("UPLOADS_BUCKET", ""),
+        materials_bucket=env.get("MATERIALS_BUCKET", ""),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        upload_url_ttl=int(env.get("UPLOAD_URL_TTL_SECONDS", "300")),
+        view_url_ttl=int(env.get("VIEW_URL_TTL_SECONDS", "600")),
+        claim_ttl=int(env.get("CLAIM_TTL_SECONDS", "900")),
+    )

@@ -1,0 +1,106 @@
+"""The only module that talks to S3: presigned POSTs for uploads, presigned GETs for watermarked
+images, and the object operations process_image and deletes need. Presigning is local computation
+(no network call), which keeps the page read at one DynamoDB Query and zero S3 calls."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from core.keys import sample_key
+from core.settings import settings
+
+MIN_UPLOAD_BYTES = 1
+
+
+@lru_cache(maxsize=1)
+def _client():
+    region = settings().region
+    kwargs = {}
+    if not os.environ.get("AWS_ENDPOINT_URL") and not os.environ.get("AWS_ENDPOINT_URL_S3"):
+        # Regional endpoint (issue 3): presigned URLs must name the bucket's own region, never the
+        # global endpoint that would redirect a browser's POST.
+        suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
+        kwargs["endpoint_url"] = f"https://s3.{region}{suffix}"
+    return boto3.client("s3", region_name=region,
+                        config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
+                        **kwargs)
+
+
+def reset_client() -> None:
+    _client.cache_clear()
+
+
+def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
+    """A one-time browser upload straight to the quarantine bucket; S3 itself refuses a file over
+    max_bytes, another content type or another key (R6)."""
+    return _client().generate_presigned_post(
+        Bucket=settings().uploads_bucket, Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", MIN_UPLOAD_BYTES, max_bytes],
+                    {"key": key}, {"bucket": settings().uploads_bucket}],
+        ExpiresIn=expires_in,
+    )
+
+
+def presigned_get(bucket: str, key: str, expires_in: int) -> str:
+    return _client().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    size: int
+    content_type: str | None
+    etag: str | None
+
+
+def head_upload(key: str) -> ObjectHead | None:
+    try:
+        head = _client().head_object(Bucket=settings().uploads_bucket, Key=key)
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return ObjectHead(size=head["ContentLength"], content_type=head.get("ContentType"), etag=head.get("ETag"))
+
+
+def read_upload(key: str, max_bytes: int) -> bytes | None:
+    """The raw upload's bytes, never more than max_bytes + 1 (what is bigger is refused anyway)."""
+    try:
+        body = _client().get_object(Bucket=settings().uploads_bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        if e.response.get("Error", {}).get("Code") == "InvalidRange":
+            return b""
+        raise
+    return body.read()
+
+
+def put_material(key: str, data: bytes, sha256_b64: str | None = None) -> None:
+    extra = {"ChecksumSHA256": sha256_b64} if sha256_b64 else {}
+    _client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType="image/jpeg",
+                         CacheControl="private, max-age=600", **extra)
+
+
+def delete_upload(key: str) -> None:
+    _client().delete_object(Bucket=settings().uploads_bucket, Key=key)
+
+
+def delete_material(key: str) -> None:
+    _client().delete_object(Bucket=settings().materials_bucket, Key=key)
+
+
+def material_url(key: str) -> str:
+    return presigned_get(settings().materials_bucket, key, settings().view_url_ttl)
+
+
+def sample_url(name: str) -> str:
+    return presigned_get(settings().materials_bucket, sample_key(name), settings().view_url_ttl)
+

@@ -1,0 +1,220 @@
+"""Fixtures shared by every test: AWS settings that can never reach a real account, moto with the
+table built from template.yaml, HTTP API v2 events and a Lambda context."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Before anything imports boto3: fake credentials, a region, and the functions' settings.
+os.environ.update({
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+    "TABLE_NAME": "exam-materials-test", "UPLOADS_BUCKET": "exam-uploads-test",
+    "MATERIALS_BUCKET": "exam-materials-test", "POWERTOOLS_SERVICE_NAME": "test",
+    "POWERTOOLS_METRICS_NAMESPACE": "ExamMaterialsTest", "POWERTOOLS_TRACE_DISABLED": "1",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+})
+for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    os.environ.pop(_var, None)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def template() -> dict:
+    from cfnlint.decode import decode_str
+
+    parsed, matches = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
+    assert not matches, matches
+    return parsed
+
+
+def table_spec() -> dict:
+    """create_table arguments taken from template.yaml's AppTable, so tests cannot drift from it."""
+    props = template()["Resources"]["AppTable"]["Properties"]
+    return {
+        "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"],
+        "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []), "BillingMode": props["BillingMode"],
+    }
+
+
+def reset_clients() -> None:
+    from core import db, settings, storage
+
+    settings.settings.cache_clear()
+    db.reset_client()
+    storage.reset_client()
+
+
+@pytest.fixture
+def aws():
+    """moto in-process with the table, both buckets and the upload queue wired like the template."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        reset_clients()
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(TableName=os.environ["TABLE_NAME"], **table_spec())
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=os.environ["UPLOADS_BUCKET"])
+        s3.create_bucket(Bucket=os.environ["MATERIALS_BUCKET"])
+        sqs = boto3.client("sqs")
+        queue_url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        s3.put_bucket_notification_configuration(
+            Bucket=os.environ["UPLOADS_BUCKET"],
+            NotificationConfiguration={"QueueConfigurations": [{
+                "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]},
+        )
+        yield Aws(ddb=ddb, s3=s3, sqs=sqs, queue_url=queue_url)
+        reset_clients()
+
+
+@dataclass
+class Aws:
+    ddb: object
+    s3: object
+    sqs: object
+    queue_url: str
+
+    def items(self, app_id: str) -> list[dict]:
+        from core import db
+
+        out = self.ddb.query(TableName=os.environ["TABLE_NAME"], KeyConditionExpression="PK = :pk",
+                             ExpressionAttributeValues={":pk": {"S": db.app_pk(app_id)}})
+        return [db._decode(i) for i in out["Items"]]
+
+    def kinds(self, app_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.items(app_id):
+            counts[item["kind"]] = counts.get(item["kind"], 0) + 1
+        return counts
+
+
+@pytest.fixture
+def serial_moto():
+    """moto's backends are not thread-safe (two conditional writes can both succeed in moto, never in
+    DynamoDB): serialise each request so race tests exercise our conditions, not moto's locking."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.__call__
+
+    def locked(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    BotocoreStubber.__call__ = locked
+    try:
+        yield lock
+    finally:
+        BotocoreStubber.__call__ = original
+
+
+class Context:
+    function_name = "test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
+    aws_request_id = "req-test"
+    log_group_name = "/aws/lambda/test"
+    log_stream_name = "test"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+@pytest.fixture
+def context():
+    return Context()
+
+
+def claims(sub: str, *groups: str, site: str | None = None, region: str | None = None) -> dict:
+    out = {"sub": sub, "cognito:groups": "[" + " ".join(groups) + "]"}  # as API Gateway passes arrays
+    if site:
+        out["custom:site"] = site
+    if region:
+        out["custom:region"] = region
+    return out
+
+
+def http_event(method: str, path: str, who: dict | None, body=None, headers: dict | None = None,
+               query: dict | None = None) -> dict:
+    raw_body = body if isinstance(body, str | None) else json.dumps(body)
+    event = {
+        "version": "2.0", "routeKey": "$default", "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "headers": {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example", "requestId": str(uuid.uuid4()),
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "pytest"},
+            "routeKey": "$default", "stage": "$default", "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if raw_body is not None:
+        event["body"] = raw_body
+    if who is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": who, "scopes": None}}
+    return event
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    body: dict | None
+
+    @property
+    def code(self) -> str | None:
+        return (self.body or {}).get("error", {}).get("code")
+
+
+def invoke(handler, event: dict, context=None) -> Reply:
+    out = handler(event, context or Context())
+    raw = out.get("body") or ""
+    if out.get("isBase64Encoded"):
+        raw = base64.b64decode(raw).decode()
+    headers = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
+    return Reply(status=out["statusCode"], headers=headers, body=json.loads(raw) if raw else None)
+
+
+@pytest.fixture
+def api(aws, context):
+    """Call any HTTP function as API Gateway would: api("status", "GET", "/applications", who)."""
+    import importlib
+
+    def call(function: str, method: str, path: str, who: dict | None, body=None, **kw) -> Reply:
+        module = importlib.import_module(f"{function}.app")
+        return invoke(module.lambda_handler, http_event(method, path, who, body, **kw), context)
+
+    return call
+
+
+REGISTRAR = claims("registrar-1", "registrar")
+
+
+def registration(candidate: str = "cand-001", region: str = "11", site: str = "1101", year: int = 2026) -> dict:
+    return {"candidateId": candidate, "region": region, "site": site, "category": "临床执业医师", "examYear": year}
+
+
+@pytest.fixture
+def register(api):
+    def make(app_id: str = "app-1", **kw) -> dict:
+        reply = api("status", "PUT", f"/applications/{app_id}", REGISTRAR, registration(**kw))
+        assert reply.status == 201, reply
+        return reply.body
+
+    return make

@@ -1,0 +1,88 @@
+"""Registration intake and the candidate's first routes (issue 2), through the real handler + moto."""
+
+from __future__ import annotations
+
+from tests.conftest import REGISTRAR, claims, registration
+
+CAND = claims("cand-001", "candidate")
+OTHER = claims("cand-999", "candidate")
+
+
+def test_registrar_creates_then_same_again_is_200_and_different_is_409(api, aws):
+    # Given / When
+    first = api("status", "PUT", "/applications/app-1", REGISTRAR, registration())
+    again = api("status", "PUT", "/applications/app-1", REGISTRAR, registration())
+    changed = api("status", "PUT", "/applications/app-1", REGISTRAR, registration(site="1102"))
+    # Then
+    assert first.status == 201 and first.body["status"] == "DRAFT" and first.body["statusLabel"] == "填报"
+    assert again.status == 200 and again.body["version"] == first.body["version"]
+    assert changed.status == 409 and changed.code == "APPLICATION_EXISTS"
+    assert aws.kinds("app-1") == {"application": 1, "audit": 1}
+
+
+def test_candidate_lists_and_polls_own_application(api, register):
+    register("app-1", year=2025)
+    register("app-2", year=2026)
+    register("app-3", candidate="cand-999")
+
+    listed = api("status", "GET", "/applications", CAND)
+    status = api("status", "GET", "/applications/app-1/status", CAND)
+
+    assert listed.status == 200
+    assert [i["id"] for i in listed.body["items"]] == ["app-2", "app-1"]  # newest exam year first (R2)
+    assert listed.body["items"][0]["statusLabel"] == "填报"
+    assert status.status == 200
+    assert status.body == {"status": "DRAFT", "statusLabel": "填报", "statusLabelEn": "Filling in", "version": 1,
+                           "updatedAt": status.body["updatedAt"]}
+    assert status.headers["etag"]
+
+
+def test_etag_gives_304_until_the_application_changes(api, register, aws):
+    register("app-1")
+    first = api("status", "GET", "/applications/app-1/status", CAND)
+    tag = first.headers["etag"]
+
+    same = api("status", "GET", "/applications/app-1/status", CAND, headers={"If-None-Match": tag})
+    api("upload_presign", "POST", "/applications/app-1/materials/id_card/images", CAND, {"contentType": "image/jpeg"})
+    changed = api("status", "GET", "/applications/app-1/status", CAND, headers={"If-None-Match": tag})
+
+    assert same.status == 304 and same.body is None
+    assert changed.status == 200 and changed.headers["etag"] != tag and changed.body["version"] == 2
+
+
+def test_other_candidate_gets_404_and_wrong_roles_403(api, register):
+    register("app-1")
+    assert api("status", "GET", "/applications/app-1/status", OTHER).code == "NOT_FOUND"
+    assert api("status", "GET", "/applications/nope/status", CAND).code == "NOT_FOUND"
+    assert api("status", "GET", "/applications", REGISTRAR).status == 403
+    assert api("status", "PUT", "/applications/app-9", CAND, registration()).code == "FORBIDDEN"
+    assert api("status", "GET", "/applications/app-1/status", REGISTRAR).status == 403
+
+
+def test_reviewer_in_scope_sees_status_out_of_scope_404(api, register):
+    register("app-1")
+    assert api("status", "GET", "/applications/app-1/status", claims("r1", "site_reviewer", site="1101")).status == 200
+    assert api("status", "GET", "/applications/app-1/status", claims("r2", "site_reviewer", site="3101")).status == 404
+
+
+def test_malformed_bodies_are_400_with_the_contract_shape_and_write_nothing(api, aws):
+    bad = [
+        "{not json",
+        {"candidateId": "c1"},
+        {**registration(), "examYear": "next year"},
+        {**registration(), "region": "Beijing"},
+        {**registration(), "extra": 1},
+        {**registration(site="3101", region="11")},  # a known site of another region
+        [],
+    ]
+    for body in bad:
+        reply = api("status", "PUT", "/applications/app-x", REGISTRAR, body)
+        assert reply.status == 400, body
+        assert reply.code == "INVALID_REQUEST"
+        assert reply.body["error"]["message"] and reply.body["error"]["messageZh"]
+    assert aws.items("app-x") == []
+
+
+def test_unknown_route_is_contract_404(api):
+    reply = api("status", "GET", "/nowhere", CAND)
+    assert reply.status == 404 and reply.code == "NOT_FOUND"

@@ -1,0 +1,210 @@
+"""Candidate uploads (issue 3): slot reservation, presigned POST straight to S3, delete."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from core import db
+from core.clock import iso
+from tests.conftest import claims
+
+CAND = claims("cand-001", "candidate")
+URL = "/applications/app-1/materials/{type}/images"
+
+
+@pytest.fixture
+def app1(register):
+    return register("app-1")
+
+
+def reserve(api, material="id_card", who=CAND, **body):
+    return api("upload_presign", "POST", URL.format(type=material), who, {"contentType": "image/jpeg", **body})
+
+
+def policy(reply) -> dict:
+    return json.loads(base64.b64decode(reply.body["upload"]["fields"]["policy"]))
+
+
+def set_status(aws, app_id, status):
+    aws.ddb.update_item(TableName="exam-materials-test", Key={"PK": {"S": db.app_pk(app_id)}, "SK": {"S": "APP"}},
+                        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                        ExpressionAttributeValues={":s": {"S": status}})
+
+
+def test_reservation_returns_a_presigned_post_whose_policy_pins_size_type_key_and_expiry(api, app1, aws):
+    before = time.time()
+    reply = reserve(api, size=150_000, fileName="front.jpg")
+
+    assert reply.status == 201
+    body = reply.body
+    key = body["upload"]["fields"]["key"]
+    assert key == f"uploads/app-1/id_card/{body['imageId']}"
+    assert len(body["imageId"]) >= 20  # unguessable
+    assert body["maxBytes"] == 204800
+    assert body["upload"]["url"].startswith("https://s3.us-east-1.amazonaws.com")  # regional endpoint
+    conditions = policy(reply)["conditions"]
+    assert ["content-length-range", 1, 204800] in conditions
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert {"key": key} in conditions
+    expiry = datetime.strptime(policy(reply)["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+    assert before < expiry <= before + 300 + 1  # at most 5 minutes
+    assert body["expiresAt"] <= before + 300 + 1
+    assert body["upload"]["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"  # SigV4
+    image = [i for i in aws.items("app-1") if i["kind"] == "image"][0]
+    assert image["status"] == "PENDING" and image["uploadKey"] == key and image["fileName"] == "front.jpg"
+    assert [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"] == ["registered", "image_reserved"]
+
+
+def test_multipart_post_of_the_returned_form_stores_the_object_and_notifies_the_queue(api, app1, aws):
+    reply = reserve(api)
+    upload = reply.body["upload"]
+
+    sent = requests.post(upload["url"], data=upload["fields"], files={"file": ("a.jpg", b"\xff\xd8\xff" + b"0" * 100, "image/jpeg")},
+                         timeout=10)
+
+    assert sent.status_code in (200, 204), sent.text
+    key = upload["fields"]["key"]
+    head = aws.s3.head_object(Bucket="exam-uploads-test", Key=key)
+    assert head["ContentLength"] == 103 and head["ContentType"] == "image/jpeg"
+    messages = aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10)["Messages"]
+    records = [r for m in messages for r in json.loads(m["Body"]).get("Records", [])]
+    assert any(r["eventName"].startswith("ObjectCreated") for r in records)
+    from urllib.parse import unquote_plus
+
+    assert key in [unquote_plus(r["s3"]["object"]["key"]) for r in records]
+
+
+@pytest.mark.parametrize(("material", "body", "status", "code"), [
+    ("id_card", {"contentType": "image/gif"}, 400, "UNSUPPORTED_CONTENT_TYPE"),
+    ("id_card", {"contentType": "application/pdf"}, 400, "UNSUPPORTED_CONTENT_TYPE"),
+    ("id_card", {"contentType": "image/jpeg", "size": 204801}, 413, "FILE_TOO_LARGE"),
+    ("residence_permit", {"contentType": "image/jpeg"}, 404, "UNKNOWN_MATERIAL_TYPE"),  # region 11 does not ask (R3)
+    ("passport", {"contentType": "image/jpeg"}, 404, "UNKNOWN_MATERIAL_TYPE"),
+    ("id_card", {}, 400, "INVALID_REQUEST"),
+    ("id_card", {"contentType": "image/jpeg", "size": "big"}, 400, "INVALID_REQUEST"),
+])
+def test_refusals_carry_their_code_and_write_nothing(api, app1, aws, material, body, status, code):
+    before = aws.items("app-1")
+    reply = api("upload_presign", "POST", URL.format(type=material), CAND, body)
+    assert (reply.status, reply.code) == (status, code)
+    assert reply.body["error"]["messageZh"]
+    assert aws.items("app-1") == before
+
+
+def test_region_31_asks_for_residence_permit(api, register):
+    register("app-31", candidate="cand-001", region="31", site="3101")
+    reply = api("upload_presign", "POST", "/applications/app-31/materials/residence_permit/images", CAND,
+                {"contentType": "image/png"})
+    assert reply.status == 201
+
+
+def test_identity_slot_takes_exactly_two_and_image_jpg_is_jpeg(api, app1, aws):
+    assert reserve(api, contentType="image/jpg").status == 201
+    assert reserve(api).status == 201
+    third = reserve(api)
+    assert (third.status, third.code) == (409, "SLOT_FULL")  # R10
+    assert aws.kinds("app-1")["image"] == 2
+
+
+def test_not_owner_is_404_not_editable_is_409(api, app1, aws):
+    assert reserve(api, who=claims("cand-999", "candidate")).code == "NOT_FOUND"
+    set_status(aws, "app-1", "SITE_APPROVED")
+    reply = reserve(api)
+    assert (reply.status, reply.code) == (409, "APPLICATION_NOT_EDITABLE")
+
+
+def test_returned_application_is_editable(api, app1, aws):
+    set_status(aws, "app-1", "RETURNED")
+    assert reserve(api).status == 201
+
+
+def test_roles_and_tokens(api, app1):
+    assert reserve(api, who=claims("r1", "site_reviewer", site="1101")).status == 403
+    assert reserve(api, who=claims("reg", "registrar")).status == 403
+    assert reserve(api, who=None).status == 401
+
+
+def test_twenty_concurrent_reservations_for_a_two_image_slot_give_exactly_two(api, app1, aws, serial_moto):
+    results = []
+    barrier = threading.Barrier(20)
+
+    def one():
+        barrier.wait()
+        results.append(reserve(api).status)
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(results) == [201, 201] + [409] * 18
+    items = aws.items("app-1")
+    assert len([i for i in items if i["kind"] == "image"]) == 2
+    assert sorted(i["SK"] for i in items if i["kind"] == "seat") == ["SEAT#id_card#0", "SEAT#id_card#1"]
+
+
+def test_a_reservation_never_uploaded_frees_its_place_after_expiry(api, app1, aws, monkeypatch):
+    first = reserve(api).body
+    reserve(api)
+    assert reserve(api).code == "SLOT_FULL"
+
+    later = time.time() + 301
+    monkeypatch.setattr("core.service.clock", lambda: (int(later), iso(later)))
+    again = reserve(api)
+
+    assert again.status == 201
+    images = {i["imageId"]: i for i in aws.items("app-1") if i["kind"] == "image"}
+    assert first["imageId"] not in images  # the expired reservation was replaced, not left behind
+    assert again.body["imageId"] in images and len(images) == 2
+
+
+def test_delete_removes_record_seat_and_objects_then_404(api, app1, aws):
+    reply = reserve(api).body
+    image_id = reply["imageId"]
+    key = reply["upload"]["fields"]["key"]
+    aws.s3.put_object(Bucket="exam-uploads-test", Key=key, Body=b"raw")
+    aws.s3.put_object(Bucket="exam-materials-test", Key=f"materials/app-1/id_card/{image_id}.jpg", Body=b"wm")
+
+    gone = api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{image_id}", CAND)
+    twice = api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{image_id}", CAND)
+
+    assert gone.status == 204 and gone.body is None
+    assert twice.status == 404
+    kinds = aws.kinds("app-1")
+    assert "image" not in kinds and "seat" not in kinds
+    assert aws.s3.list_objects_v2(Bucket="exam-uploads-test").get("KeyCount") == 0
+    assert aws.s3.list_objects_v2(Bucket="exam-materials-test").get("KeyCount") == 0
+    actions = [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"]
+    assert actions == ["registered", "image_reserved", "image_deleted"]
+    assert reserve(api).status == 201 and reserve(api).status == 201  # the place is free again
+
+
+def test_locked_image_and_frozen_application_refuse_delete(api, app1, aws):
+    image_id = reserve(api).body["imageId"]
+    path = f"{URL.format(type='id_card')}/{image_id}"
+    aws.ddb.update_item(TableName="exam-materials-test", Key={"PK": {"S": "APP#app-1"}, "SK": {"S": f"IMG#{image_id}"}},
+                        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+                        ExpressionAttributeValues={":s": {"S": "APPROVED"}})
+    assert api("upload_presign", "DELETE", path, CAND).code == "IMAGE_LOCKED"
+
+    other = reserve(api).body["imageId"]
+    set_status(aws, "app-1", "SITE_APPROVED")
+    reply = api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{other}", CAND)
+    assert (reply.status, reply.code) == (409, "APPLICATION_NOT_EDITABLE")
+    assert aws.kinds("app-1")["image"] == 2
+
+
+def test_delete_under_the_wrong_type_or_by_another_candidate_is_404(api, app1, aws):
+    image_id = reserve(api).body["imageId"]
+    assert api("upload_presign", "DELETE", f"{URL.format(type='diploma')}/{image_id}", CAND).status == 404
+    assert api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{image_id}",
+               claims("cand-999", "candidate")).status == 404
+    assert aws.kinds("app-1")["image"] == 1
