@@ -75,6 +75,7 @@ def aws():
                 "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
                 "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]},
         )
+        sqs.purge_queue(QueueUrl=queue_url)  # S3's s3:TestEvent on configuring the notification
         yield Aws(ddb=ddb, s3=s3, sqs=sqs, queue_url=queue_url)
         reset_clients()
 

@@ -235,9 +235,14 @@ def _app_update(plan: Plan) -> dict:
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     names["#v"] = "version"
     values[":expected"] = {"N": str(before.version)}
+    condition = "#v = :expected"
+    if plan.claim_holder:
+        names.update({"#cb": "claimedBy", "#ce": "claimExpiresAt"})
+        values.update({":holder": {"S": plan.claim_holder}, ":now": {"N": str(plan.now)}})
+        condition += " AND #cb = :holder AND #ce > :now"
     return {"Update": {
         "TableName": _table(), "Key": _key(app_pk(after.id), "APP"), "UpdateExpression": expression,
-        "ConditionExpression": "#v = :expected", "ExpressionAttributeNames": names,
+        "ConditionExpression": condition, "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }}
 
@@ -315,6 +320,36 @@ def load(app_id: str) -> Snapshot | None:
         start = page.get("LastEvaluatedKey")
         if not start:
             return snapshot_from(items)
+
+
+def claim(app_id: str, status: str, queue: str, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
+    """Take or renew the review lease: only if nobody else holds a live one (issue 6). Raises Conflict."""
+    _call(_client().transact_write_items, TransactItems=[
+        {"Update": {
+            "TableName": _table(), "Key": _key(app_pk(app_id), "APP"),
+            "UpdateExpression": "SET #cb = :me, #ce = :exp",
+            "ConditionExpression": "#s = :status AND #q = :queue"
+                                   " AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)",
+            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt", "#s": "status", "#q": "queue"},
+            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":exp": {"N": str(expires_at)},
+                                          ":now": {"N": str(now)}, ":status": {"S": status}, ":queue": {"S": queue}},
+        }},
+        {"Put": {"TableName": _table(), "Item": _encode(audit_item(app_id, entry))}},
+    ])
+
+
+def release(app_id: str, reviewer: str, now: int, entry: AuditEntry) -> None:
+    """Give a live lease back. Raises Conflict unless the caller holds it."""
+    _call(_client().transact_write_items, TransactItems=[
+        {"Update": {
+            "TableName": _table(), "Key": _key(app_pk(app_id), "APP"),
+            "UpdateExpression": "REMOVE #cb, #ce",
+            "ConditionExpression": "#cb = :me AND #ce > :now",
+            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt"},
+            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":now": {"N": str(now)}},
+        }},
+        {"Put": {"TableName": _table(), "Item": _encode(audit_item(app_id, entry))}},
+    ])
 
 
 def get_application(app_id: str) -> Application | None:

@@ -26,3 +26,6 @@ class Plan:
     release_seats: list[Seat] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     now: int = 0  # epoch seconds the decision was made at (expiry conditions compare against it)
+    # A reviewer's decision lands only while they hold a live claim on the application (issue 6).
+    # Claims do not move `version` (taking one changes nothing a candidate sees), so it is its own condition.
+    claim_holder: str | None = None

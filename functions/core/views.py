@@ -34,3 +34,10 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
         return False
     candidates = [t.strip() for t in if_none_match.split(",")]
     return "*" in candidates or any(t.removeprefix("W/") == tag for t in candidates)
+
+
+def queue_item(app: Application, now: int) -> dict:
+    live = bool(app.claimed_by and (app.claim_expires_at or 0) > now)
+    return {"applicationId": app.id, "candidateId": app.candidate_id, "region": app.region, "site": app.site,
+            "status": app.status.value, "statusLabel": app.label, "readyAt": app.ready_at,
+            "claimedBy": app.claimed_by if live else None, "claimExpiresAt": app.claim_expires_at if live else None}

@@ -49,6 +49,14 @@ def list_applications():
     return {"items": [views.list_item(a) for a in service.my_applications(caller)]}
 
 
+@app.get("/applications/<id>", summary="Everything the upload page shows, in one read")
+@tracer.capture_method
+def get_page(id: AppId):
+    caller = current_caller(app)
+    caller.require(*READERS)
+    return service.materials_page(caller, id)
+
+
 @app.get("/applications/<id>/status", summary="Status poll with ETag / If-None-Match")
 @tracer.capture_method
 def get_status(id: AppId):

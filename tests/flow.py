@@ -1,0 +1,46 @@
+"""Driving the real pipeline in tests: reserve through upload_presign, put the file where the
+presigned POST would, and let a Lambda-like SQS poller run process_image on what S3 notified."""
+
+from __future__ import annotations
+
+import os
+
+from tests.conftest import Context
+
+
+def reserve(api, who: dict, app_id: str, material: str, content_type: str = "image/jpeg"):
+    return api("upload_presign", "POST", f"/applications/{app_id}/materials/{material}/images", who,
+               {"contentType": content_type})
+
+
+def put(aws, key: str, data: bytes, content_type: str = "image/jpeg") -> None:
+    aws.s3.put_object(Bucket=os.environ["UPLOADS_BUCKET"], Key=key, Body=data, ContentType=content_type)
+
+
+def upload(api, aws, who: dict, app_id: str, material: str, data: bytes, content_type: str = "image/jpeg") -> str:
+    reply = reserve(api, who, app_id, material, content_type)
+    assert reply.status == 201, reply
+    put(aws, reply.body["upload"]["fields"]["key"], data, content_type)
+    return reply.body["imageId"]
+
+
+def worker(aws, queue_url: str | None = None, visibility_timeout: int = 0):
+    """Lambda's SQS event source mapping, as the local stack runs it (local/worker.py)."""
+    from local.worker import Worker
+    from process_image.app import lambda_handler
+
+    url = queue_url or aws.queue_url
+    arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return Worker(aws.sqs, url, arn, os.environ["AWS_REGION"], invoke=lambda event: lambda_handler(event, Context()),
+                  wait_seconds=0, visibility_timeout=visibility_timeout)
+
+
+def drain(aws, rounds: int = 20) -> int:
+    """Process until the queue is empty; returns the number of messages received."""
+    w, total = worker(aws), 0
+    for _ in range(rounds):
+        got = w.poll_once()
+        total += got
+        if not got:
+            return total
+    return total

@@ -1,0 +1,141 @@
+"""process_image end to end under moto (issue 4): every upload ends SUBMITTED (watermarked) or
+INVALID with a reason, exactly once; transient failures are retried; orphans are cleaned up."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from PIL import Image
+
+from tests import corpus
+from tests.conftest import claims
+from tests.flow import drain, put, reserve, upload
+
+CAND = claims("cand-001", "candidate")
+
+
+def images(aws, app_id):
+    return {i["imageId"]: i for i in aws.items(app_id) if i["kind"] == "image"}
+
+
+def objects(aws, bucket):
+    return [o["Key"] for o in aws.s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+@pytest.fixture
+def app1(register):
+    return register("app-1")
+
+
+def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
+    cases = corpus.corpus()
+    assert len(cases) >= 25
+    expected = {}
+    for n, case in enumerate(cases):
+        app_id = f"app-{n}"
+        register(app_id)
+        content_type = "image/png" if case.name.lower().endswith(".png") else "image/jpeg"
+        expected[app_id] = (case, upload(api, aws, CAND, app_id, "other", case.data, content_type))
+
+    drain(aws)
+
+    for app_id, (case, image_id) in expected.items():
+        image = images(aws, app_id)[image_id]
+        if case.expect == "ok":
+            assert image["status"] == "SUBMITTED", (case.name, image)
+            assert (image["width"], image["height"]) == (case.width, case.height), case.name
+            stored = aws.s3.get_object(Bucket="exam-materials-test", Key=image["objectKey"])["Body"].read()
+            assert len(stored) == image["bytes"]
+            with Image.open(io.BytesIO(stored)) as picture:
+                assert picture.format == "JPEG" and picture.size == (case.width, case.height)
+                assert not picture.getexif()
+        else:
+            assert image["status"] == "INVALID", (case.name, image)
+            assert image["reason"] == case.expect, case.name
+            if case.found:
+                assert image["reasonFound"] == case.found, case.name
+            assert "objectKey" not in image
+        assert "SEAT" not in json.dumps(image)
+    # Nothing raw is left in quarantine, and only accepted files have a watermarked copy.
+    assert objects(aws, "exam-uploads-test") == []
+    assert len(objects(aws, "exam-materials-test")) == len([c for c in cases if c.expect == "ok"])
+
+
+def test_page_shows_the_submitted_image_with_a_short_lived_url_and_invalid_with_how_to_fix(api, aws, app1):
+    good = upload(api, aws, CAND, "app-1", "id_card", corpus.photo_jpeg())
+    bad = upload(api, aws, CAND, "app-1", "id_card", b"\x00\x00\x00\x18ftypheic" + b"\x00" * 200)
+    drain(aws)
+
+    page = api("status", "GET", "/applications/app-1", CAND).body
+    id_card = next(m for m in page["materials"] if m["type"] == "id_card")
+    shown = {i["imageId"]: i for i in id_card["images"]}
+    assert shown[good]["status"] == "SUBMITTED" and "X-Amz-Expires=600" in shown[good]["url"]
+    assert shown[bad]["status"] == "INVALID" and shown[bad]["url"] is None
+    assert shown[bad]["reason"] == "UNSUPPORTED_FORMAT" and "HEIC" in shown[bad]["reasonMessage"]
+    assert "HEIC" in shown[bad]["reasonMessageZh"]
+    assert id_card["remaining"] == 1 and id_card["canUpload"] is True  # INVALID holds no place
+
+
+def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
+    reply = reserve(api, CAND, "app-1", "diploma")
+    key = reply.body["upload"]["fields"]["key"]
+    put(aws, key, corpus.photo_jpeg())
+    message = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"][0]
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message["Body"])  # S3 delivers at least once
+    aws.sqs.change_message_visibility(QueueUrl=aws.queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                      VisibilityTimeout=0)
+
+    assert drain(aws) == 2
+
+    image = images(aws, "app-1")[reply.body["imageId"]]
+    assert image["status"] == "SUBMITTED" and image["version"] == 2
+    audit = [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"]
+    assert audit.count("image_submitted") == 1
+    assert objects(aws, "exam-materials-test") == [image["objectKey"]]
+
+
+def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(api, aws, app1):
+    reply = reserve(api, CAND, "app-1", "diploma")
+    image_id, key = reply.body["imageId"], reply.body["upload"]["fields"]["key"]
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/diploma/images/{image_id}", CAND).status == 204
+    before = aws.items("app-1")
+
+    put(aws, key, corpus.photo_jpeg())  # the browser's upload lands after the delete
+    drain(aws)
+
+    assert aws.items("app-1") == before
+    assert objects(aws, "exam-uploads-test") == [] and objects(aws, "exam-materials-test") == []
+
+
+def test_s3_test_event_and_foreign_keys_are_skipped(aws, app1):
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps(
+        {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "exam-uploads-test"}))
+    put(aws, "uploads/not-a-reservation", b"x")
+    before = aws.items("app-1")
+    assert drain(aws) == 2
+    assert aws.items("app-1") == before
+    assert aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["All"])["Attributes"][
+        "ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_transient_s3_error_fails_only_that_record_and_the_retry_submits(api, aws, app1, monkeypatch):
+    from core import storage
+
+    first = upload(api, aws, CAND, "app-1", "diploma", corpus.photo_jpeg())
+    real = storage.put_material
+    calls = []
+
+    def flaky(key, data, *a):
+        calls.append(key)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "throttled"}}, "PutObject")
+        return real(key, data, *a)
+
+    monkeypatch.setattr(storage, "put_material", flaky)
+    drain(aws)
+
+    assert len(calls) == 2
+    assert images(aws, "app-1")[first]["status"] == "SUBMITTED"
