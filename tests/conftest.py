@@ -4,6 +4,7 @@ table built from template.yaml, HTTP API v2 events and a Lambda context."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import threading
@@ -28,6 +29,7 @@ for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@functools.lru_cache(maxsize=1)
 def template() -> dict:
     from cfnlint.decode import decode_str
 
@@ -53,12 +55,44 @@ def reset_clients() -> None:
     storage.reset_client()
 
 
+def _one_backup_per_table() -> None:
+    """moto backs up the whole table once per *item* of a transaction (a deepcopy each): with a few
+    hundred items that dominates every test. One backup per table per transaction is the same
+    rollback, only once."""
+    import copy
+
+    import moto.dynamodb.models as models
+
+    if getattr(models.DynamoDBBackend.transact_write_items, "_once", False):
+        return
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        made: dict[int, object] = {}
+
+        def deepcopy(value, memo=None):
+            if id(value) not in made:
+                made[id(value)] = copy.deepcopy(value, memo)
+            return made[id(value)]
+
+        saved = models.copy
+        models.copy = type("copy", (), {"deepcopy": staticmethod(deepcopy)})
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = saved
+
+    transact_write_items._once = True
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 @pytest.fixture
 def aws():
     """moto in-process with the table, both buckets and the upload queue wired like the template."""
     import boto3
     from moto import mock_aws
 
+    _one_backup_per_table()
     with mock_aws():
         reset_clients()
         ddb = boto3.client("dynamodb")

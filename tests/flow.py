@@ -44,3 +44,22 @@ def drain(aws, rounds: int = 20) -> int:
         if not got:
             return total
     return total
+
+
+REQUIRED = {"11": {"id_card": 2, "diploma": 1, "practice_proof": 1},
+            "31": {"id_card": 2, "diploma": 1, "practice_proof": 1, "residence_permit": 1}}
+
+
+def small_photo(seed: int = 1) -> bytes:
+    """A valid, quick-to-process document photo (short side at the 300 px minimum)."""
+    from tests import corpus
+
+    return corpus.jpeg(corpus.photo((400, 300), seed=seed))
+
+
+def complete(api, aws, who: dict, app_id: str, region: str = "11") -> dict[str, list[str]]:
+    """Upload and process every required material: the application enters its site's queue."""
+    ids = {t: [upload(api, aws, who, app_id, t, small_photo(n)) for n in range(count)]
+           for t, count in REQUIRED[region].items()}
+    drain(aws)
+    return ids

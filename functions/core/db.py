@@ -7,7 +7,7 @@ Key design (one table; see README "DynamoDB key design"):
 | application   | APP#{id}           | APP                        | GSI1PK=CAND#{candidateId}, GSI1SK={examYear}#{id} (ByCandidate); QueuePK=QUEUE#SITE#{site} or QUEUE#REGION#{region}, QueueSK={readyAt}#{id} (ReviewQueue, sparse: only while waiting) |
 | image         | APP#{id}           | IMG#{imageId}              | |
 | seat          | APP#{id}           | SEAT#{type}#{n}            | one per place in a slot, n < maxCount |
-| audit entry   | APP#{id}           | AUDIT#{at}#{rand}          | |
+| audit entry   | APP#{id}           | TRAIL#{at}#{rand}          | sorts last: decisions read the partition without the trail |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 Builders (`*_item`, `_plan_items`) are pure; `commit` executes a Plan as one transaction.
@@ -126,6 +126,10 @@ _AUDIT_FIELDS = {
     "reason_code": "reasonCode", "level": "level",
 }
 
+# The audit trail's sort-key prefix sorts after APP, IMG# and SEAT#, so a decision can read everything
+# it needs with `SK < TRAIL` and leave the ever-growing trail out of its read (and its RCUs).
+TRAIL = "TRAIL#"
+
 # A PENDING reservation that is never uploaded is swept by DynamoDB TTL a day later; correctness
 # never depends on that (expired reservations are treated as free by the conditions themselves).
 _TTL_GRACE = 86400
@@ -174,7 +178,7 @@ def seat_from(item: dict) -> Seat:
 
 
 def audit_item(app_id: str, entry: AuditEntry) -> dict:
-    item = {"PK": app_pk(app_id), "SK": f"AUDIT#{entry.at}#{secrets.token_hex(4)}", "kind": "audit"}
+    item = {"PK": app_pk(app_id), "SK": f"{TRAIL}{entry.at}#{secrets.token_hex(4)}", "kind": "audit"}
     item.update({attr: getattr(entry, name) for name, attr in _AUDIT_FIELDS.items()})
     return _clean(item)
 
@@ -307,12 +311,16 @@ def commit(plan: Plan) -> None:
     _call(_client().transact_write_items, TransactItems=plan_items(plan))
 
 
-def load(app_id: str) -> Snapshot | None:
-    """The whole partition of one application: one Query (more pages only past 1 MB)."""
+def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
+    """The whole partition of one application (without its audit trail if not asked for): one Query,
+    more pages only past 1 MB."""
     items, start = [], None
     while True:
         kwargs = {"TableName": _table(), "KeyConditionExpression": "PK = :pk",
                   "ExpressionAttributeValues": {":pk": {"S": app_pk(app_id)}}}
+        if not with_audit:
+            kwargs["KeyConditionExpression"] += " AND SK < :trail"
+            kwargs["ExpressionAttributeValues"][":trail"] = {"S": TRAIL}
         if start:
             kwargs["ExclusiveStartKey"] = start
         page = _call(_client().query, **kwargs)

@@ -97,10 +97,10 @@ def decide_image(snap: Snapshot | None, caller: Caller, image_id: str, decision:
 def decide_application(snap: Snapshot | None, caller: Caller, decision: str, version: int, comment: str | None,
                        now: int, at: str) -> Plan:
     app = in_scope(caller, snap.application if snap else None)
+    if app.version != version:
+        raise DomainError("STALE_VERSION")  # first: a decision on what the reviewer did not see never lands
     level = level_for(caller, app)
     holds_claim(caller, app, now)
-    if app.version != version:
-        raise DomainError("STALE_VERSION")
     to = next_status(app.status, decision, level)
     if decision in ("return", "reject") and not comment:
         raise DomainError("INVALID_REQUEST", "a comment is required: the candidate reads it at the top of the page (R16)")

@@ -31,10 +31,10 @@ logger = Logger(child=True)
 ATTEMPTS = 8
 
 
-def apply(app_id: str, decide: Callable[[Snapshot | None], Plan | None]) -> Plan | None:
+def apply(app_id: str, decide: Callable[[Snapshot | None], Plan | None], with_audit: bool = False) -> Plan | None:
     """Optimistic concurrency: a lost race is retried from a fresh read, never merged blindly."""
     for attempt in range(ATTEMPTS):
-        plan = decide(db.load(app_id))
+        plan = decide(db.load(app_id, with_audit))
         if plan is None:
             return None
         try:
@@ -136,12 +136,12 @@ def process_upload(key: str, transform: Callable[[bytes, str], tuple[bytes | Non
         logger.warning("not an upload key, ignored", extra={"key": key})
         return "orphan"
     app_id, _, image_id = parsed
-    snap = db.load(app_id)
+    snap = db.load(app_id, with_audit=False)
     if processing.waiting(snap, image_id, key) is None:
         return _settled_or_orphan(snap, image_id, key)
     head = storage.head_upload(key)
     if head is None:  # already processed and removed by an earlier delivery
-        return _settled_or_orphan(db.load(app_id), image_id, key)
+        return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
     started = time.perf_counter()
     if head.size == 0 or head.size > MAX_BYTES:
         # Cheapest check first, from the object's metadata: storage may not have enforced the size.
@@ -149,7 +149,7 @@ def process_upload(key: str, transform: Callable[[bytes, str], tuple[bytes | Non
     else:
         data = storage.read_upload(key, MAX_BYTES)
         if data is None:
-            return _settled_or_orphan(db.load(app_id), image_id, key)
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
         jpeg, outcome = transform(data, short_reference(app_id))
     stored = None
     if jpeg is not None:
@@ -239,7 +239,8 @@ def claim(caller: Caller, app_id: str) -> dict:
 def release(caller: Caller, app_id: str) -> None:
     app = review.in_scope(caller, db.get_application(app_id))
     now, at = clock()
-    review.holds_claim(caller, app, now)
+    if app.claimed_by != caller.sub or (app.claim_expires_at or 0) <= now:
+        raise DomainError("NOT_CLAIMED")
     entry = AuditEntry(at=at, actor=caller.sub, role="reviewer", action="claim_released")
     try:
         db.release(app_id, caller.sub, now, entry)
@@ -253,7 +254,7 @@ def decide_image(caller: Caller, app_id: str, image_id: str, decision: str, vers
         now, at = clock()
         return review.decide_image(snap, caller, image_id, decision, version, reason_code, note, now, at)
 
-    plan = apply(app_id, decide)
+    plan = apply(app_id, decide, with_audit=True)  # the trail tells a replaced image from an unknown one
     image = plan.put_images[0][0]
     return {"imageId": image.image_id, "status": image.status.value, "locked": image.locked, "version": image.version,
             "applicationVersion": plan.after.version}

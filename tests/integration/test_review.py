@@ -1,0 +1,466 @@
+"""Review (issue 6): ordered queues, claims, per-image decisions and locks, two-level approval."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from core.clock import iso
+from tests.conftest import claims
+from tests.flow import complete, drain, small_photo, upload
+
+CAND = claims("cand-001", "candidate")
+DAY = int(__import__("os").environ.get("DAY", "30"))
+SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
+SITE2 = claims("rev-site-2", "site_reviewer", site="1101", region="11")
+REGION = claims("rev-region", "region_reviewer", region="11")
+OFFICE = claims("office", "exam_office")
+
+
+class Clock:
+    def __init__(self):
+        self.t = time.time()
+
+    def __call__(self):
+        return int(self.t), iso(self.t)
+
+    def tick(self, seconds: float = 1.0):
+        self.t += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = Clock()
+    monkeypatch.setattr("core.service.clock", c)
+    return c
+
+
+@pytest.fixture
+def ready(api, aws, register):
+    register("app-1")
+    return complete(api, aws, CAND, "app-1")
+
+
+def page(api, who=SITE, app_id="app-1"):
+    return api("review", "GET", f"/review/applications/{app_id}", who).body
+
+
+def claim(api, who=SITE, app_id="app-1"):
+    return api("review", "POST", f"/review/applications/{app_id}/claim", who)
+
+
+def decide_image(api, image_id, decision="approve", who=SITE, version=None, app_id="app-1", **kw):
+    if version is None:
+        version = next(i for m in page(api, who, app_id)["materials"] for i in m["images"] if i["imageId"] == image_id)["version"]
+    return api("review", "POST", f"/review/applications/{app_id}/images/{image_id}/decision", who,
+               {"decision": decision, "version": version, **kw})
+
+
+def decide(api, decision="approve", who=SITE, version=None, app_id="app-1", **kw):
+    if version is None:
+        version = page(api, who, app_id)["application"]["version"]
+    return api("review", "POST", f"/review/applications/{app_id}/decision", who,
+               {"decision": decision, "version": version, **kw})
+
+
+def approve_all_images(api, ids, who=SITE, app_id="app-1"):
+    for image_id in [i for group in ids.values() for i in group]:
+        assert decide_image(api, image_id, who=who, app_id=app_id).status == 200
+
+
+def queue(api, who=SITE, **query):
+    return api("review", "GET", "/review/queue", who, query={k: str(v) for k, v in query.items()} or None)
+
+
+# ---------------------------------------------------------------- queues
+
+def test_complete_application_enters_the_site_queue_and_incomplete_does_not(api, aws, register, ready):
+    register("app-2", candidate="cand-002")
+    upload(api, aws, claims("cand-002", "candidate"), "app-2", "id_card", small_photo())
+    drain(aws)
+
+    items = queue(api).body["items"]
+    assert [i["applicationId"] for i in items] == ["app-1"]
+    assert items[0]["status"] == "DRAFT" and items[0]["readyAt"] and items[0]["claimedBy"] is None
+
+
+def test_deleting_a_required_image_takes_the_application_out_of_the_queue(api, aws, ready):
+    image_id = ready["diploma"][0]
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/diploma/images/{image_id}", CAND).status == 204
+    assert queue(api).body["items"] == []
+    upload(api, aws, CAND, "app-1", "diploma", small_photo(9))
+    drain(aws)
+    assert [i["applicationId"] for i in queue(api).body["items"]] == ["app-1"]
+
+
+def test_a_scripted_day_of_thirty_candidates_pages_in_completion_order(api, aws, register, clock):
+    # Given 30 candidates completing in a known order (R15), every third one returned and fixed
+    order = []
+    for n in range(DAY):
+        app_id, who = f"day-{n:02d}", claims(f"cand-{n:02d}", "candidate")
+        register(app_id, candidate=f"cand-{n:02d}")
+        complete(api, aws, who, app_id)
+        order.append(app_id)
+        clock.tick(60)
+    returned = order[::3]
+    for app_id in returned:
+        ids = complete_ids(api, app_id)
+        assert claim(api, app_id=app_id).status == 200
+        assert decide_image(api, ids["diploma"][0], "revise", reasonCode="BLURRY", app_id=app_id).status == 200
+        assert decide(api, "return", comment="学历证书模糊", app_id=app_id).status == 200
+        clock.tick(60)
+    fixed = returned[:5]  # five fix theirs, in this order; the other five have not yet
+    for n, app_id in enumerate(fixed):
+        who = claims(f"cand-{order.index(app_id):02d}", "candidate")
+        flagged = complete_ids(api, app_id)["diploma"][0]
+        assert api("upload_presign", "DELETE", f"/applications/{app_id}/materials/diploma/images/{flagged}", who).status == 204
+        upload(api, aws, who, app_id, "diploma", small_photo(50 + n))
+        drain(aws)
+        clock.tick(60)
+
+    # When the site reviewer pages through the queue, 7 at a time
+    seen, cursor, pages = [], None, 0
+    while True:
+        reply = queue(api, limit=7, **({"cursor": cursor} if cursor else {})).body
+        seen += [i["applicationId"] for i in reply["items"]]
+        pages += 1
+        cursor = reply["nextCursor"]
+        if not cursor:
+            break
+
+    # Then: untouched ones in completion order, then the fixed ones in the order they were fixed
+    expected = [a for a in order if a not in returned] + fixed
+    assert seen == expected
+    assert pages >= 4
+    assert all(api("status", "GET", f"/applications/{a}/status", claims(f"cand-{order.index(a):02d}", "candidate"))
+               .body["status"] == ("DRAFT" if a in fixed else "RETURNED") for a in returned)
+
+
+def complete_ids(api, app_id):
+    return {m["type"]: [i["imageId"] for i in m["images"]] for m in page(api, SITE, app_id)["materials"]}
+
+
+def test_bad_cursor_is_400_and_cursor_of_another_queue_too(api, ready):
+    assert queue(api, cursor="garbage!").code == "INVALID_REQUEST"
+
+
+def test_region_queue_lists_site_approved_in_site_approval_order(api, aws, register, ready, clock):
+    register("app-2", candidate="cand-002")
+    ids2 = complete(api, aws, claims("cand-002", "candidate"), "app-2")
+    for app_id, ids in (("app-2", ids2), ("app-1", ready)):
+        assert claim(api, app_id=app_id).status == 200
+        approve_all_images(api, ids, app_id=app_id)
+        assert decide(api, app_id=app_id).status == 200
+        clock.tick(5)
+    items = queue(api, REGION).body["items"]
+    assert [i["applicationId"] for i in items] == ["app-2", "app-1"]
+    assert queue(api).body["items"] == []  # out of the site queue
+
+
+# ---------------------------------------------------------------- claims
+
+def test_claims_lease_renew_release_and_expiry(api, ready, clock):
+    first = claim(api)
+    assert first.status == 200 and first.body["claimedBy"] == "rev-site"
+    assert claim(api, SITE2).code == "CLAIMED_BY_OTHER"
+    clock.tick(60)
+    renewed = claim(api)
+    assert renewed.body["expiresAt"] == first.body["expiresAt"] + 60
+    assert queue(api).body["items"][0]["claimedBy"] == "rev-site"
+    assert api("review", "DELETE", "/review/applications/app-1/claim", SITE2).code == "NOT_CLAIMED"
+    assert api("review", "DELETE", "/review/applications/app-1/claim", SITE).status == 204
+    assert claim(api, SITE2).status == 200
+    clock.tick(15 * 60 + 1)  # the lease runs out by itself
+    assert claim(api).status == 200
+
+
+def test_two_reviewers_claiming_at_once_one_wins(api, ready, serial_moto):
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def go(who):
+        barrier.wait()
+        results[who["sub"]] = claim(api, who)
+
+    threads = [threading.Thread(target=go, args=(w,)) for w in (SITE, SITE2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    statuses = sorted((r.status, r.code) for r in results.values())
+    assert statuses == [(200, None), (409, "CLAIMED_BY_OTHER")]
+    winner = next(sub for sub, r in results.items() if r.status == 200)
+    assert page(api)["application"]["claimedBy"] == winner
+
+
+def test_decisions_need_your_live_claim(api, ready, clock):
+    image_id = ready["id_card"][0]
+    assert decide_image(api, image_id).code == "NOT_CLAIMED"
+    claim(api, SITE2)
+    assert decide_image(api, image_id).code == "CLAIMED_BY_OTHER"
+    assert decide(api, "return", comment="x").code == "CLAIMED_BY_OTHER"
+    clock.tick(15 * 60 + 1)
+    assert decide_image(api, image_id, who=SITE2).code == "NOT_CLAIMED"  # expired
+
+
+def test_incomplete_application_cannot_be_claimed(api, aws, register):
+    register("app-1")
+    upload(api, aws, CAND, "app-1", "id_card", small_photo())
+    drain(aws)
+    assert claim(api).code == "INCOMPLETE_MATERIALS"
+
+
+# ---------------------------------------------------------------- image decisions and locks
+
+def test_approve_locks_the_image_and_the_candidate_can_no_longer_delete_it(api, ready):
+    image_id = ready["id_card"][0]
+    claim(api)
+    reply = decide_image(api, image_id)
+    assert reply.status == 200 and reply.body["status"] == "APPROVED" and reply.body["locked"] is True
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/id_card/images/{image_id}", CAND).code == "IMAGE_LOCKED"
+    shown = api("status", "GET", "/applications/app-1", CAND).body
+    image = next(i for m in shown["materials"] for i in m["images"] if i["imageId"] == image_id)
+    assert image["locked"] is True  # the check mark (R14)
+
+
+def test_revise_flags_the_image_with_reason_and_note_shown_at_the_top(api, ready):
+    image_id = ready["diploma"][0]
+    claim(api)
+    reply = decide_image(api, image_id, "revise", reasonCode="GLARE", note="右下角反光")
+    assert reply.status == 200 and reply.body["status"] == "NEEDS_REVISION"
+    candidate_page = api("status", "GET", "/applications/app-1", CAND).body
+    note = candidate_page["reviewNotes"][0]
+    assert note["imageId"] == image_id and note["reasonCode"] == "GLARE" and note["comment"] == "右下角反光"
+    assert note["levelLabel"] == "考点" and "flash" in note["reasonMessage"]
+    image = next(i for m in candidate_page["materials"] for i in m["images"] if i["imageId"] == image_id)
+    assert image["reviewReasonCode"] == "GLARE" and image["reviewNote"] == "右下角反光" and image["locked"] is False
+
+
+def test_revise_needs_a_contract_reason_code(api, ready):
+    claim(api)
+    assert decide_image(api, ready["diploma"][0], "revise").code == "INVALID_REQUEST"
+    assert decide_image(api, ready["diploma"][0], "revise", reasonCode="UGLY").code == "INVALID_REQUEST"
+
+
+def test_a_stale_image_version_is_refused_and_writes_nothing(api, aws, ready):
+    image_id = ready["id_card"][0]
+    claim(api)
+    before = aws.items("app-1")
+    reply = decide_image(api, image_id, version=1)  # SUBMITTED images are at version 2
+    assert (reply.status, reply.code) == (409, "STALE_VERSION")
+    assert aws.items("app-1") == before
+
+
+def test_deciding_on_an_image_the_candidate_replaced_is_stale(api, aws, ready):
+    image_id = ready["diploma"][0]
+    claim(api)
+    seen = complete_ids(api, "app-1")
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/diploma/images/{image_id}", CAND).status == 204
+    assert seen["diploma"] == [image_id]
+    assert decide_image(api, image_id, version=2).code == "STALE_VERSION"
+
+
+def test_approve_racing_the_candidates_delete_exactly_one_wins(api, aws, ready, serial_moto):
+    image_id = ready["id_card"][0]
+    claim(api)
+    version = 2
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def approve():
+        barrier.wait()
+        results["approve"] = decide_image(api, image_id, version=version)
+
+    def delete():
+        barrier.wait()
+        results["delete"] = api("upload_presign", "DELETE", f"/applications/app-1/materials/id_card/images/{image_id}", CAND)
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=delete)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    image = next((i for i in aws.items("app-1") if i.get("imageId") == image_id and i["kind"] == "image"), None)
+    if results["approve"].status == 200:
+        assert results["delete"].code == "IMAGE_LOCKED"
+        assert image["status"] == "APPROVED"
+    else:
+        assert results["delete"].status == 204 and results["approve"].code == "STALE_VERSION"
+        assert image is None
+    assert {results["approve"].status, results["delete"].status} in ({200, 409}, {204, 409})
+
+
+# ---------------------------------------------------------------- application decisions
+
+def test_site_approval_needs_every_image_approved(api, ready):
+    claim(api)
+    assert decide(api).code == "INCOMPLETE_MATERIALS"
+    approve_all_images(api, ready)
+    reply = decide(api)
+    assert reply.status == 200 and reply.body["status"] == "SITE_APPROVED" and reply.body["statusLabel"] == "考点通过"
+
+
+def test_two_decisions_on_the_same_version_one_is_applied(api, aws, ready, serial_moto):
+    claim(api)
+    approve_all_images(api, ready)
+    version = page(api)["application"]["version"]
+    results = []
+    barrier = threading.Barrier(2)
+
+    def go(decision):
+        barrier.wait()
+        results.append(decide(api, decision, version=version, comment="请补充"))
+
+    threads = [threading.Thread(target=go, args=(d,)) for d in ("approve", "return")]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(r.status for r in results) == [200, 409]
+    loser = next(r for r in results if r.status == 409)
+    assert loser.code in ("STALE_VERSION", "NOT_CLAIMED")
+    decisions = [a for a in aws.items("app-1") if a["kind"] == "audit" and a["action"] in ("approve", "return")]
+    assert len(decisions) == 1
+
+
+def test_full_two_level_approval_with_separation_of_duties(api, ready):
+    claim(api)
+    approve_all_images(api, ready)
+    assert decide(api).status == 200
+    # the same person holding both roles may not approve at both levels
+    both = claims("rev-site", "site_reviewer", "region_reviewer", site="1101", region="11")
+    assert claim(api, both).status == 200
+    assert decide(api, who=both).code == "SEPARATION_OF_DUTIES"
+    api("review", "DELETE", "/review/applications/app-1/claim", both)
+    assert claim(api, REGION).status == 200
+    reply = decide(api, who=REGION)
+    assert reply.body["status"] == "APPROVED" and reply.body["statusLabel"] == "审核通过"
+    candidate = api("status", "GET", "/applications/app-1", CAND).body
+    assert candidate["reviewNotes"] == []  # R17: no comments, all locked
+    assert all(i["locked"] for m in candidate["materials"] for i in m["images"])
+    assert candidate["application"]["outcomes"]["site"]["decision"] == "approve"
+    assert "by" not in candidate["application"]["outcomes"]["site"]  # candidates do not see who
+
+
+def test_return_fix_requeue_and_approve(api, aws, ready):
+    claim(api)
+    flagged = ready["diploma"][0]
+    keep = ready["id_card"][0]
+    decide_image(api, keep)
+    decide_image(api, flagged, "revise", reasonCode="BLURRY")
+    reply = decide(api, "return", comment="学历证书不清晰,请重新上传")
+    assert reply.body["status"] == "RETURNED"
+    top = api("status", "GET", "/applications/app-1", CAND).body
+    assert top["reviewNotes"][0]["comment"] == "学历证书不清晰,请重新上传"
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/id_card/images/{keep}", CAND).code == "IMAGE_LOCKED"
+    assert queue(api).body["items"] == []
+
+    assert api("upload_presign", "DELETE", f"/applications/app-1/materials/diploma/images/{flagged}", CAND).status == 204
+    upload(api, aws, CAND, "app-1", "diploma", small_photo(77))
+    drain(aws)
+
+    assert api("status", "GET", "/applications/app-1/status", CAND).body["status"] == "DRAFT"
+    assert [i["applicationId"] for i in queue(api).body["items"]] == ["app-1"]
+    assert claim(api).status == 200
+    approve_all_images(api, complete_ids(api, "app-1"))
+    assert decide(api).body["status"] == "SITE_APPROVED"
+
+
+def test_region_return_reaches_the_candidate_and_reject_is_final(api, register, aws, ready):
+    claim(api)
+    approve_all_images(api, ready)
+    decide(api)
+    claim(api, REGION)
+    assert decide_image(api, ready["practice_proof"][0], "revise", who=REGION, reasonCode="EXPIRED").status == 200
+    reply = decide(api, "return", who=REGION, comment="试用期考核证明已过期")
+    assert reply.body["status"] == "RETURNED"
+    note = api("status", "GET", "/applications/app-1", CAND).body["reviewNotes"]
+    assert {n["levelLabel"] for n in note} == {"考区"}
+
+    register("app-2", candidate="cand-002")
+    complete(api, aws, claims("cand-002", "candidate"), "app-2")
+    claim(api, app_id="app-2")
+    assert decide(api, "reject", app_id="app-2").code == "INVALID_REQUEST"  # a rejection says why
+    assert decide(api, "reject", app_id="app-2", comment="材料不符合报考条件").body["status"] == "REJECTED"
+    assert api("upload_presign", "POST", "/applications/app-2/materials/other/images", claims("cand-002", "candidate"),
+               {"contentType": "image/jpeg"}).code == "APPLICATION_NOT_EDITABLE"
+    assert claim(api, app_id="app-2").code == "INVALID_TRANSITION"
+
+
+def test_wrong_level_is_an_invalid_transition(api, ready):
+    assert claim(api, REGION).code == "INVALID_TRANSITION"
+
+
+def test_exam_office_phases(api, ready):
+    assert api("review", "POST", "/review/applications/app-1/phase", OFFICE, {"status": "PASSED"}).code == "INVALID_TRANSITION"
+    claim(api)
+    approve_all_images(api, ready)
+    decide(api)
+    claim(api, REGION)
+    decide(api, who=REGION)
+    reply = api("review", "POST", "/review/applications/app-1/phase", OFFICE, {"status": "READY_FOR_EXAM"})
+    assert reply.body["status"] == "READY_FOR_EXAM" and reply.body["statusLabel"] == "备考"
+    assert api("review", "POST", "/review/applications/app-1/phase", OFFICE, {"status": "PASSED"}).body["statusLabel"] == "通过"
+    assert api("status", "GET", "/applications", CAND).body["items"][0]["statusLabel"] == "通过"
+
+
+def test_review_page_has_histories_and_the_full_audit(api, ready):
+    claim(api)
+    decide_image(api, ready["id_card"][0])
+    body = page(api)
+    assert body["application"]["claimedBy"] == "rev-site"
+    history = body["imageHistory"][ready["id_card"][0]]
+    assert [h["action"] for h in history] == ["image_reserved", "image_submitted", "image_approved"]
+    assert history[-1]["actor"] == "rev-site" and history[-1]["role"] == "site_reviewer"
+    actions = [a["action"] for a in body["audit"]]
+    assert actions[0] == "registered" and "claimed" in actions
+    candidate = api("status", "GET", "/applications/app-1", CAND).body
+    assert all("actor" not in t for t in candidate["timeline"])
+    assert "claimed" not in [t["action"] for t in candidate["timeline"]]
+
+
+# ---------------------------------------------------------------- scope and roles
+
+def test_reviewers_out_of_scope_get_404_everywhere(api, ready):
+    other_site = claims("x", "site_reviewer", site="3101", region="31")
+    other_region = claims("y", "region_reviewer", region="31")
+    for who in (other_site, other_region):
+        assert page(api, who) is not None and api("review", "GET", "/review/applications/app-1", who).status == 404
+        assert claim(api, who).status == 404
+        assert api("status", "GET", "/applications/app-1", who).status == 404
+
+
+ROUTES = [
+    ("GET", "/review/queue", None),
+    ("POST", "/review/applications/app-1/claim", None),
+    ("DELETE", "/review/applications/app-1/claim", None),
+    ("GET", "/review/applications/app-1", None),
+    ("POST", "/review/applications/app-1/images/abcdefghij/decision", {"decision": "approve", "version": 1}),
+    ("POST", "/review/applications/app-1/decision", {"decision": "approve", "version": 1}),
+    ("POST", "/review/applications/app-1/phase", {"status": "PASSED"}),
+]
+ROLES = {
+    "candidate": claims("cand-001", "candidate"),
+    "registrar": claims("reg", "registrar"),
+    "site_reviewer": SITE,
+    "region_reviewer": REGION,
+    "exam_office": OFFICE,
+}
+ALLOWED = {
+    "GET /review/queue": {"site_reviewer", "region_reviewer"},
+    "POST /review/applications/app-1/claim": {"site_reviewer", "region_reviewer"},
+    "DELETE /review/applications/app-1/claim": {"site_reviewer", "region_reviewer"},
+    "GET /review/applications/app-1": {"site_reviewer", "region_reviewer", "exam_office"},
+    "POST /review/applications/app-1/images/abcdefghij/decision": {"site_reviewer", "region_reviewer"},
+    "POST /review/applications/app-1/decision": {"site_reviewer", "region_reviewer"},
+    "POST /review/applications/app-1/phase": {"exam_office"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES)
+def test_every_role_on_every_review_route(api, register, role, method, path, body):
+    register("app-1")
+    reply = api("review", method, path, ROLES[role], body)
+    if role in ALLOWED[f"{method} {path}"]:
+        assert reply.status != 403, (role, path, reply)
+    else:
+        assert (reply.status, reply.code) == (403, "FORBIDDEN"), (role, path)
+    assert api("review", method, path, None, body).status == 401
