@@ -36,8 +36,12 @@ def object_keys(body: dict) -> list[str]:
     `userIdentity`); both URL-encode keys with quote_plus. s3:TestEvent carries none."""
     if body.get("Event") == "s3:TestEvent":
         return []
-    return [unquote_plus(r["s3"]["object"]["key"]) for r in body.get("Records", [])
-            if str(r.get("eventName", "")).startswith("ObjectCreated") and r.get("s3", {}).get("object", {}).get("key")]
+    return [
+        unquote_plus(r["s3"]["object"]["key"])
+        for r in body.get("Records", [])
+        if str(r.get("eventName", "")).startswith("ObjectCreated")
+        and r.get("s3", {}).get("object", {}).get("key")
+    ]
 
 
 @tracer.capture_method
@@ -52,4 +56,6 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,469 @@
+"""The pure image pipeline of process_image (issue 4; rules R5, R6, R7, R8, R12). No AWS here.
+
+``process(data, reference=..., day=...)`` takes the raw bytes of an upload and returns a freshly
+encoded, upright, metadata-free, watermarked JPEG, or raises ``InvalidImage(reason, found)`` with a
+contract reason code (api-contract.md "Image status"; the human texts live in ``core.reasons``).
+
+Checks run cheapest first: byte size, real format from the magic bytes, dimensions from the header
+(before any pixel is decoded; decompression bombs), minimum size, then the full decode with truncated
+images refused. The watermark is a stamp rendered once per (text, size, mode) and cut into small
+pieces that hug the ink, so applying it touches only the pixels near the text, through Pillow's C
+``paste`` with a mask; see ``_stamp`` and ``_apply_watermark``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import hashlib
+import io
+import math
+import string
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont
+
+MAX_BYTES = 204800  # R6: a single file at most 200 KB
+MIN_SHORT_SIDE = 300  # below this a document is not readable: TOO_SMALL
+MAX_SIDE = 8000  # longest side accepted
+MAX_PIXELS = 4000 * 4000  # explicit pixel cap, well below Pillow's own bomb limit (~89 Mpx)
+JPEG_QUALITY = 85  # output encode; Pillow's default 4:2:0 subsampling, no optimize pass
+
+REASONS = ("EMPTY", "TOO_LARGE", "UNSUPPORTED_FORMAT", "CORRUPT", "DIMENSIONS_TOO_LARGE", "TOO_SMALL")
+FOUND_FORMATS = ("HEIC", "WEBP", "GIF", "BMP", "TIFF", "SVG", "PDF", "HTML", "TEXT", "UNKNOWN")
+
+WATERMARK_PREFIX = "仅用于医师资格考试"  # "for the physician qualification exam only" (R7)
+WATERMARK_SEPARATOR = " · "
+WATERMARK_CHARSET = WATERMARK_PREFIX + string.digits + string.ascii_letters + " -:/.#·"
+REFERENCE_CHARSET = string.digits + string.ascii_letters + "-:/.#"
+MAX_REFERENCE_LENGTH = 24
+
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "NotoSansCJKsc-Bold-watermark.otf"
+
+# Watermark look: light fill, thin dark outline, both semi-transparent, so it reads on light and dark
+# pictures while the document's own text stays readable through it.
+WATERMARK_ANGLE = 30  # degrees, counter-clockwise: the text rises to the right
+FILL_ALPHA = 110  # white glyph body, 0..255
+OUTLINE_ALPHA = 80  # black outline
+FONT_DIVISOR = 28  # text size = short side / FONT_DIVISOR (bucketed)
+MIN_FONT_PX = 12
+MAX_FONT_PX = 160
+LINE_SPACING = 6.5  # distance between parallel watermark lines, in text sizes
+TEXT_GAP = 3.0  # gap between repeats along a line, in text sizes
+
+
+class InvalidImage(Exception):
+    """A permanent problem with the file: the image becomes INVALID with this reason."""
+
+    def __init__(self, reason: str, found: str | None = None):
+        if reason not in REASONS:
+            raise ValueError(f"unknown reason {reason!r}")
+        if found is not None and found not in FOUND_FORMATS:
+            raise ValueError(f"unknown format {found!r}")
+        super().__init__(reason if found is None else f"{reason} ({found})")
+        self.reason = reason
+        self.found = found
+
+
+@dataclass(frozen=True)
+class Processed:
+    jpeg: bytes
+    width: int
+    height: int
+    source_format: str  # "JPEG" or "PNG"
+    sha256: str  # of ``jpeg``
+
+
+def check_size(size: int) -> None:
+    """The cheapest check, on the object size from S3 metadata before downloading (R6)."""
+    if size <= 0:
+        raise InvalidImage("EMPTY")
+    if size > MAX_BYTES:
+        raise InvalidImage("TOO_LARGE")
+
+
+def watermark_text(reference: str, day: datetime.date) -> str:
+    """E.g. ``仅用于医师资格考试 · 2026-11-25 · #AB12CD``; every character is in WATERMARK_CHARSET.
+
+    ``reference`` is a short application reference (letters, digits, ``-:/.#``), ``day`` the date.
+    """
+    ref = reference.strip().lstrip("#")
+    if not ref or len(ref) > MAX_REFERENCE_LENGTH or any(c not in REFERENCE_CHARSET for c in ref):
+        raise ValueError(
+            f"reference must be 1..{MAX_REFERENCE_LENGTH} of {REFERENCE_CHARSET!r}: {reference!r}"
+        )
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    return f"{WATERMARK_PREFIX}{WATERMARK_SEPARATOR}{day.isoformat()}{WATERMARK_SEPARATOR}#{ref}"
+
+
+# --- format sniffing ---------------------------------------------------------------------------
+
+_HEIF_BRANDS = {
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
+    b"mif1", b"mif2", b"msf1", b"avif", b"avis", b"avio",
+}  # fmt: skip
+_HTML_STARTS = (
+    "<!doctype html", "<html", "<head", "<body", "<script", "<meta", "<title", "<iframe", "<div",
+    "<p>", "<a ", "<img", "<style", "<link", "<table", "<form",
+)  # fmt: skip
+_TEXT_CONTROL_OK = {"\t", "\n", "\r", "\f", "\x1b"}
+
+
+def sniff_format(data: bytes) -> str:
+    """What the bytes really are: ``JPEG``, ``PNG``, or one of FOUND_FORMATS. Names and declared
+    content types are never trusted (R6)."""
+    head = data[:64]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[4:8] == b"ftyp":
+        box_len = int.from_bytes(head[:4], "big")
+        brands = {head[8:12]} | {data[i : i + 4] for i in range(16, min(max(box_len, 16), 64), 4)}
+        return "HEIC" if brands & _HEIF_BRANDS else "UNKNOWN"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if (
+        head[:2] == b"BM"
+        and len(head) >= 18
+        and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)
+    ):
+        return "BMP"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if b"%PDF-" in data[:1024]:
+        return "PDF"
+    text = _as_text(data[:4096])
+    if text is None:
+        return "UNKNOWN"
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    if lowered.startswith(_HTML_STARTS) or "<html" in lowered:
+        return "HTML"
+    if "<svg" in lowered:
+        return "SVG"
+    return "TEXT"
+
+
+def _as_text(chunk: bytes) -> str | None:
+    """The chunk as text if it plausibly is text (UTF-8/UTF-16 with BOM/GB18030), else None."""
+    if not chunk:
+        return None
+    candidates: list[str] = []
+    if chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        candidates.append("utf-16")
+    candidates += ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            text = codecs.getincrementaldecoder(encoding)("strict").decode(chunk, final=False)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            return None
+        controls = sum(1 for c in text if c < " " and c not in _TEXT_CONTROL_OK)
+        return text if controls <= len(text) // 100 else None
+    return None
+
+
+# --- decode ------------------------------------------------------------------------------------
+
+# EXIF orientation (tag 0x0112) -> what makes the stored picture upright (R5); as ImageOps.exif_transpose.
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _open(data: bytes, fmt: str) -> Image.Image:
+    """Open lazily (header only) and check the dimensions; nothing is decoded yet."""
+    try:
+        im = Image.open(io.BytesIO(data), formats=[fmt])
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage("DIMENSIONS_TOO_LARGE") from None
+    except MemoryError:
+        raise
+    except Exception:  # hostile headers raise all sorts (SyntaxError, struct.error, ...)
+        raise InvalidImage("CORRUPT") from None
+    width, height = im.size
+    if width <= 0 or height <= 0:
+        raise InvalidImage("CORRUPT")
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise InvalidImage("DIMENSIONS_TOO_LARGE")
+    if min(width, height) < MIN_SHORT_SIDE:  # invariant under rotation, so checked before decoding
+        raise InvalidImage("TOO_SMALL")
+    return im
+
+
+def _load(im: Image.Image) -> None:
+    """Full decode of the first frame; truncated or broken data -> CORRUPT."""
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Someone flipped the global; decoding now would accept half images. Refuse loudly.
+        raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES must be False")
+    try:
+        im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidImage("DIMENSIONS_TOO_LARGE") from None
+    except MemoryError:
+        raise
+    except Exception:  # OSError (truncated), SyntaxError, ValueError, struct.error, EOFError, ...
+        raise InvalidImage("CORRUPT") from None
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except Exception:  # a broken EXIF block is not a broken picture; it just has no orientation
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _flatten(im: Image.Image) -> Image.Image:
+    """Alpha (RGBA/LA, or palette/colour-key transparency) -> opaque on white."""
+    grey = im.mode in ("LA", "La", "L")
+    if im.mode != ("LA" if grey else "RGBA"):
+        im = im.convert("LA" if grey else "RGBA")
+    alpha = im.getchannel("A")
+    target = "L" if grey else "RGB"
+    if alpha.getextrema()[0] == 255:  # fully opaque (most screenshots): just drop the channel
+        return im.convert(target)
+    base = Image.new(target, im.size, 255 if grey else (255, 255, 255))
+    base.paste(im.convert(target), (0, 0), alpha)
+    return base
+
+
+def _normalise_mode(im: Image.Image) -> Image.Image:
+    """To 'RGB' or 'L' (8-bit), something every browser shows."""
+    mode = im.mode
+    if mode in ("RGB", "L"):
+        return _flatten(im) if "transparency" in im.info else im
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA"):
+        return _flatten(im)
+    if mode == "P":
+        return _flatten(im) if "transparency" in im.info else im.convert("RGB")
+    if mode == "1":
+        return im.convert("L")
+    if mode.startswith("I;16") or mode == "I":
+        # 16-bit grey: scale 0..65535 to 0..255 (a plain convert would clip at 255).
+        return im.convert("I").point(lambda v: v * (1 / 257)).convert("L")
+    return im.convert("RGB")  # CMYK (Pillow undoes Adobe's inverted CMYK), YCbCr, LAB, ...
+
+
+# --- watermark ---------------------------------------------------------------------------------
+#
+# Cost model: the JPEG decode and encode are fixed; what the watermark adds is (a) building its
+# pixels and (b) blending them in. (a) is cached: the text is cut into runs at the separators
+# ("仅用于医师资格考试 · " is the same for everyone, "2026-11-25 · " for a whole day) and the
+# per-application "#AB12CD" into single characters; each run is rendered and rotated once per size
+# bucket, so a new application's first image renders nothing it has not seen before. (b) is one C
+# paste-with-mask per small piece, each piece a strip of a rotated run cropped to its ink, so only
+# pixels near the text are touched (~15% of the image), never a full-image RGBA composite.
+
+# Text sizes, ~10% apart: the size follows the short side but lands on a few values, so cached runs
+# are reused across images of similar size.
+_FONT_LADDER = tuple(
+    sorted({round(MIN_FONT_PX * 1.1**k) for k in range(40)} & set(range(MIN_FONT_PX, MAX_FONT_PX + 1)))
+)
+
+
+def _font_px(short_side: int) -> int:
+    """Text size proportional to the short side, snapped down to the ladder."""
+    want = short_side / FONT_DIVISOR
+    return max([MIN_FONT_PX] + [px for px in _FONT_LADDER if px <= want])
+
+
+@lru_cache(maxsize=16)
+def _font(px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), px, layout_engine=ImageFont.Layout.BASIC)
+
+
+# A piece: (dx, dy, width, height, colour core, alpha core), offsets from its run's rotated canvas.
+_Piece = tuple[int, int, int, int, object, object]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run of text, rendered and rotated: ``anchor`` is where its pen origin (left end of the
+    line, at the ascender) lands in the rotated canvas; ``advance`` its unrotated width."""
+
+    anchor: tuple[float, float]
+    advance: float
+    pieces: tuple[_Piece, ...]
+    keep: tuple[Image.Image, ...]  # the images the cores in ``pieces`` belong to
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """The whole text: its runs placed around the stamp's centre, and the lattice steps."""
+
+    runs: tuple[tuple[float, float, tuple[_Piece, ...]], ...]  # (offset x, offset y, pieces)
+    extent: tuple[float, float, float, float]  # bounding box of all pieces around the centre
+    along: float  # distance between repeats along a line, pixels
+    across: float  # distance between parallel lines, pixels
+
+
+def _split_runs(text: str) -> list[str]:
+    """Cut at the separators (each keeps its trailing separator); the last part, the per-application
+    reference, goes character by character so a new reference renders nothing new."""
+    parts = text.split(WATERMARK_SEPARATOR)
+    return [p + WATERMARK_SEPARATOR for p in parts[:-1]] + list(parts[-1])
+
+
+@lru_cache(maxsize=512)
+def _run(run: str, px: int, mode: str) -> _Run:
+    font = _font(px)
+    stroke = max(1, round(px / 16))
+    left, top, right, bottom = font.getbbox(run, stroke_width=stroke)
+    pad = 2
+    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    origin = (pad - left, pad - top)
+    outer = Image.new("L", size, 0)  # glyphs + outline
+    ImageDraw.Draw(outer).text(origin, run, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+    inner = Image.new("L", size, 0)  # glyphs only
+    ImageDraw.Draw(inner).text(origin, run, fill=255, font=font)
+    # alpha: OUTLINE_ALPHA on the outline, FILL_ALPHA in the body. colour: white body, black outline.
+    alpha = ImageChops.add(
+        outer.point(lambda v: v * OUTLINE_ALPHA // 255),
+        inner.point(lambda v: v * max(0, FILL_ALPHA - OUTLINE_ALPHA) // 255),
+    )
+    if OUTLINE_ALPHA > FILL_ALPHA:
+        alpha = ImageChops.subtract(alpha, inner.point(lambda v: v * (OUTLINE_ALPHA - FILL_ALPHA) // 255))
+    alpha = alpha.rotate(WATERMARK_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
+    alpha = alpha.point(lambda v: 0 if v < 3 else v)  # bicubic dust would only widen the pieces
+    colour = inner.rotate(WATERMARK_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
+    if mode != "L":
+        colour = colour.convert(mode)
+    # Where the pen origin went: rotate (origin - centre) by the angle, around the new centre.
+    theta = math.radians(WATERMARK_ANGLE)
+    vx, vy = origin[0] - size[0] / 2, origin[1] - size[1] / 2
+    anchor = (
+        alpha.width / 2 + vx * math.cos(theta) + vy * math.sin(theta),
+        alpha.height / 2 - vx * math.sin(theta) + vy * math.cos(theta),
+    )
+    strip = max(6, px // 3)
+    pieces: list[_Piece] = []
+    keep: list[Image.Image] = []
+    for y in range(0, alpha.height, strip):
+        bbox = alpha.crop((0, y, alpha.width, min(alpha.height, y + strip))).getbbox()
+        if bbox is None:
+            continue
+        box = (bbox[0], y + bbox[1], bbox[2], y + bbox[3])
+        c, a = colour.crop(box), alpha.crop(box)
+        c.load()
+        a.load()
+        keep += [c, a]
+        pieces.append((box[0], box[1], c.width, c.height, c.im, a.im))
+    return _Run(anchor=anchor, advance=font.getlength(run), pieces=tuple(pieces), keep=tuple(keep))
+
+
+@lru_cache(maxsize=128)
+def _stamp(text: str, px: int, mode: str) -> _Stamp:
+    theta = math.radians(WATERMARK_ANGLE)
+    cos, sin = math.cos(theta), math.sin(theta)
+    runs = [_run(r, px, mode) for r in _split_runs(text)]
+    ascent, descent = _font(px).getmetrics()
+    y = -(ascent + descent) / 2  # the line's vertical middle sits on the stamp's centre
+    x = -sum(r.advance for r in runs) / 2
+    placed = []
+    xs: list[float] = []
+    ys: list[float] = []
+    for r in runs:
+        # the run's pen origin, rotated into image coordinates, minus its anchor in the canvas
+        ox = x * cos + y * sin - r.anchor[0]
+        oy = -x * sin + y * cos - r.anchor[1]
+        placed.append((ox, oy, r.pieces))
+        for dx, dy, w, h, _, _ in r.pieces:
+            xs += [ox + dx, ox + dx + w]
+            ys += [oy + dy, oy + dy + h]
+        x += r.advance
+    return _Stamp(
+        runs=tuple(placed),
+        extent=(min(xs), min(ys), max(xs), max(ys)),
+        along=2 * x + TEXT_GAP * px,  # x is now half the line length
+        across=LINE_SPACING * px,
+    )
+
+
+def _apply_watermark(im: Image.Image, text: str) -> None:
+    """Tile the stamp diagonally over the whole image, in place (R7).
+
+    Stamps sit on a lattice centred on the image: along the text direction every ``along`` pixels,
+    lines ``across`` pixels apart, alternate lines shifted by half a repeat.
+    """
+    if im.readonly:  # pragma: no cover - decoded images are writable; keep the C paste below safe
+        raise ValueError("image is read-only")
+    im.load()
+    width, height = im.size
+    stamp = _stamp(text, _font_px(min(width, height)), im.mode)
+    theta = math.radians(WATERMARK_ANGLE)
+    ax, ay = math.cos(theta), -math.sin(theta)  # along the text
+    nx, ny = math.sin(theta), math.cos(theta)  # across the lines
+    cx, cy = width / 2, height / 2
+    reach_along = (width * abs(ax) + height * abs(ay)) / 2 + stamp.along
+    reach_across = (width * abs(nx) + height * abs(ny)) / 2 + stamp.across
+    jn = math.ceil(reach_across / stamp.across)
+    i_n = math.ceil(reach_along / stamp.along) + 1
+    x0, y0, x1, y1 = stamp.extent
+    paste = im.im.paste  # the C paste: Image.paste's Python checks cost more than small pieces do
+    for j in range(-jn, jn + 1):
+        shift = 0.5 * (j % 2)
+        for i in range(-i_n, i_n + 1):
+            t = (i + shift) * stamp.along
+            s = j * stamp.across
+            sx = cx + t * ax + s * nx
+            sy = cy + t * ay + s * ny
+            if sx + x0 >= width or sy + y0 >= height or sx + x1 <= 0 or sy + y1 <= 0:
+                continue
+            for ox, oy, pieces in stamp.runs:
+                left, top = round(sx + ox), round(sy + oy)
+                for dx, dy, w, h, colour, alpha in pieces:
+                    x, y = left + dx, top + dy
+                    if x < width and y < height and x + w > 0 and y + h > 0:
+                        paste(colour, (x, y, x + w, y + h), alpha)
+
+
+# --- the pipeline ------------------------------------------------------------------------------
+
+
+def process(data: bytes, *, reference: str, day: datetime.date) -> Processed:
+    """Validate, normalise and watermark one upload. Raises InvalidImage (a permanent verdict)."""
+    text = watermark_text(reference, day)  # a bad reference is the caller's bug: ValueError first
+    check_size(len(data))
+    fmt = sniff_format(data)
+    if fmt not in ("JPEG", "PNG"):
+        raise InvalidImage("UNSUPPORTED_FORMAT", fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        src = _open(data, fmt)
+        _load(src)
+        orientation = _orientation(src)
+        try:
+            im = _normalise_mode(src)
+        except MemoryError:
+            raise
+        except Exception:
+            raise InvalidImage("CORRUPT") from None
+    method = _ORIENTATION.get(orientation)
+    if method is not None:
+        im = im.transpose(method)
+    _apply_watermark(im, text)
+    im.info = {}  # Pillow's JPEG writer would carry a source comment over; nothing goes along
+    out = io.BytesIO()
+    im.save(out, "JPEG", quality=JPEG_QUALITY)
+    jpeg = out.getvalue()
+    return Processed(
+        jpeg=jpeg,
+        width=im.width,
+        height=im.height,
+        source_format=fmt,
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+    )
