@@ -71,6 +71,9 @@ ERRORS: dict[str, ErrorSpec] = {
         "The file is larger than 200 KB. Reduce the photo's size or resolution first.",
         "文件超过 200KB,请先压缩照片或降低分辨率。",
     ),
+    "INTERNAL_ERROR": ErrorSpec(
+        500, "Something went wrong on our side; nothing was changed. Please try again.", "系统出错,未作任何修改,请重试。"
+    ),
     "TRY_AGAIN": ErrorSpec(
         503, "The system is busy. Please try again in a moment.", "系统繁忙,请稍后重试。"
     ),

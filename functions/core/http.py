@@ -46,6 +46,12 @@ def resolver() -> APIGatewayHttpResolver:
     def _invalid(e: RequestValidationError):
         return error_response(DomainError("INVALID_REQUEST", _validation_detail(e.errors())))
 
+    @app.exception_handler(Exception)
+    def _unexpected(e: Exception):
+        # A bug, not an input: logged with its stack; the caller still gets the contract's shape.
+        logger.exception("unhandled error")
+        return error_response(DomainError("INTERNAL_ERROR"))
+
     @app.not_found
     def _not_found(_: NotFoundError):
         return error_response(DomainError("NOT_FOUND"))

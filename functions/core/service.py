@@ -113,8 +113,7 @@ def delete_image(caller: Caller, app_id: str, material_type: str, image_id: str)
     plan = apply(app_id, decide)
     # Only once the record is gone: the objects of an image that won a race to approval must stay.
     for image in plan.delete_images:
-        storage.delete_upload(image.upload_key)
-        storage.delete_material(image.object_key or material_key(app_id, image.material_type, image.image_id))
+        storage.discard(image.upload_key, image.object_key or material_key(app_id, image.material_type, image.image_id))
 
 
 # ---------------------------------------------------------------- processing (process_image)

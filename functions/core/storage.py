@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import boto3
+from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core.keys import sample_key
 from core.settings import settings
+
+logger = Logger(child=True)
 
 MIN_UPLOAD_BYTES = 1
 
@@ -95,6 +98,21 @@ def delete_upload(key: str) -> None:
 
 def delete_material(key: str) -> None:
     _client().delete_object(Bucket=settings().materials_bucket, Key=key)
+
+
+def discard(upload_key: str | None, material_key: str | None) -> bool:
+    """Remove an image's objects once its record is gone. Best effort: a leftover raw upload expires
+    with the bucket's lifecycle, and a leftover watermarked copy is logged for cleanup; neither may
+    turn a committed delete into an error for the candidate."""
+    try:
+        if upload_key:
+            delete_upload(upload_key)
+        if material_key:
+            delete_material(material_key)
+        return True
+    except ClientError:
+        logger.exception("objects of a deleted image left behind", extra={"upload": upload_key, "material": material_key})
+        return False
 
 
 def material_url(key: str) -> str:
