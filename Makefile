@@ -24,3 +24,16 @@ run: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The upload dead-letter queue of the running `make run` stack (PORT as for make run).
+.PHONY: dlq redrive
+dlq: venv
+	$(BIN)/python -m local.dlq show
+
+redrive: venv
+	$(BIN)/python -m local.dlq redrive
+
+# Speed, memory, cold start and AWS cost, each against its floor (bench/README.md). ARGS=--quick for a smoke run.
+.PHONY: bench
+bench: venv
+	$(BIN)/python -m bench $(ARGS)

@@ -63,3 +63,37 @@ def complete(api, aws, who: dict, app_id: str, region: str = "11") -> dict[str, 
            for t, count in REQUIRED[region].items()}
     drain(aws)
     return ids
+
+
+def caller(who: dict):
+    """The identity a handler would build from these claims."""
+    from core.identity import caller_from_event
+
+    return caller_from_event({"requestContext": {"authorizer": {"jwt": {"claims": who}}}})
+
+
+def race(*calls) -> list:
+    """Run the use cases at the same moment on threads; each result is its return value or the
+    contract code it raised. Threads call core.service directly: Powertools' HTTP resolvers keep the
+    current event in a process-wide class attribute, so two handler invocations on threads in one
+    process would read each other's request (Lambda never runs two in one process)."""
+    import threading
+
+    from core.errors import DomainError
+
+    results: list = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(i, fn, args):
+        barrier.wait()
+        try:
+            results[i] = fn(*args)
+        except DomainError as e:
+            results[i] = e.code
+
+    threads = [threading.Thread(target=run, args=(i, fn, args)) for i, (fn, *args) in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
+from core import service
 from core.clock import iso
 from tests.conftest import claims
-from tests.flow import complete, drain, small_photo, upload
+from tests.flow import caller, complete, drain, race, small_photo, upload
 
 CAND = claims("cand-001", "candidate")
 DAY = int(__import__("os").environ.get("DAY", "30"))
@@ -177,20 +177,10 @@ def test_claims_lease_renew_release_and_expiry(api, ready, clock):
 
 
 def test_two_reviewers_claiming_at_once_one_wins(api, ready, serial_moto):
-    results = {}
-    barrier = threading.Barrier(2)
-
-    def go(who):
-        barrier.wait()
-        results[who["sub"]] = claim(api, who)
-
-    threads = [threading.Thread(target=go, args=(w,)) for w in (SITE, SITE2)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    statuses = sorted((r.status, r.code) for r in results.values())
-    assert statuses == [(200, None), (409, "CLAIMED_BY_OTHER")]
-    winner = next(sub for sub, r in results.items() if r.status == 200)
-    assert page(api)["application"]["claimedBy"] == winner
+    first, second = race((service.claim, caller(SITE), "app-1"), (service.claim, caller(SITE2), "app-1"))
+    won = [r for r in (first, second) if isinstance(r, dict)]
+    assert len(won) == 1 and "CLAIMED_BY_OTHER" in (first, second)
+    assert page(api)["application"]["claimedBy"] == won[0]["claimedBy"]
 
 
 def test_decisions_need_your_live_claim(api, ready, clock):
@@ -263,30 +253,17 @@ def test_deciding_on_an_image_the_candidate_replaced_is_stale(api, aws, ready):
 def test_approve_racing_the_candidates_delete_exactly_one_wins(api, aws, ready, serial_moto):
     image_id = ready["id_card"][0]
     claim(api)
-    version = 2
-    results = {}
-    barrier = threading.Barrier(2)
-
-    def approve():
-        barrier.wait()
-        results["approve"] = decide_image(api, image_id, version=version)
-
-    def delete():
-        barrier.wait()
-        results["delete"] = api("upload_presign", "DELETE", f"/applications/app-1/materials/id_card/images/{image_id}", CAND)
-
-    threads = [threading.Thread(target=approve), threading.Thread(target=delete)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    approved, deleted = race(
+        (service.decide_image, caller(SITE), "app-1", image_id, "approve", 2, None, None),
+        (service.delete_image, caller(CAND), "app-1", "id_card", image_id),
+    )
 
     image = next((i for i in aws.items("app-1") if i.get("imageId") == image_id and i["kind"] == "image"), None)
-    if results["approve"].status == 200:
-        assert results["delete"].code == "IMAGE_LOCKED"
-        assert image["status"] == "APPROVED"
+    if isinstance(approved, dict):
+        assert deleted == "IMAGE_LOCKED" and image["status"] == "APPROVED"
     else:
-        assert results["delete"].status == 204 and results["approve"].code == "STALE_VERSION"
-        assert image is None
-    assert {results["approve"].status, results["delete"].status} in ({200, 409}, {204, 409})
+        assert deleted is None and approved == "STALE_VERSION" and image is None
+        assert aws.s3.list_objects_v2(Bucket="exam-materials-test", Prefix="materials/app-1/id_card/" + image_id).get("KeyCount") == 0
 
 
 # ---------------------------------------------------------------- application decisions
@@ -303,19 +280,10 @@ def test_two_decisions_on_the_same_version_one_is_applied(api, aws, ready, seria
     claim(api)
     approve_all_images(api, ready)
     version = page(api)["application"]["version"]
-    results = []
-    barrier = threading.Barrier(2)
-
-    def go(decision):
-        barrier.wait()
-        results.append(decide(api, decision, version=version, comment="请补充"))
-
-    threads = [threading.Thread(target=go, args=(d,)) for d in ("approve", "return")]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    assert sorted(r.status for r in results) == [200, 409]
-    loser = next(r for r in results if r.status == 409)
-    assert loser.code in ("STALE_VERSION", "NOT_CLAIMED")
+    results = race((service.decide_application, caller(SITE), "app-1", "approve", version, None),
+                   (service.decide_application, caller(SITE), "app-1", "return", version, "请补充"))
+    assert len([r for r in results if isinstance(r, dict)]) == 1
+    assert [r for r in results if isinstance(r, str)][0] in ("STALE_VERSION", "NOT_CLAIMED")
     decisions = [a for a in aws.items("app-1") if a["kind"] == "audit" and a["action"] in ("approve", "return")]
     assert len(decisions) == 1
 

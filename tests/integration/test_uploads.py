@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from datetime import UTC, datetime
 
 import pytest
 import requests
 
-from core import db
+from core import db, service
 from core.clock import iso
 from tests.conftest import claims
+from tests.flow import caller, race
 
 CAND = claims("cand-001", "candidate")
 URL = "/applications/app-1/materials/{type}/images"
@@ -132,20 +132,10 @@ def test_roles_and_tokens(api, app1):
 
 
 def test_twenty_concurrent_reservations_for_a_two_image_slot_give_exactly_two(api, app1, aws, serial_moto):
-    results = []
-    barrier = threading.Barrier(20)
+    who = caller(CAND)
+    results = race(*[(service.reserve_upload, who, "app-1", "id_card", "image/jpeg", None, None)] * 20)
 
-    def one():
-        barrier.wait()
-        results.append(reserve(api).status)
-
-    threads = [threading.Thread(target=one) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    assert sorted(results) == [201, 201] + [409] * 18
+    assert sorted(r if isinstance(r, str) else "OK" for r in results) == ["OK", "OK"] + ["SLOT_FULL"] * 18
     items = aws.items("app-1")
     assert len([i for i in items if i["kind"] == "image"]) == 2
     assert sorted(i["SK"] for i in items if i["kind"] == "seat") == ["SEAT#id_card#0", "SEAT#id_card#1"]

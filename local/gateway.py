@@ -1,0 +1,273 @@
+"""A stand-in for API Gateway (HTTP API): routes by the template's HttpApi events, runs the JWT
+authorizer, builds a payload-v2 event, invokes the function, returns its response; CORS as the
+HttpApi's CorsConfiguration says; the web client's static files at /."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import mimetypes
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from local.auth import TokenIssuer, Unauthorized, gateway_claims
+from local.template import ACCOUNT_ID, Stack, match_route
+
+log = logging.getLogger(__name__)
+
+_TEXT_TYPES = ("application/json", "+json", "application/xml", "+xml", "application/javascript")
+
+
+@dataclass
+class Request:
+    method: str
+    target: str  # path and query string, as sent
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    protocol: str = "HTTP/1.1"
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.target).path or "/"
+
+    @property
+    def raw_query(self) -> str:
+        return urlsplit(self.target).query
+
+    def header(self, name: str) -> str | None:
+        values = [v for k, v in self.headers if k.lower() == name.lower()]
+        return ",".join(values) if values else None
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    @classmethod
+    def json(cls, status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        return cls(status, [("Content-Type", "application/json"), *(headers or [])], body)
+
+
+def error(status: int, code: str, message: str, message_zh: str) -> Response:
+    """The contract's error shape (api-contract.md "Errors")."""
+    return Response.json(status, {"error": {"code": code, "message": message, "messageZh": message_zh}})
+
+
+def _text(body: bytes, content_type: str) -> str | None:
+    media_type = content_type.split(";")[0].strip().lower()
+    if not (media_type.startswith("text/") or any(t in media_type for t in _TEXT_TYPES)):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def build_event(request: Request, route_key: str, path_params: dict[str, str], claims: dict | None) -> dict:
+    """An API Gateway HTTP API payload (format 2.0), as Lambda receives it."""
+    headers: dict[str, str] = {}
+    for name, value in request.headers:
+        key = name.lower()
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    cookie = headers.pop("cookie", None)
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(request.raw_query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    now = time.time()
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": request.path,
+        "rawQueryString": request.raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "local",
+            "domainName": headers.get("host", "127.0.0.1"),
+            "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
+            "http": {"method": request.method, "path": request.path, "protocol": request.protocol,
+                     "sourceIp": request.source_ip, "userAgent": headers.get("user-agent", "")},
+            "requestId": uuid.uuid4().hex,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": formatdate(now, usegmt=True),
+            "timeEpoch": int(now * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookie:
+        event["cookies"] = [c.strip() for c in cookie.split(";") if c.strip()]
+    if query:
+        event["queryStringParameters"] = query
+    if path_params:
+        event["pathParameters"] = {k: unquote(v) for k, v in path_params.items()}
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": gateway_claims(claims), "scopes": None}}
+    if request.body:
+        text = _text(request.body, headers.get("content-type", ""))
+        binary = text is None  # HTTP APIs pass what is not text base64-encoded
+        event["body"] = base64.b64encode(request.body).decode() if binary else text
+        event["isBase64Encoded"] = binary
+    return event
+
+
+def lambda_response(result: Any) -> Response:
+    """A payload-2.0 Lambda result as API Gateway turns it into HTTP."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        return Response.json(200, result)
+    headers = [(k, str(v)) for k, v in (result.get("headers") or {}).items()]
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers += [(name, str(v)) for v in values]
+    headers += [("Set-Cookie", c) for c in result.get("cookies") or []]
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return Response(int(result["statusCode"]), headers, data)
+
+
+class Gateway:
+    def __init__(self, stack: Stack, tokens: TokenIssuer, invoke: Callable[[str, dict], Any],
+                 local_routes: dict[tuple[str, str], Callable[[Request], Response]] | None = None,
+                 web_dir: Path | None = None):
+        self.stack, self.tokens, self.invoke = stack, tokens, invoke
+        self.local_routes = local_routes or {}
+        self.web_dir = web_dir.resolve() if web_dir else None
+
+    def handle(self, request: Request) -> Response:
+        try:
+            response = self._route(request)
+        except Exception:
+            log.exception("gateway error on %s %s", request.method, request.path)
+            response = Response.json(500, {"message": "Internal Server Error"})
+        response.headers += self._cors(request)
+        response.headers.append(("Apigw-Requestid", uuid.uuid4().hex[:16]))
+        return response
+
+    def _route(self, request: Request) -> Response:
+        method, path = request.method.upper(), request.path
+        if method == "OPTIONS" and self.stack.cors and request.header("access-control-request-method"):
+            return self._preflight(request)
+        local = self.local_routes.get((method, path))
+        if local:
+            return local(request)
+        found = match_route(self.stack.routes, method, path)
+        if found:
+            route, params = found
+            claims = None
+            if route.authorizer:
+                authorizer = self.stack.authorizers[route.authorizer]
+                try:
+                    claims = self.tokens.verify(request.header(authorizer.identity_source.rsplit(".", 1)[-1]),
+                                                issuer=authorizer.issuer, audiences=authorizer.audience)
+                except Unauthorized as e:
+                    log.info("401 %s %s: %s", method, path, e)
+                    return Response.json(401, {"message": "Unauthorized"})
+            try:
+                result = self.invoke(route.function, build_event(request, route.route_key, params, claims))
+            except Exception:
+                log.exception("%s failed on %s", route.function, route.route_key)
+                return Response.json(500, {"message": "Internal Server Error"})
+            return lambda_response(result)
+        if method in ("GET", "HEAD"):
+            static = self._static(path)
+            if static:
+                return static
+        return error(404, "NOT_FOUND", f"No route for {method} {path}.", "未找到该接口。")
+
+    def _static(self, path: str) -> Response | None:
+        if not self.web_dir:
+            return None
+        target = (self.web_dir / unquote(path).lstrip("/")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() or not target.is_relative_to(self.web_dir):
+            return None
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith(("javascript", "json")):
+            content_type += "; charset=utf-8"
+        return Response(200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], target.read_bytes())
+
+    def _allowed_origin(self, request: Request) -> str | None:
+        origin = request.header("origin")
+        allowed = self.stack.cors.get("AllowOrigins", [])
+        if origin and (origin in allowed or "*" in allowed):
+            return origin
+        return None
+
+    def _cors(self, request: Request) -> list[tuple[str, str]]:
+        origin = self._allowed_origin(request)
+        if not origin:
+            return []
+        headers = [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+        if self.stack.cors.get("ExposeHeaders"):
+            headers.append(("Access-Control-Expose-Headers", ",".join(self.stack.cors["ExposeHeaders"])))
+        if self.stack.cors.get("AllowCredentials"):
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        return headers
+
+    def _preflight(self, request: Request) -> Response:
+        if not self._allowed_origin(request):
+            return Response(204)
+        cors = self.stack.cors
+        return Response(204, [
+            ("Access-Control-Allow-Methods", ",".join(cors.get("AllowMethods", []))),
+            ("Access-Control-Allow-Headers", ",".join(cors.get("AllowHeaders", [])).lower()),
+            ("Access-Control-Max-Age", str(cors.get("MaxAge", 0))),
+        ])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: GatewayServer
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        request = Request(method=self.command, target=self.path, headers=list(self.headers.items()),
+                          body=self.rfile.read(length) if length else b"", source_ip=self.client_address[0],
+                          protocol=self.request_version)
+        response = self.server.gateway.handle(request)
+        body = b"" if response.status in (204, 304) else response.body
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, gateway: Gateway | None = None):
+        super().__init__((host, port), _Handler)
+        self.gateway = gateway
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is not our error
+            super().handle_error(request, client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"

@@ -1,0 +1,230 @@
+"""The whole local stack in one object: `LocalStack(port=0).start()` returns the base URL, `.stop()`.
+
+Order matters: moto first; then the environment every function sees (AWS_ENDPOINT_URL and the
+template's variables), set before any handler is imported; the resources from template.yaml; the
+gateway (its /healthz answers 503 until seeding is done); the demo data; the SQS worker.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from local import auth
+from local.gateway import Gateway, GatewayServer, Request, Response, error
+from local.moto_server import MotoServer
+from local.runtime import Runtime
+from local.seed import seed
+from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
+from local.worker import Worker
+
+log = logging.getLogger(__name__)
+
+OPENAPI_TITLE = "Exam materials review API"
+PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>医师资格考试 材料在线审核</title></head>
+<body>
+  <h1>医师资格考试 材料在线审核</h1>
+  <p>The web client comes later (网页端稍后提供). The API is running: see <a href="/openapi.json">/openapi.json</a>.</p>
+</body>
+</html>
+"""
+
+
+def client(service: str, endpoint_url: str, **config):
+    """A boto3 client for the local AWS, from its own session (boto3's default one is not thread-safe)."""
+    return boto3.session.Session().client(service, endpoint_url=endpoint_url, region_name=REGION, config=Config(**config),
+                                          aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def provision(stack: Stack, endpoint_url: str) -> None:
+    """Create the template's tables, queues and buckets in moto."""
+    dynamodb, sqs, s3 = (client(s, endpoint_url) for s in ("dynamodb", "sqs", "s3"))
+    for table in stack.tables:
+        spec = dict(table)
+        ttl = spec.pop("TimeToLiveSpecification", None)
+        dynamodb.create_table(**spec)
+        if ttl:
+            dynamodb.update_time_to_live(TableName=spec["TableName"], TimeToLiveSpecification=ttl)
+    for queue in stack.queues:
+        sqs.create_queue(**queue)
+    for bucket in stack.buckets:
+        s3.create_bucket(Bucket=bucket["Bucket"])
+        if "PublicAccessBlockConfiguration" in bucket:
+            s3.put_public_access_block(Bucket=bucket["Bucket"],
+                                       PublicAccessBlockConfiguration=bucket["PublicAccessBlockConfiguration"])
+        if "CORSConfiguration" in bucket:
+            s3.put_bucket_cors(Bucket=bucket["Bucket"], CORSConfiguration=bucket["CORSConfiguration"])
+        if "NotificationConfiguration" in bucket:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket["Bucket"], NotificationConfiguration=bucket["NotificationConfiguration"])
+
+
+def upload_samples(stack: Stack, endpoint_url: str, folder: Path = ROOT / "samples") -> int:
+    """The sample pictures each material type links to (R4), as `aws s3 sync samples/` does on deploy."""
+    s3 = client("s3", endpoint_url)
+    bucket = stack.names["MaterialsBucket"]
+    pictures = sorted(folder.glob("*.png"))
+    for picture in pictures:
+        s3.put_object(Bucket=bucket, Key=f"samples/{picture.name}", Body=picture.read_bytes(), ContentType="image/png")
+    return len(pictures)
+
+
+def configure_environment(endpoint_url: str, stack: Stack) -> None:
+    """What a deployed function finds in its environment, pointed at moto through boto3's standard
+    settings. Nothing in functions/ knows it runs locally."""
+    for key in list(os.environ):
+        if key.startswith("AWS_ENDPOINT_URL_") or key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+            del os.environ[key]
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    })
+    environments = [f.environment for f in stack.functions.values()]
+    common = {k: v for k, v in environments[0].items() if all(e.get(k) == v for e in environments)} if environments else {}
+    os.environ.update(common)
+
+
+class LocalStack:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", moto_port: int = 0, seed_demo: bool = True,
+                 visibility_timeout: int | None = None, template_path: Path = TEMPLATE_PATH,
+                 web_dir: Path = ROOT / "web"):
+        self.host, self.port, self.moto_port = host, port, moto_port
+        self.seed_demo, self.template_path, self.web_dir = seed_demo, template_path, web_dir
+        env_timeout = os.environ.get("LOCAL_VISIBILITY_TIMEOUT")
+        self.visibility_timeout = visibility_timeout if visibility_timeout is not None else (
+            int(env_timeout) if env_timeout else None)
+        self.ready = threading.Event()
+        self.tokens = auth.TokenIssuer()
+        self.moto: MotoServer | None = None
+        self.http: GatewayServer | None = None
+        self.workers: list[Worker] = []
+        self._serving: threading.Thread | None = None
+        self.seeded = False
+
+    @property
+    def url(self) -> str:
+        return self.http.url if self.http else ""
+
+    def start(self) -> str:
+        self.moto = MotoServer(self.host, self.moto_port).start()
+        self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
+        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": self.tokens.audience, "WebOrigin": self.url}
+        self.stack = derive(load_template(self.template_path), parameters)
+        configure_environment(self.moto.url, self.stack)
+        provision(self.stack, self.moto.url)
+        upload_samples(self.stack, self.moto.url)
+        self.runtime = Runtime(self.stack.functions, one_at_a_time={r.function for r in self.stack.routes})
+        local_routes = {
+            ("GET", "/healthz"): self._healthz,
+            ("POST", "/dev/token"): self._dev_token,
+            ("GET", "/openapi.json"): self._openapi,
+            ("GET", "/dev/aws"): self._aws,
+        }
+        if not (self.web_dir / "index.html").exists():
+            local_routes[("GET", "/")] = lambda _: Response(200, [("Content-Type", "text/html; charset=utf-8")],
+                                                            PLACEHOLDER_PAGE.encode())
+        self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
+        self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
+        self._serving.start()
+        if self.seed_demo:
+            self.seeded = seed(self.url, self.tokens.mint("registrar", ["registrar"]))
+        self._start_workers()
+        self.ready.set()
+        return self.url
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        if self.moto:
+            self.moto.app.closing.set()  # pending long polls return now
+        for worker in self.workers:
+            worker.join(timeout=5)
+        if self.http:
+            if self._serving:
+                self.http.shutdown()  # waits for serve_forever, so only if it ever ran
+            self.http.server_close()
+        if self.moto:
+            self.moto.stop()
+
+    def _start_workers(self) -> None:
+        sqs = client("sqs", self.moto.url)
+        for source in self.stack.sqs_sources:
+            name = self.stack.names[source.queue]
+            worker = Worker(
+                sqs, sqs.get_queue_url(QueueName=name)["QueueUrl"], f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
+                REGION, lambda event, fn=source.function: self.runtime.invoke(fn, event),
+                ready=self._loadable(source.function), batch_size=source.batch_size,
+                report_batch_item_failures=source.report_batch_item_failures,
+                visibility_timeout=self.visibility_timeout)
+            worker.start()
+            self.workers.append(worker)
+
+    def _loadable(self, function: str):
+        warned = []
+
+        def ready() -> bool:
+            try:
+                self.runtime.load(function)
+                return True
+            except Exception as e:
+                if not warned:
+                    log.warning("%s cannot be loaded yet (%s); its queue waits", function, e)
+                    warned.append(True)
+                return False
+        return ready
+
+    # ------------------------------------------------------------ local-only routes
+    def _healthz(self, _: Request) -> Response:
+        if self.ready.is_set():
+            return Response.json(200, {"status": "ok"})
+        return Response.json(503, {"status": "starting"})
+
+    def _dev_token(self, request: Request) -> Response:
+        try:
+            body = request.json()
+            sub, groups = body["sub"], body["groups"]
+            groups = [groups] if isinstance(groups, str) else groups
+            if not (isinstance(sub, str) and sub and isinstance(groups, list)
+                    and all(isinstance(g, str) for g in groups)):
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            return error(400, "INVALID_REQUEST", 'Expected {"sub": "...", "groups": ["..."], "site"?, "region"?}.',
+                         "请求格式错误:需要 sub 与 groups 字段。")
+        token = self.tokens.mint(sub, groups, site=body.get("site"), region=body.get("region"))
+        return Response.json(200, {"token": token})
+
+    def _aws(self, _: Request) -> Response:
+        """Where the embedded AWS is and what the resources are called there (for tests and make dlq)."""
+        return Response.json(200, {"endpointUrl": self.moto.url, "region": REGION, "resources": self.stack.names})
+
+    def _openapi(self, _: Request) -> Response:
+        """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged."""
+        doc = {"openapi": "3.1.0", "info": {"title": OPENAPI_TITLE, "version": "1.0.0"},
+               "servers": [{"url": self.url}], "paths": {}, "components": {}}
+        for function in sorted({r.function for r in self.stack.routes}):
+            try:
+                self.runtime.load(function)
+                module = sys.modules[self.stack.functions[function].handler.rsplit(".", 1)[0]]
+                schema = json.loads(module.app.get_openapi_json_schema())
+            except Exception as e:
+                log.warning("openapi: skipping %s (%s)", function, e)
+                continue
+            doc["openapi"] = schema.get("openapi", doc["openapi"])
+            doc["paths"].update(schema.get("paths", {}))
+            for section, items in schema.get("components", {}).items():
+                doc["components"].setdefault(section, {}).update(items)
+        doc["components"].setdefault("securitySchemes", {})["jwt"] = {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "API Gateway JWT authorizer (locally: POST /dev/token)"}
+        doc["security"] = [{"jwt": []}]
+        return Response.json(200, doc)

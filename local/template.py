@@ -1,0 +1,325 @@
+"""template.yaml -> what the local stack creates, routes and invokes.
+
+Pure: `derive(template, parameters)` takes the parsed template and returns plain data (boto3 request
+arguments for the resources, the functions with their merged Globals, the HTTP routes, the SQS event
+sources, the JWT authorizer). Nothing here is written by hand a second time, so the local stack
+cannot drift from what `sam deploy` builds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "us-east-1"  # moto supports S3 (incl. presigned POST), SQS and DynamoDB best here
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict:
+    """Parse with a loader that understands the short CloudFormation tags (!Ref, !Sub, !GetAtt)."""
+    return yaml_parse(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, or ANY
+    path: str  # the template's path, e.g. /applications/{id}
+    function: str  # logical id
+    authorizer: str | None  # None: the route is open (Auth: Authorizer: NONE)
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @cached_property
+    def _pattern(self) -> re.Pattern:
+        parts = []
+        for segment in self.path.strip("/").split("/"):
+            name = segment[1:-1] if segment.startswith("{") and segment.endswith("}") else None
+            if name and name.endswith("+"):
+                parts.append(f"(?P<{name[:-1]}>.+)")
+            elif name:
+                parts.append(f"(?P<{name}>[^/]+)")
+            else:
+                parts.append(re.escape(segment))
+        return re.compile("^/" + "/".join(parts) + "$")
+
+    @property
+    def specificity(self) -> tuple:
+        """API Gateway prefers literal segments over {params} over {greedy+}, and a method over ANY."""
+        kinds = tuple(0 if not s.startswith("{") else 2 if s.endswith("+}") else 1 for s in self.path.split("/"))
+        return (kinds, self.method == "ANY")
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in (method, "ANY"):
+            return None
+        found = self._pattern.match(path)
+        return found.groupdict() if found else None
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    function: str
+    queue: str  # logical id of the queue
+    batch_size: int
+    batching_window: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    handler: str  # dotted, e.g. status.app.lambda_handler
+    code_uri: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    name: str
+    identity_source: str  # e.g. $request.header.Authorization
+    issuer: str
+    audience: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stack:
+    tables: list[dict]  # dynamodb.create_table kwargs + TimeToLiveSpecification
+    queues: list[dict]  # sqs.create_queue kwargs, dead-letter queues first
+    buckets: list[dict]  # {Bucket, PublicAccessBlockConfiguration?, CORSConfiguration?, NotificationConfiguration?}
+    functions: dict[str, Function]
+    routes: list[Route]  # most specific first
+    sqs_sources: list[SqsSource]
+    authorizers: dict[str, Authorizer]
+    cors: dict[str, Any] = field(default_factory=dict)  # the HttpApi's CorsConfiguration, resolved
+    names: dict[str, str] = field(default_factory=dict)  # logical id -> local physical name
+
+
+class Resolver:
+    """Just enough of CloudFormation's intrinsic functions for this template: Ref, Fn::Sub,
+    Fn::GetAtt, Fn::Join, with parameter defaults and pseudo parameters."""
+
+    def __init__(self, template: dict, parameters: dict[str, str], account_id: str, region: str):
+        self.resources = template.get("Resources", {})
+        self.values: dict[str, Any] = {
+            name: spec["Default"] for name, spec in template.get("Parameters", {}).items() if "Default" in spec
+        }
+        self.values.update(parameters)
+        self.values.update({
+            "AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "local",
+        })
+        self.account_id, self.region = account_id, region
+
+    def name(self, logical_id: str) -> str:
+        resource = self.resources[logical_id]
+        props = resource.get("Properties", {})
+        explicit = {"AWS::S3::Bucket": "BucketName", "AWS::SQS::Queue": "QueueName",
+                    "AWS::DynamoDB::Table": "TableName"}.get(resource["Type"])
+        if explicit and explicit in props:
+            return self.resolve(props[explicit])
+        return logical_id.lower() if resource["Type"] == "AWS::S3::Bucket" else logical_id
+
+    def ref(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name not in self.resources:
+            raise KeyError(f"Ref to unknown name {name}")
+        if self.resources[name]["Type"] == "AWS::SQS::Queue":
+            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{self.name(name)}"
+        return self.name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        kind, name = self.resources[logical_id]["Type"], self.name(logical_id)
+        arns = {
+            "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
+            "AWS::SQS::Queue": f"arn:aws:sqs:{self.region}:{self.account_id}:{name}",
+            "AWS::DynamoDB::Table": f"arn:aws:dynamodb:{self.region}:{self.account_id}:table/{name}",
+        }
+        if attribute == "Arn" and kind in arns:
+            return arns[kind]
+        if (kind, attribute) in (("AWS::SQS::Queue", "QueueName"), ("AWS::S3::Bucket", "BucketName")):
+            return name
+        raise KeyError(f"GetAtt {logical_id}.{attribute} is not supported locally")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.get_att(logical_id, attribute)
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join":
+                return arg[0].join(str(v) for v in self.resolve(arg[1]))
+            if key.startswith("Fn::"):
+                raise KeyError(f"{key} is not supported locally")
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, arg: str | list) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+
+        def replace(m: re.Match) -> str:
+            name = m.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(self.resolve(variables[name]))
+            if "." in name and name.split(".", 1)[0] in self.resources:
+                return self.get_att(*name.split(".", 1))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def _merge_globals(glob: dict, props: dict) -> dict:
+    """SAM's Globals rules: maps merge, lists add up, scalars on the resource win."""
+    merged = dict(glob)
+    for key, value in props.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_globals(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _of_type(template: dict, kind: str) -> dict[str, dict]:
+    return {lid: r for lid, r in template.get("Resources", {}).items() if r.get("Type") == kind}
+
+
+def _table(resolver: Resolver, logical_id: str, props: dict) -> dict:
+    spec = {"TableName": resolver.name(logical_id)}
+    for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+                "BillingMode", "ProvisionedThroughput", "StreamSpecification", "TimeToLiveSpecification"):
+        if key in props:
+            spec[key] = resolver.resolve(props[key])
+    return spec
+
+
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+                     "VisibilityTimeout", "SqsManagedSseEnabled", "FifoQueue", "ContentBasedDeduplication")
+
+
+def _queue(resolver: Resolver, logical_id: str, props: dict) -> dict:
+    attributes = {}
+    for key in _QUEUE_ATTRIBUTES:
+        if key in props:
+            value = resolver.resolve(props[key])
+            attributes[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    if "RedrivePolicy" in props:
+        policy = resolver.resolve(props["RedrivePolicy"])
+        attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": policy["deadLetterTargetArn"],
+                                                  "maxReceiveCount": int(policy["maxReceiveCount"])})
+    return {"QueueName": resolver.name(logical_id), "Attributes": attributes}
+
+
+def _bucket(resolver: Resolver, logical_id: str, props: dict) -> dict:
+    """CloudFormation's bucket properties, translated to the S3 API's shapes."""
+    spec: dict[str, Any] = {"Bucket": resolver.name(logical_id)}
+    if "PublicAccessBlockConfiguration" in props:
+        spec["PublicAccessBlockConfiguration"] = resolver.resolve(props["PublicAccessBlockConfiguration"])
+    rules = resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", [])
+    if rules:
+        renames = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+        spec["CORSConfiguration"] = {"CORSRules": [{renames.get(k, k): v for k, v in r.items()} for r in rules]}
+    queues = resolver.resolve(props.get("NotificationConfiguration", {})).get("QueueConfigurations", [])
+    if queues:
+        spec["NotificationConfiguration"] = {"QueueConfigurations": [
+            {"QueueArn": q["Queue"], "Events": [q["Event"]],
+             **({"Filter": {"Key": {"FilterRules": q["Filter"]["S3Key"]["Rules"]}}} if "Filter" in q else {})}
+            for q in queues
+        ]}
+    return spec
+
+
+def _api(resolver: Resolver, template: dict) -> tuple[dict[str, Authorizer], dict[str | None, str], dict]:
+    """The HttpApi's authorizers, its default authorizer (by API logical id) and its CORS configuration."""
+    authorizers, defaults, cors = {}, {}, {}
+    for lid, api in _of_type(template, "AWS::Serverless::HttpApi").items():
+        props = api.get("Properties", {})
+        auth = props.get("Auth", {})
+        for name, spec in auth.get("Authorizers", {}).items():
+            jwt = resolver.resolve(spec.get("JwtConfiguration", {}))
+            authorizers[name] = Authorizer(
+                name=name, identity_source=spec.get("IdentitySource", "$request.header.Authorization"),
+                issuer=jwt.get("issuer", ""), audience=tuple(jwt.get("audience", [])))
+        defaults[lid] = auth.get("DefaultAuthorizer")
+        cors = resolver.resolve(props.get("CorsConfiguration", {})) or cors
+    return authorizers, defaults, cors
+
+
+def _events(function: str, events: dict, default_authorizers: dict) -> tuple[list[Route], list[SqsSource]]:
+    routes, sources = [], []
+    for event in events.values():
+        props = event.get("Properties", {})
+        if event["Type"] == "HttpApi":
+            api = props["ApiId"].get("Ref") if isinstance(props.get("ApiId"), dict) else None
+            authorizer = props.get("Auth", {}).get("Authorizer", default_authorizers.get(api))
+            method = props.get("Method", "ANY").upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY")
+            routes.append(Route(method=method, path=props["Path"], function=function,
+                                authorizer=None if authorizer in (None, "NONE") else authorizer))
+        elif event["Type"] == "SQS":
+            arn = props["Queue"]["Fn::GetAtt"]  # !GetAtt Queue.Arn
+            sources.append(SqsSource(
+                function=function, queue=arn[0] if isinstance(arn, list) else arn.split(".")[0],
+                batch_size=int(props.get("BatchSize", 10)),
+                batching_window=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
+    return routes, sources
+
+
+def derive(template: dict, parameters: dict[str, str] | None = None,
+           account_id: str = ACCOUNT_ID, region: str = REGION) -> Stack:
+    resolver = Resolver(template, parameters or {}, account_id, region)
+    authorizers, default_authorizers, cors = _api(resolver, template)
+
+    glob = template.get("Globals", {}).get("Function", {})
+    functions, routes, sources = {}, [], []
+    for lid, resource in _of_type(template, "AWS::Serverless::Function").items():
+        props = _merge_globals(glob, resource.get("Properties", {}))
+        variables = resolver.resolve(props.get("Environment", {}).get("Variables", {}))
+        functions[lid] = Function(logical_id=lid, handler=props["Handler"], code_uri=props.get("CodeUri", ""),
+                                  memory_mb=int(props.get("MemorySize", 128)), timeout_s=int(props.get("Timeout", 3)),
+                                  environment={k: str(v) for k, v in variables.items()})
+        more_routes, more_sources = _events(lid, props.get("Events", {}), default_authorizers)
+        routes += more_routes
+        sources += more_sources
+    routes.sort(key=lambda r: r.specificity)
+
+    def build(kind: str, make) -> list[dict]:
+        return [make(resolver, lid, r.get("Properties", {})) for lid, r in _of_type(template, kind).items()]
+
+    queues = build("AWS::SQS::Queue", _queue)
+    queues.sort(key=lambda q: "RedrivePolicy" in q["Attributes"])  # a dead-letter queue must exist first
+    kinds = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::S3::Bucket")
+    return Stack(
+        tables=build("AWS::DynamoDB::Table", _table), queues=queues, buckets=build("AWS::S3::Bucket", _bucket),
+        functions=functions, routes=routes, sqs_sources=sources, authorizers=authorizers, cors=cors,
+        names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind)},
+    )
+
+
+def match_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in routes:  # already most specific first
+        params = route.match(method, path)
+        if params is not None:
+            return route, params
+    return None
