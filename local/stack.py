@@ -45,9 +45,9 @@ def client(service: str, endpoint_url: str, **config):
                                           aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def provision(stack: Stack, endpoint_url: str) -> None:
-    """Create the template's tables, queues and buckets in moto."""
-    dynamodb, sqs, s3 = (client(s, endpoint_url) for s in ("dynamodb", "sqs", "s3"))
+def provision(stack: Stack, endpoint_url: str | None, clients: tuple | None = None) -> None:
+    """Create the template's tables, queues and buckets in moto (clients: dynamodb, sqs, s3 to reuse)."""
+    dynamodb, sqs, s3 = clients or tuple(client(s, endpoint_url) for s in ("dynamodb", "sqs", "s3"))
     for table in stack.tables:
         spec = dict(table)
         ttl = spec.pop("TimeToLiveSpecification", None)

@@ -29,24 +29,6 @@ for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@functools.lru_cache(maxsize=1)
-def template() -> dict:
-    from cfnlint.decode import decode_str
-
-    parsed, matches = decode_str((ROOT / "template.yaml").read_text(encoding="utf-8"))
-    assert not matches, matches
-    return parsed
-
-
-def table_spec() -> dict:
-    """create_table arguments taken from template.yaml's AppTable, so tests cannot drift from it."""
-    props = template()["Resources"]["AppTable"]["Properties"]
-    return {
-        "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"],
-        "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []), "BillingMode": props["BillingMode"],
-    }
-
-
 def reset_clients() -> None:
     from core import db, settings, storage
 
@@ -86,31 +68,48 @@ def _one_backup_per_table() -> None:
     models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+@functools.lru_cache(maxsize=1)
+def derived_stack():
+    """The resources of template.yaml as the local stack derives them (local/template.py)."""
+    from local.template import derive, load_template
+
+    return derive(load_template(), {"JwtIssuer": "https://issuer.test", "JwtAudience": "exam-materials-test"})
+
+
+@functools.lru_cache(maxsize=1)
+def aws_clients() -> tuple:
+    """One set of clients for every test: moto intercepts them inside each test's mock_aws()."""
+    import moto  # noqa: F401  (moto must be imported before the clients are made)
+
+    from local.stack import client
+
+    return tuple(client(service, None) for service in ("dynamodb", "sqs", "s3"))
+
+
 @pytest.fixture
-def aws():
-    """moto in-process with the table, both buckets and the upload queue wired like the template."""
-    import boto3
+def aws(monkeypatch):
+    """moto in-process with every table, bucket, queue (with its dead-letter queue) and bucket
+    notification provisioned from template.yaml by the local stack's own code: tests cannot drift
+    from the infrastructure."""
     from moto import mock_aws
 
+    from local.stack import provision
+
+    stack = derived_stack()
+    names = stack.names
+    ddb, sqs, s3 = aws_clients()
+    for var, logical in (("TABLE_NAME", "AppTable"), ("UPLOADS_BUCKET", "UploadsBucket"),
+                         ("MATERIALS_BUCKET", "MaterialsBucket")):
+        monkeypatch.setenv(var, names[logical])
     _one_backup_per_table()
     with mock_aws():
         reset_clients()
-        ddb = boto3.client("dynamodb")
-        ddb.create_table(TableName=os.environ["TABLE_NAME"], **table_spec())
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket=os.environ["UPLOADS_BUCKET"])
-        s3.create_bucket(Bucket=os.environ["MATERIALS_BUCKET"])
-        sqs = boto3.client("sqs")
-        queue_url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        s3.put_bucket_notification_configuration(
-            Bucket=os.environ["UPLOADS_BUCKET"],
-            NotificationConfiguration={"QueueConfigurations": [{
-                "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "uploads/"}]}}}]},
-        )
+        provision(stack, None, (ddb, sqs, s3))
+        queue_url = sqs.get_queue_url(QueueName=names["UploadQueue"])["QueueUrl"]
         sqs.purge_queue(QueueUrl=queue_url)  # S3's s3:TestEvent on configuring the notification
-        yield Aws(ddb=ddb, s3=s3, sqs=sqs, queue_url=queue_url)
+        yield Aws(ddb=ddb, s3=s3, sqs=sqs, queue_url=queue_url,
+                  dlq_url=sqs.get_queue_url(QueueName=names["UploadDeadLetterQueue"])["QueueUrl"],
+                  table=names["AppTable"], uploads=names["UploadsBucket"], materials=names["MaterialsBucket"])
         reset_clients()
 
 
@@ -120,11 +119,15 @@ class Aws:
     s3: object
     sqs: object
     queue_url: str
+    dlq_url: str
+    table: str
+    uploads: str
+    materials: str
 
     def items(self, app_id: str) -> list[dict]:
         from core import db
 
-        out = self.ddb.query(TableName=os.environ["TABLE_NAME"], KeyConditionExpression="PK = :pk",
+        out = self.ddb.query(TableName=self.table, KeyConditionExpression="PK = :pk",
                              ExpressionAttributeValues={":pk": {"S": db.app_pk(app_id)}})
         return [db._decode(i) for i in out["Items"]]
 

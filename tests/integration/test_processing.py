@@ -47,7 +47,7 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
         if case.expect == "ok":
             assert image["status"] == "SUBMITTED", (case.name, image)
             assert (image["width"], image["height"]) == (case.width, case.height), case.name
-            stored = aws.s3.get_object(Bucket="exam-materials-test", Key=image["objectKey"])["Body"].read()
+            stored = aws.s3.get_object(Bucket=aws.materials, Key=image["objectKey"])["Body"].read()
             assert len(stored) == image["bytes"]
             with Image.open(io.BytesIO(stored)) as picture:
                 assert picture.format == "JPEG" and picture.size == (case.width, case.height)
@@ -60,8 +60,8 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             assert "objectKey" not in image
         assert "SEAT" not in json.dumps(image)
     # Nothing raw is left in quarantine, and only accepted files have a watermarked copy.
-    assert objects(aws, "exam-uploads-test") == []
-    assert len(objects(aws, "exam-materials-test")) == len([c for c in cases if c.expect == "ok"])
+    assert objects(aws, aws.uploads) == []
+    assert len(objects(aws, aws.materials)) == len([c for c in cases if c.expect == "ok"])
 
 
 def test_page_shows_the_submitted_image_with_a_short_lived_url_and_invalid_with_how_to_fix(api, aws, app1):
@@ -94,7 +94,7 @@ def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
     assert image["status"] == "SUBMITTED" and image["version"] == 2
     audit = [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"]
     assert audit.count("image_submitted") == 1
-    assert objects(aws, "exam-materials-test") == [image["objectKey"]]
+    assert objects(aws, aws.materials) == [image["objectKey"]]
 
 
 def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(api, aws, app1):
@@ -107,12 +107,12 @@ def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(
     drain(aws)
 
     assert aws.items("app-1") == before
-    assert objects(aws, "exam-uploads-test") == [] and objects(aws, "exam-materials-test") == []
+    assert objects(aws, aws.uploads) == [] and objects(aws, aws.materials) == []
 
 
 def test_s3_test_event_and_foreign_keys_are_skipped(aws, app1):
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=json.dumps(
-        {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "exam-uploads-test"}))
+        {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": aws.uploads}))
     put(aws, "uploads/not-a-reservation", b"x")
     before = aws.items("app-1")
     assert drain(aws) == 2
@@ -139,3 +139,32 @@ def test_a_transient_s3_error_fails_only_that_record_and_the_retry_submits(api, 
 
     assert len(calls) == 2
     assert images(aws, "app-1")[first]["status"] == "SUBMITTED"
+
+
+def test_a_fault_on_every_attempt_ends_in_the_dlq_after_five_receives_and_redrive_submits(api, aws, app1, monkeypatch):
+    from core import storage
+    from local import dlq
+
+    image_id = upload(api, aws, CAND, "app-1", "diploma", corpus.photo_jpeg())
+    real = storage.put_material
+    attempts = []
+
+    def down(key, data, *a):
+        attempts.append(key)
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "S3 is down"}}, "PutObject")
+
+    monkeypatch.setattr(storage, "put_material", down)
+    drain(aws)
+
+    assert len(attempts) == 5  # maxReceiveCount of template.yaml's redrive policy
+    assert images(aws, "app-1")[image_id]["status"] == "PENDING"  # not lost, not half-done
+    parked = dlq.show(aws.sqs, aws.dlq_url)
+    assert len(parked) == 1 and image_id in parked[0]["Body"]
+
+    monkeypatch.setattr(storage, "put_material", real)  # the fault is gone
+    dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=aws.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq.redrive(aws.sqs, aws.dlq_url, dlq_arn, aws.queue_url)
+    drain(aws)
+
+    assert images(aws, "app-1")[image_id]["status"] == "SUBMITTED"
+    assert dlq.show(aws.sqs, aws.dlq_url) == []

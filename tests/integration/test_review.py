@@ -263,7 +263,7 @@ def test_approve_racing_the_candidates_delete_exactly_one_wins(api, aws, ready, 
         assert deleted == "IMAGE_LOCKED" and image["status"] == "APPROVED"
     else:
         assert deleted is None and approved == "STALE_VERSION" and image is None
-        assert aws.s3.list_objects_v2(Bucket="exam-materials-test", Prefix="materials/app-1/id_card/" + image_id).get("KeyCount") == 0
+        assert aws.s3.list_objects_v2(Bucket=aws.materials, Prefix="materials/app-1/id_card/" + image_id).get("KeyCount") == 0
 
 
 # ---------------------------------------------------------------- application decisions

@@ -33,7 +33,7 @@ def policy(reply) -> dict:
 
 
 def set_status(aws, app_id, status):
-    aws.ddb.update_item(TableName="exam-materials-test", Key={"PK": {"S": db.app_pk(app_id)}, "SK": {"S": "APP"}},
+    aws.ddb.update_item(TableName=aws.table, Key={"PK": {"S": db.app_pk(app_id)}, "SK": {"S": "APP"}},
                         UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
                         ExpressionAttributeValues={":s": {"S": status}})
 
@@ -71,7 +71,7 @@ def test_multipart_post_of_the_returned_form_stores_the_object_and_notifies_the_
 
     assert sent.status_code in (200, 204), sent.text
     key = upload["fields"]["key"]
-    head = aws.s3.head_object(Bucket="exam-uploads-test", Key=key)
+    head = aws.s3.head_object(Bucket=aws.uploads, Key=key)
     assert head["ContentLength"] == 103 and head["ContentType"] == "image/jpeg"
     messages = aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10)["Messages"]
     records = [r for m in messages for r in json.loads(m["Body"]).get("Records", [])]
@@ -160,8 +160,8 @@ def test_delete_removes_record_seat_and_objects_then_404(api, app1, aws):
     reply = reserve(api).body
     image_id = reply["imageId"]
     key = reply["upload"]["fields"]["key"]
-    aws.s3.put_object(Bucket="exam-uploads-test", Key=key, Body=b"raw")
-    aws.s3.put_object(Bucket="exam-materials-test", Key=f"materials/app-1/id_card/{image_id}.jpg", Body=b"wm")
+    aws.s3.put_object(Bucket=aws.uploads, Key=key, Body=b"raw")
+    aws.s3.put_object(Bucket=aws.materials, Key=f"materials/app-1/id_card/{image_id}.jpg", Body=b"wm")
 
     gone = api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{image_id}", CAND)
     twice = api("upload_presign", "DELETE", f"{URL.format(type='id_card')}/{image_id}", CAND)
@@ -170,8 +170,8 @@ def test_delete_removes_record_seat_and_objects_then_404(api, app1, aws):
     assert twice.status == 404
     kinds = aws.kinds("app-1")
     assert "image" not in kinds and "seat" not in kinds
-    assert aws.s3.list_objects_v2(Bucket="exam-uploads-test").get("KeyCount") == 0
-    assert aws.s3.list_objects_v2(Bucket="exam-materials-test").get("KeyCount") == 0
+    assert aws.s3.list_objects_v2(Bucket=aws.uploads).get("KeyCount") == 0
+    assert aws.s3.list_objects_v2(Bucket=aws.materials).get("KeyCount") == 0
     actions = [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"]
     assert actions == ["registered", "image_reserved", "image_deleted"]
     assert reserve(api).status == 201 and reserve(api).status == 201  # the place is free again
@@ -180,7 +180,7 @@ def test_delete_removes_record_seat_and_objects_then_404(api, app1, aws):
 def test_locked_image_and_frozen_application_refuse_delete(api, app1, aws):
     image_id = reserve(api).body["imageId"]
     path = f"{URL.format(type='id_card')}/{image_id}"
-    aws.ddb.update_item(TableName="exam-materials-test", Key={"PK": {"S": "APP#app-1"}, "SK": {"S": f"IMG#{image_id}"}},
+    aws.ddb.update_item(TableName=aws.table, Key={"PK": {"S": "APP#app-1"}, "SK": {"S": f"IMG#{image_id}"}},
                         UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
                         ExpressionAttributeValues={":s": {"S": "APPROVED"}})
     assert api("upload_presign", "DELETE", path, CAND).code == "IMAGE_LOCKED"
