@@ -28,17 +28,6 @@ from local.worker import Worker
 log = logging.getLogger(__name__)
 
 OPENAPI_TITLE = "Exam materials review API"
-PLACEHOLDER_PAGE = """<!doctype html>
-<html lang="zh-CN">
-<head><meta charset="utf-8"><title>医师资格考试 材料在线审核</title></head>
-<body>
-  <h1>医师资格考试 材料在线审核</h1>
-  <p>The web client comes later (网页端稍后提供). The API is running: see <a href="/openapi.json">/openapi.json</a>.</p>
-</body>
-</html>
-"""
-
-
 def client(service: str, endpoint_url: str, **config):
     """A boto3 client for the local AWS, from its own session (boto3's default one is not thread-safe)."""
     return boto3.session.Session().client(service, endpoint_url=endpoint_url, region_name=REGION, config=Config(**config),
@@ -130,9 +119,6 @@ class LocalStack:
             ("GET", "/openapi.json"): self._openapi,
             ("GET", "/dev/aws"): self._aws,
         }
-        if not (self.web_dir / "index.html").exists():
-            local_routes[("GET", "/")] = lambda _: Response(200, [("Content-Type", "text/html; charset=utf-8")],
-                                                            PLACEHOLDER_PAGE.encode())
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()

@@ -9,7 +9,7 @@ import pytest
 from core import db, storage
 from core.clock import iso
 from tests.conftest import claims
-from tests.flow import complete, drain, reserve, small_photo, upload
+from tests.flow import approve_images, complete, drain, reserve, small_photo, upload
 
 CAND = claims("cand-001", "candidate")
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
@@ -118,10 +118,7 @@ def test_all_submitted_then_some_approved_locked(api, aws, app1):
 def test_returned_with_comments_then_approved(api, aws, app1):
     ids = complete(api, aws, CAND, "app-1")
     api("review", "POST", "/review/applications/app-1/claim", SITE)
-    for group in ids.values():
-        for image_id in group:
-            api("review", "POST", f"/review/applications/app-1/images/{image_id}/decision", SITE,
-                {"decision": "approve", "version": 2})
+    approve_images(api, SITE, "app-1", ids)
     version = read(api)["application"]["version"]
     api("review", "POST", "/review/applications/app-1/decision", SITE,
         {"decision": "return", "comment": "请补充其他材料", "version": version})
@@ -141,10 +138,7 @@ def test_returned_with_comments_then_approved(api, aws, app1):
 def test_approved_and_later_phases_display(api, aws, app1):
     ids = complete(api, aws, CAND, "app-1")
     api("review", "POST", "/review/applications/app-1/claim", SITE)
-    for group in ids.values():
-        for image_id in group:
-            api("review", "POST", f"/review/applications/app-1/images/{image_id}/decision", SITE,
-                {"decision": "approve", "version": 2})
+    approve_images(api, SITE, "app-1", ids)
     api("review", "POST", "/review/applications/app-1/decision", SITE, {"decision": "approve", "version": read(api)["application"]["version"]})
     api("review", "POST", "/review/applications/app-1/claim", REGION)
     api("review", "POST", "/review/applications/app-1/decision", REGION, {"decision": "approve", "version": read(api)["application"]["version"]})

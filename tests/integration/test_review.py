@@ -66,6 +66,7 @@ def decide(api, decision="approve", who=SITE, version=None, app_id="app-1", **kw
 
 
 def approve_all_images(api, ids, who=SITE, app_id="app-1"):
+    """Approve every image at the version the reviewer sees now (some may have been decided before)."""
     for image_id in [i for group in ids.values() for i in group]:
         assert decide_image(api, image_id, who=who, app_id=app_id).status == 200
 
