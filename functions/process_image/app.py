@@ -13,9 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import service
 from core.processing import Outcome
+from core.settings import settings
 from process_image import imaging
 
 logger = Logger()
+settings()  # validated at cold start: a missing setting fails the init, not the first write
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)

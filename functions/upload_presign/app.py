@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core import service
 from core.http import current_caller, json_response, resolver
+from core.settings import settings
 
 logger = Logger()
+settings()  # validated at cold start: a missing setting fails the init, not the first write
 tracer = Tracer()
 metrics = Metrics()
 app = resolver()
