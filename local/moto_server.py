@@ -11,6 +11,7 @@ are emulated here instead: short receives under the lock, the wait between them 
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
@@ -25,6 +26,36 @@ from werkzeug.test import run_wsgi_app
 log = logging.getLogger(__name__)
 
 _RECEIVE = "AmazonSQS.ReceiveMessage"  # botocore speaks SQS's JSON protocol
+
+
+def one_backup_per_transaction() -> None:
+    """moto backs up the whole table once per *item* of a transaction (a deepcopy each), so a
+    five-item transaction copies the table five times; past a few hundred items that dominates
+    every request. One backup per table per transaction is the same rollback, made once.
+    (The one copy is still O(table): see README, "The local stack".)"""
+    import moto.dynamodb.models as models
+
+    if getattr(models.DynamoDBBackend.transact_write_items, "_once", False):
+        return
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        made: dict[int, object] = {}
+
+        def deepcopy(value, memo=None):
+            if id(value) not in made:
+                made[id(value)] = copy.deepcopy(value, memo)
+            return made[id(value)]
+
+        saved = models.copy
+        models.copy = type("copy", (), {"deepcopy": staticmethod(deepcopy)})
+        try:
+            return original(self, transact_items)
+        finally:
+            models.copy = saved
+
+    transact_write_items._once = True
+    models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 class SerialisedApp:
@@ -71,6 +102,7 @@ class SerialisedApp:
 
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        one_backup_per_transaction()
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(host, port, self.app, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)

@@ -37,37 +37,6 @@ def reset_clients() -> None:
     storage.reset_client()
 
 
-def _one_backup_per_table() -> None:
-    """moto backs up the whole table once per *item* of a transaction (a deepcopy each): with a few
-    hundred items that dominates every test. One backup per table per transaction is the same
-    rollback, only once."""
-    import copy
-
-    import moto.dynamodb.models as models
-
-    if getattr(models.DynamoDBBackend.transact_write_items, "_once", False):
-        return
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self, transact_items):
-        made: dict[int, object] = {}
-
-        def deepcopy(value, memo=None):
-            if id(value) not in made:
-                made[id(value)] = copy.deepcopy(value, memo)
-            return made[id(value)]
-
-        saved = models.copy
-        models.copy = type("copy", (), {"deepcopy": staticmethod(deepcopy)})
-        try:
-            return original(self, transact_items)
-        finally:
-            models.copy = saved
-
-    transact_write_items._once = True
-    models.DynamoDBBackend.transact_write_items = transact_write_items
-
-
 @functools.lru_cache(maxsize=1)
 def derived_stack():
     """The resources of template.yaml as the local stack derives them (local/template.py)."""
@@ -93,6 +62,7 @@ def aws(monkeypatch):
     from the infrastructure."""
     from moto import mock_aws
 
+    from local.moto_server import one_backup_per_transaction
     from local.stack import provision
 
     stack = derived_stack()
@@ -101,7 +71,7 @@ def aws(monkeypatch):
     for var, logical in (("TABLE_NAME", "AppTable"), ("UPLOADS_BUCKET", "UploadsBucket"),
                          ("MATERIALS_BUCKET", "MaterialsBucket")):
         monkeypatch.setenv(var, names[logical])
-    _one_backup_per_table()
+    one_backup_per_transaction()
     with mock_aws():
         reset_clients()
         provision(stack, None, (ddb, sqs, s3))
