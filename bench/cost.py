@@ -1,0 +1,122 @@
+"""Row 5: what one exam season costs on AWS, from the measured journey (row 4: calls, capacity units,
+handler time, log bytes, stored bytes) and public on-demand list prices.
+
+Lambda is billed for wall time, which moto cannot show: a handler's time here is its own CPU time
+(measured, minus the time inside moto) scaled to the vCPU share its memory size buys, plus a fixed
+latency per real AWS call. Everything that is an assumption is in ASSUMPTIONS; every price in
+PRICES, with the date and region it was read for.
+"""
+
+from __future__ import annotations
+
+from bench.common import Row, stack
+
+PRICES_AS_OF = "us-east-1 on-demand list prices as of 2025-01 (DynamoDB after the 2024-11-01 cut), no free tier"
+PRICES = {
+    "lambda_gb_second": 0.0000133334,  # arm64, first 7.5 billion GB-s a month
+    "lambda_request": 0.20 / 1e6,
+    "http_api_request": 1.00 / 1e6,  # HTTP API, first 300 million a month
+    "dynamodb_wru": 0.625 / 1e6,  # on-demand write request unit
+    "dynamodb_rru": 0.125 / 1e6,  # on-demand read request unit
+    "dynamodb_gb_month": 0.25,  # table storage, standard table class
+    "dynamodb_pitr_gb_month": 0.20,  # continuous backups (the template enables PITR)
+    "s3_put": 0.005 / 1000,  # PUT, COPY, POST, LIST
+    "s3_get": 0.0004 / 1000,  # GET, HEAD, SELECT; DELETE is free
+    "s3_gb_month": 0.023,  # S3 Standard, first 50 TB
+    "s3_transfer_out_gb": 0.09,  # to the internet, first 10 TB a month
+    "sqs_request": 0.40 / 1e6,  # standard queue, per 64 KB chunk
+    "logs_ingest_gb": 0.50,  # CloudWatch Logs, standard class
+}
+ASSUMPTIONS = {
+    "candidates": 1_000_000,
+    "season_months": 3,  # watermarked images and table items kept for a season
+    "views_per_image": 3,  # the candidate, the site reviewer and the region reviewer open each image once
+    "call_latency_ms": {"dynamodb": 8, "s3": 20, "sqs": 10},  # what a real call adds to a handler's wall time
+    "vcpu_mb": 1769,  # Lambda gives one vCPU at 1,769 MB; below that CPU time stretches in proportion
+    "process_invocations_per_image": 1.0,  # uploads come minutes apart: each image its own SQS batch (worst case)
+    "platform_log_bytes_per_invoke": 300,  # Lambda's START / END / REPORT lines
+    "access_log_bytes_per_request": 300,  # one HTTP API access-log line in the template's format
+}
+GB = 2**30
+
+
+def lambda_seconds(step: dict, memory_mb: int) -> float:
+    """Billed seconds of one step: CPU time outside moto, stretched to the memory's vCPU share,
+    plus the latency of the real AWS calls the step makes."""
+    cpu = max(0.0, step["handler_seconds"] - step["aws_seconds"])
+    stretch = max(1.0, ASSUMPTIONS["vcpu_mb"] / memory_mb)
+    latency = ASSUMPTIONS["call_latency_ms"]
+    waits = (step["dynamodb"] * latency["dynamodb"] + step["s3"] * latency["s3"]) / 1000
+    return cpu * stretch + waits
+
+
+def model(journey: dict) -> dict:
+    """Dollars per candidate by line item, from row 4's journey detail."""
+    functions = stack().functions
+    p, a = PRICES, ASSUMPTIONS
+    steps = {s["step"]: s for s in journey["steps"]}
+    n = journey["images"]
+    gb_seconds = 0.0
+    for s in steps.values():
+        if s["function"] and s["invocations"]:
+            memory = functions[s["function"]].memory_mb
+            gb_seconds += lambda_seconds(s, memory) * memory / 1024
+    process_invocations = n * a["process_invocations_per_image"]
+    invocations = journey["api_requests"] + process_invocations
+    ops: dict[str, int] = {}
+    for s in steps.values():
+        for name, count in s["operations"].items():
+            ops[name] = ops.get(name, 0) + count
+    s3_put = sum(c for k, c in ops.items() if k in ("s3:PutObject", "s3:CopyObject", "s3:ListObjectsV2"))
+    s3_get = sum(c for k, c in ops.items() if k in ("s3:GetObject", "s3:HeadObject"))
+    views = n * a["views_per_image"]
+    sqs = sum(c for k, c in ops.items() if k.startswith("sqs:"))
+    stored_gb = journey["materials_bytes"] / GB
+    log_bytes = (journey["log_bytes"] + invocations * a["platform_log_bytes_per_invoke"]
+                 + journey["api_requests"] * a["access_log_bytes_per_request"])
+    months = a["season_months"]
+    lines = {
+        "Lambda compute (GB-s)": gb_seconds * p["lambda_gb_second"],
+        "Lambda requests": invocations * p["lambda_request"],
+        "API Gateway HTTP API requests": journey["api_requests"] * p["http_api_request"],
+        "DynamoDB writes (WRU)": journey["totals"]["wru"] * p["dynamodb_wru"],
+        "DynamoDB reads (RRU)": journey["totals"]["rru"] * p["dynamodb_rru"],
+        "DynamoDB storage + PITR, season": journey["storage_bytes"] / GB * months
+        * (p["dynamodb_gb_month"] + p["dynamodb_pitr_gb_month"]),
+        "S3 requests (PUT/POST, GET/HEAD, views)": s3_put * p["s3_put"] + (s3_get + views) * p["s3_get"],
+        "S3 storage, season": stored_gb * months * p["s3_gb_month"],
+        "S3 transfer out (image views)": stored_gb * a["views_per_image"] * p["s3_transfer_out_gb"],
+        "SQS requests": sqs * p["sqs_request"],
+        "CloudWatch Logs ingestion": log_bytes / GB * p["logs_ingest_gb"],
+    }
+    return {"per_candidate": lines, "total_per_candidate": sum(lines.values()),
+            "quantities": {"lambda_gb_seconds": gb_seconds, "lambda_invocations": invocations,
+                           "api_requests": journey["api_requests"], "s3_put_class": s3_put, "s3_get_class": s3_get,
+                           "image_views": views, "sqs_requests": sqs, "materials_gb": stored_gb,
+                           "dynamodb_storage_bytes": journey["storage_bytes"], "log_bytes": log_bytes},
+            "prices": PRICES, "prices_as_of": PRICES_AS_OF, "assumptions": ASSUMPTIONS}
+
+
+def run(journey: dict) -> tuple[list[Row], dict]:
+    detail = model(journey)
+    per = detail["total_per_candidate"]
+    candidates = ASSUMPTIONS["candidates"]
+    top = sorted(detail["per_candidate"].items(), key=lambda kv: -kv[1])[:2]
+    rows = [
+        Row("5 AWS cost per candidate", f"${per:.5f}", unit="USD",
+            note="largest: " + ", ".join(f"{k} ${v:.5f}" for k, v in top)),
+        Row(f"5 season: {candidates:,} candidates x {journey['images']} images", f"${per * candidates:,.0f}", unit="USD",
+            note=f"{ASSUMPTIONS['season_months']} months of storage; prices {PRICES_AS_OF[:30]}"),
+    ]
+    return rows, detail
+
+
+def cost_table(detail: dict) -> str:
+    candidates = ASSUMPTIONS["candidates"]
+    lines = [f"{'line item':42} {'per candidate':>14} {f'x {candidates:,}':>14}"]
+    for name, usd in sorted(detail["per_candidate"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"{name:42} {usd:>14.6f} {usd * candidates:>14,.2f}")
+    total = detail["total_per_candidate"]
+    lines.append(f"{'total (USD)':42} {total:>14.6f} {total * candidates:>14,.2f}")
+    lines.append(f"prices: {detail['prices_as_of']}")
+    return "\n".join(lines)
