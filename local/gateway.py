@@ -258,6 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's default of 5 resets connections under a burst of clients
 
     def __init__(self, host: str, port: int, gateway: Gateway | None = None):
         super().__init__((host, port), _Handler)

@@ -31,10 +31,13 @@ logger = Logger(child=True)
 ATTEMPTS = 8
 
 
-def apply(app_id: str, decide: Callable[[Snapshot | None], Plan | None], with_audit: bool = False) -> Plan | None:
-    """Optimistic concurrency: a lost race is retried from a fresh read, never merged blindly."""
+def apply(app_id: str, decide: Callable[[Snapshot | None], Plan | None], with_audit: bool = False,
+          read: Snapshot | None = None) -> Plan | None:
+    """Optimistic concurrency: a lost race is retried from a fresh read, never merged blindly.
+    `read`: a snapshot the caller already has, tried first (the version condition catches it if stale)."""
     for attempt in range(ATTEMPTS):
-        plan = decide(db.load(app_id, with_audit))
+        snap = read if attempt == 0 and read is not None else db.load(app_id, with_audit)
+        plan = decide(snap)
         if plan is None:
             return None
         try:
@@ -163,7 +166,7 @@ def process_upload(key: str, transform: Callable[[bytes, str], tuple[bytes | Non
         final["image"] = current.image(image_id) if current else None
         return processing.record(current, image_id, key, outcome, now, at)
 
-    plan = apply(app_id, decide)
+    plan = apply(app_id, decide, read=snap)  # the read from before processing: no second Query if unchanged
     if plan is None:
         winner = final.get("image")
         if stored and not (winner and winner.object_key == stored):
