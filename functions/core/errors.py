@@ -101,15 +101,3 @@ class DomainError(Exception):
             error["detail"] = self.detail
         return {"error": error}
 
-
-def _named(code: str) -> type[DomainError]:
-    return type(code.title().replace("_", ""), (DomainError,), {"__init__": lambda self, detail=None: DomainError.__init__(self, code, detail)})
-
-
-# Named exceptions for the codes the storage layer raises, so callers can catch one precisely.
-NotFound = _named("NOT_FOUND")
-SlotFull = _named("SLOT_FULL")
-ImageLocked = _named("IMAGE_LOCKED")
-NotEditable = _named("APPLICATION_NOT_EDITABLE")
-StaleVersion = _named("STALE_VERSION")
-TryAgain = _named("TRY_AGAIN")

@@ -63,11 +63,15 @@ class ObjectHead:
     etag: str | None
 
 
+def _missing(e: ClientError) -> bool:
+    return e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
 def head_upload(key: str) -> ObjectHead | None:
     try:
         head = _client().head_object(Bucket=settings().uploads_bucket, Key=key)
     except ClientError as e:
-        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if _missing(e):
             return None
         raise
     return ObjectHead(size=head["ContentLength"], content_type=head.get("ContentType"), etag=head.get("ETag"))
@@ -78,7 +82,7 @@ def read_upload(key: str, max_bytes: int) -> bytes | None:
     try:
         body = _client().get_object(Bucket=settings().uploads_bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
     except ClientError as e:
-        if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if _missing(e):
             return None
         if e.response.get("Error", {}).get("Code") == "InvalidRange":
             return b""
@@ -86,10 +90,9 @@ def read_upload(key: str, max_bytes: int) -> bytes | None:
     return body.read()
 
 
-def put_material(key: str, data: bytes, sha256_b64: str | None = None) -> None:
-    extra = {"ChecksumSHA256": sha256_b64} if sha256_b64 else {}
+def put_material(key: str, data: bytes) -> None:
     _client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType="image/jpeg",
-                         CacheControl="private, max-age=600", **extra)
+                         CacheControl="private, max-age=600")
 
 
 def delete_upload(key: str) -> None:

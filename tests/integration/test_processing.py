@@ -121,47 +121,44 @@ def test_s3_test_event_and_foreign_keys_are_skipped(aws, app1):
         "ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
+class FailingPuts:
+    """Makes storing the watermarked copy fail (an S3 outage) for the first `times` calls."""
+
+    def __init__(self, monkeypatch, times: int):
+        from core import storage
+
+        self.real, self.times, self.calls = storage.put_material, times, []
+        monkeypatch.setattr(storage, "put_material", self)
+
+    def __call__(self, key, data):
+        self.calls.append(key)
+        if len(self.calls) <= self.times:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "S3 is down"}}, "PutObject")
+        return self.real(key, data)
+
+
 def test_a_transient_s3_error_fails_only_that_record_and_the_retry_submits(api, aws, app1, monkeypatch):
-    from core import storage
-
     first = upload(api, aws, CAND, "app-1", "diploma", corpus.photo_jpeg())
-    real = storage.put_material
-    calls = []
-
-    def flaky(key, data, *a):
-        calls.append(key)
-        if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "throttled"}}, "PutObject")
-        return real(key, data, *a)
-
-    monkeypatch.setattr(storage, "put_material", flaky)
+    fault = FailingPuts(monkeypatch, times=1)
     drain(aws)
 
-    assert len(calls) == 2
+    assert len(fault.calls) == 2
     assert images(aws, "app-1")[first]["status"] == "SUBMITTED"
 
 
 def test_a_fault_on_every_attempt_ends_in_the_dlq_after_five_receives_and_redrive_submits(api, aws, app1, monkeypatch):
-    from core import storage
     from local import dlq
 
     image_id = upload(api, aws, CAND, "app-1", "diploma", corpus.photo_jpeg())
-    real = storage.put_material
-    attempts = []
-
-    def down(key, data, *a):
-        attempts.append(key)
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "S3 is down"}}, "PutObject")
-
-    monkeypatch.setattr(storage, "put_material", down)
+    fault = FailingPuts(monkeypatch, times=10**6)
     drain(aws)
 
-    assert len(attempts) == 5  # maxReceiveCount of template.yaml's redrive policy
+    assert len(fault.calls) == 5  # maxReceiveCount of template.yaml's redrive policy
     assert images(aws, "app-1")[image_id]["status"] == "PENDING"  # not lost, not half-done
     parked = dlq.show(aws.sqs, aws.dlq_url)
     assert len(parked) == 1 and image_id in parked[0]["Body"]
 
-    monkeypatch.setattr(storage, "put_material", real)  # the fault is gone
+    fault.times = 0  # the fault is gone
     dlq_arn = aws.sqs.get_queue_attributes(QueueUrl=aws.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     dlq.redrive(aws.sqs, aws.dlq_url, dlq_arn, aws.queue_url)
     drain(aws)
