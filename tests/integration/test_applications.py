@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import REGISTRAR, claims, registration
 
 CAND = claims("cand-001", "candidate")
@@ -86,3 +88,32 @@ def test_malformed_bodies_are_400_with_the_contract_shape_and_write_nothing(api,
 def test_unknown_route_is_contract_404(api):
     reply = api("status", "GET", "/nowhere", CAND)
     assert reply.status == 404 and reply.code == "NOT_FOUND"
+
+
+ROLES = {
+    "candidate": claims("cand-001", "candidate"),
+    "registrar": REGISTRAR,
+    "site_reviewer": claims("r1", "site_reviewer", site="1101", region="11"),
+    "region_reviewer": claims("r2", "region_reviewer", region="11"),
+    "exam_office": claims("o", "exam_office"),
+}
+READERS = {"candidate", "site_reviewer", "region_reviewer", "exam_office"}
+ROUTES = [  # (function, method, path, body, roles allowed)
+    ("status", "PUT", "/applications/app-r", registration(), {"registrar"}),
+    ("status", "GET", "/applications", None, {"candidate"}),
+    ("status", "GET", "/applications/app-r", None, READERS),
+    ("status", "GET", "/applications/app-r/status", None, READERS),
+    ("upload_presign", "POST", "/applications/app-r/materials/id_card/images", {"contentType": "image/jpeg"}, {"candidate"}),
+    ("upload_presign", "DELETE", "/applications/app-r/materials/id_card/images/abcdefghij", None, {"candidate"}),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("function", "method", "path", "body", "allowed"), ROUTES, ids=lambda v: v if isinstance(v, str) else "")
+def test_every_role_on_every_application_route(api, role, function, method, path, body, allowed):
+    reply = api(function, method, path, ROLES[role], body)
+    if role in allowed:
+        assert reply.status != 403, (role, path, reply)
+    else:
+        assert (reply.status, reply.code) == (403, "FORBIDDEN"), (role, path, reply)
+    assert api(function, method, path, None, body).status == 401
