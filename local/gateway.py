@@ -186,7 +186,7 @@ class Gateway:
                     claims = self.tokens.verify(request.header(authorizer.identity_source.rsplit(".", 1)[-1]),
                                                 issuer=authorizer.issuer, audiences=authorizer.audience)
                 except Unauthorized as e:
-                    log.info("401 %s %s: %s", method, path, e)
+                    log.debug("401 %s %s: %s", method, path, e)
                     return Response.json(401, {"message": "Unauthorized"})
             try:
                 result = self.invoke(route.function, build_event(request, route.route_key, params, claims))
@@ -284,7 +284,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        log.info("%s %s", self.address_string(), format % args)
+        log.debug("%s %s", self.address_string(), format % args)  # per request: LOG_LEVEL=debug
 
 
 class GatewayServer(ThreadingHTTPServer):
