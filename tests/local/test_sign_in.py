@@ -12,10 +12,11 @@ import pytest
 import requests
 
 from local.auth import AUDIENCE, REGISTRAR_SCOPE, REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET
+from tests.people import registration
 
 pytestmark = pytest.mark.localstack
 
-REGISTRATION = {"candidateId": "cand-signin", "region": "11", "site": "1101", "category": "临床执业医师", "examYear": 2026}
+REGISTRATION = registration("cand-signin")
 # Every role-checked route once, with a body a permitted caller could send (403 comes before validation).
 ROUTES = [
     ("PUT", "/applications/{new}", REGISTRATION),
