@@ -104,7 +104,7 @@ class LocalStack:
     def start(self) -> str:
         self.moto = MotoServer(self.host, self.moto_port).start()
         self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
-        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": self.tokens.audience, "WebOrigin": self.url}
+        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url}
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
@@ -115,6 +115,7 @@ class LocalStack:
             ("POST", "/dev/token"): self._dev_token,
             ("GET", "/openapi.json"): self._openapi,
             ("GET", "/dev/aws"): self._aws,
+            ("POST", "/oauth2/token"): lambda r: Response.json(*auth.token_endpoint(self.tokens, r.header("authorization"), r.body)),
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
