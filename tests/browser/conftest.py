@@ -64,6 +64,7 @@ class Session:
     def shot(self, name: str) -> Path:
         self._n += 1
         path = self.shots_dir / f"{self.prefix}{self._n:02d}-{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")  # sticky bars land mid-picture otherwise
         self.page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
         return path

@@ -169,7 +169,7 @@ function viewer() {
       h('button', { type: 'button', onclick: () => view(1, 0), 'aria-label': t('resetView') }, '1:1'),
       h('button', { type: 'button', onclick: () => view(state.zoom, (state.rotation + 90) % 360), 'aria-label': t('rotate') }, '⟳')),
     h('div', { class: 'stage-box', id: 'stage' },
-      image.url ? h('img', { id: 'big', src: image.url, alt: `${name} ${i}`, draggable: false })
+      image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: image.url, alt: `${name} ${i}`, draggable: false }))
         : h('p', { class: 'muted' }, imageStatus(image), image.reason ? ` · ${msg(image, 'reasonMessage')}` : '')),
     h('div', { class: 'image-facts' },
       h('span', { class: `pill s-${image.status}` }, imageStatus(image)),
@@ -279,11 +279,23 @@ function help() {
     h('dl', {}, SHORTCUTS.map(([keys, what]) => [h('dt', {}, h('kbd', {}, keys)), h('dd', {}, t(what))])));
 }
 
+/** Fit the image in the viewer, then zoom and rotate the view (never the stored image). The canvas
+ * takes the rotated size so the scroll area matches what is shown. */
 function applyView() {
   const img = $('#big');
-  if (!img) return;
-  img.style.width = `${state.zoom * 100}%`;
-  img.style.transform = `rotate(${state.rotation}deg)`;
+  const box = $('#stage');
+  if (!img || !box) return;
+  const fit = () => {
+    const turned = state.rotation % 180 !== 0;
+    const [nw, nh] = [img.naturalWidth, img.naturalHeight];
+    if (!nw || !nh) return;
+    const scale = Math.min((box.clientWidth - 8) / (turned ? nh : nw), (box.clientHeight - 8) / (turned ? nw : nh)) * state.zoom;
+    const [w, h] = [nw * scale, nh * scale];
+    Object.assign(img.style, { width: `${w}px`, height: `${h}px`, transform: `rotate(${state.rotation}deg)` });
+    Object.assign($('#canvas').style, { width: `${turned ? h : w}px`, height: `${turned ? w : h}px` });
+  };
+  if (img.complete) fit();
+  else img.addEventListener('load', fit, { once: true });
 }
 
 function move(delta) {
@@ -322,6 +334,7 @@ ctx = await boot(['site_reviewer', 'region_reviewer']);
 if (ctx) {
   replace(document.getElementById('main'), h('aside', { id: 'queue', class: 'card queue' }), h('div', { id: 'workspace', class: 'workspace' }));
   document.addEventListener('keydown', onKey);
+  window.addEventListener('resize', applyView);
   onLangChange(() => { renderQueue(); renderWorkspace(); });
   renderWorkspace();
   await loadQueue();
