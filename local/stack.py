@@ -119,6 +119,7 @@ class LocalStack:
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
+        self.moto.cors.configure(self.stack.buckets)
         upload_samples(self.stack, self.moto.url)
         self.runtime = Runtime(self.stack.functions, one_at_a_time={r.function for r in self.stack.routes})
         local_routes = {

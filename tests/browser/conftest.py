@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.local.conftest import RunningStack
-from tests.local.conftest import local_stack  # noqa: F401 - the fixture, requested by name below
+from tests.local.conftest import (
+    RunningStack,
+    local_stack,  # noqa: F401 - the fixture, requested by name below
+)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -58,7 +60,8 @@ class Session:
     shots_dir: Path
     prefix: str
     urls: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    http_errors: list[tuple[int, str]] = field(default_factory=list)  # 4xx/5xx answers (Chromium logs each)
     _n: int = 0
 
     def shot(self, name: str) -> Path:
@@ -101,7 +104,13 @@ def browser_session(chromium, stack, request):
                 route.abort()  # recorded above: the test fails on it
 
         context.route("**/*", record)
-        page.on("console", lambda m: session.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        def console(message):
+            # Chromium logs every 4xx/5xx as "Failed to load resource"; those are in http_errors with their URL.
+            if message.type == "error" and not message.text.startswith("Failed to load resource: the server responded"):
+                session.errors.append(f"console.{message.type}: {message.text}")
+
+        page.on("console", console)
+        page.on("response", lambda r: session.http_errors.append((r.status, r.url)) if r.status >= 400 else None)
         page.on("pageerror", lambda e: session.errors.append(f"pageerror: {e}"))
         page.set_default_timeout(20_000)
         sessions.append(session)

@@ -19,3 +19,12 @@ def small_photo(path: Path, seed: int = 1) -> Path:
     """A document photo already under 200 KB: uploaded as it is."""
     path.write_bytes(corpus.photo_jpeg((1200, 900), seed=seed))
     return path
+
+
+def heic_photo(path: Path, seed: int = 8) -> Path:
+    """An iPhone-style HEIC photo (Chromium cannot decode HEIC itself)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    corpus.with_marker(corpus.photo((1500, 2000), seed=seed)).save(path, "HEIF", quality=80)
+    return path

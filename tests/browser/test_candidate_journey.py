@@ -153,5 +153,6 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
 
     # And: nothing went wrong and nothing left this machine
     assert me.errors == [] and desk.errors == []
+    assert me.http_errors == [] and desk.http_errors == []
     assert me.foreign_requests() == [] and desk.foreign_requests() == []
     assert any(":" in u and "/exam-materials-uploads" in u for u in me.urls)  # the POST went straight to S3 (moto)

@@ -231,6 +231,7 @@ async function uploadView(id) {
 
 // ------------------------------------------------------------------ choosing a photo
 async function choose(material, file) {
+  toast(null);
   const u = { id: ++state.seq, type: material.type, stage: 'compress', progress: 0 };
   state.uploads.set(u.id, u);
   renderPage();

@@ -14,8 +14,12 @@ function loadScript(src) {
 }
 
 function libheif() {
-  loading ??= loadScript('/vendor/libheif/libheif.js')
-    .then(() => window.libheif({ locateFile: (name) => `/vendor/libheif/${name}` }));
+  // This build instantiates WebAssembly synchronously, so it is handed the binary rather than a URL.
+  loading ??= Promise.all([
+    loadScript('/vendor/libheif/libheif.js'),
+    fetch('/vendor/libheif/libheif.wasm').then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`libheif.wasm ${r.status}`)))),
+  ]).then(([, wasm]) => window.libheif({ wasmBinary: new Uint8Array(wasm) }));
+  loading.catch(() => { loading = null; });  // a failed load may be tried again
   return loading;
 }
 

@@ -56,6 +56,9 @@ async function search(q) {
 async function openDetail(id) {
   try {
     state.detail = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}`);
+    const app = state.detail.application;
+    const row = (state.results || []).find((r) => (r.applicationId || r.id) === id);
+    if (row) Object.assign(row, { status: app.status, statusLabel: app.statusLabel, statusLabelEn: app.statusLabelEn, updatedAt: app.updatedAt });
   } catch (e) { showError(e); }
   renderSearch();
 }

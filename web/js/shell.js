@@ -6,8 +6,11 @@ import { completeCognito, currentUser, homeOf, loadConfig, signInLocal, signOut,
 import { h, replace } from './dom.js';
 import { getLang, onLangChange, setLang, t } from './i18n.js';
 
+let toastTimer;
 export function toast(text, kind = 'error') {
   const box = document.getElementById('toast');
+  clearTimeout(toastTimer);
+  if (text && kind === 'info') toastTimer = setTimeout(() => replace(box), 4000);
   replace(box, text ? h('p', { class: `toast ${kind}` }, text,
     h('button', { type: 'button', class: 'link', 'aria-label': '×', onclick: () => replace(box) }, '×')) : null);
 }
