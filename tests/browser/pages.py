@@ -19,7 +19,10 @@ def sign_in(session: Session, base_url: str, sub: str) -> Page:
     """The local sign-in picker: one button per demo user."""
     page = session.page
     page.goto(f"{base_url}/")
-    page.locator(f"button.demo-user[data-sub='{sub}']").click()
+    button = page.locator(f"button.demo-user[data-sub='{sub}']")
+    expect(button).to_be_visible()
+    session.shot(f"sign-in-{sub}")
+    button.click()
     return page
 
 

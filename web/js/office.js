@@ -26,6 +26,10 @@ extend({
 });
 
 const PHASES = [['READY_FOR_EXAM', '备考', 'Ready for exam'], ['PASSED', '通过', 'Passed'], ['FAILED', '未通过', 'Failed']];
+const STATUS_LABELS = { DRAFT: ['填报', 'Filling in'], RETURNED: ['退回修改', 'Returned'], SITE_APPROVED: ['考点通过', 'Site approved'],
+  APPROVED: ['审核通过', 'Approved'], REJECTED: ['审核拒绝', 'Rejected'], READY_FOR_EXAM: ['备考', 'Ready for exam'],
+  PASSED: ['通过', 'Passed'], FAILED: ['未通过', 'Failed'] };
+const statusLabel = (code) => (STATUS_LABELS[code] || [code, code])[document.documentElement.lang === 'en' ? 1 : 0];
 const COLOURS = { DRAFT: '#9aa8b8', RETURNED: '#e8912d', SITE_APPROVED: '#5b9bd5', APPROVED: '#2e8b57', REJECTED: '#c0392b',
   READY_FOR_EXAM: '#1f6fb2', PASSED: '#16643a', FAILED: '#7f1d1d' };
 let ctx;
@@ -136,7 +140,7 @@ export function chart(sites) {
       if (!n) continue;
       const w = (n / max) * (width - labelW - 40);
       el('rect', { x, y, width: w, height: rowH - 8, fill: COLOURS[code] }).append(
-        Object.assign(document.createElementNS('http://www.w3.org/2000/svg', 'title'), { textContent: `${code}: ${n}` }));
+        Object.assign(document.createElementNS('http://www.w3.org/2000/svg', 'title'), { textContent: `${statusLabel(code)}: ${n}` }));
       x += w;
     }
     el('text', { x: x + 4, y: y + 17, 'font-size': 12 }, String(codes.reduce((n, c) => n + (s.byStatus?.[c] || 0), 0)));
@@ -150,7 +154,7 @@ function renderStats() {
     s === null ? unavailable() : !s ? null : [
       h('p', { class: 'muted' }, `${t('asOf')} ${fmtTime(s.asOf)}`),
       h('div', { class: 'chart' }, chart(s.sites || [])),
-      h('div', { class: 'legend' }, Object.entries(COLOURS).map(([code, colour]) => h('span', {}, h('i', { style: `background:${colour}` }), code))),
+      h('div', { class: 'legend' }, Object.entries(COLOURS).map(([code, colour]) => h('span', {}, h('i', { style: `background:${colour}` }), statusLabel(code)))),
       h('table', {}, h('tbody', {}, (s.sites || []).map((x) => h('tr', {}, h('td', {}, x.siteName || x.site),
         h('td', {}, `${t('waitingNow')} ${x.waiting?.count ?? 0}`),
         h('td', {}, x.waiting?.p50Seconds !== undefined ? `${t('p50')} ${Math.round(x.waiting.p50Seconds / 60)} min` : '')))))]);

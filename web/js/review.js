@@ -72,6 +72,12 @@ function allImages() {
 
 function current() { return allImages()[state.index] || null; }
 
+/** Only an application waiting at my level takes decisions (site: 填报, region: 考点通过). */
+function reviewable() {
+  const waitsFor = { SITE: 'DRAFT', REGION: 'SITE_APPROVED' }[state.level];
+  return !waitsFor || state.page?.application.status === waitsFor;
+}
+
 function claimedByMe() {
   const app = state.page?.application;
   return app && app.claimedBy === ctx.user.sub && toDate(app.claimExpiresAt) > new Date();
@@ -187,7 +193,7 @@ function viewer() {
 }
 
 function imageDecision({ image }) {
-  const decidable = image.status === 'SUBMITTED' || image.status === 'NEEDS_REVISION';
+  const decidable = reviewable() && (image.status === 'SUBMITTED' || image.status === 'NEEDS_REVISION');
   const path = `/review/applications/${encodeURIComponent(state.page.application.id)}/images/${encodeURIComponent(image.imageId)}/decision`;
   const approve = () => act(async () => {
     await ensureClaim();
@@ -243,9 +249,9 @@ function appDecision(app) {
       h('textarea', { id: 'comment', rows: '3', maxlength: '500', oninput: (e) => { state.draft.comment = e.target.value; } }, state.draft.comment)),
     requestsEditor(),
     h('div', { class: 'buttons' },
-      h('button', { type: 'button', class: 'good', id: 'approve-app', onclick: () => decide('approve') }, t('approveApp')),
-      h('button', { type: 'button', class: 'primary', id: 'return-app', onclick: () => decide('return') }, t('returnApp')),
-      h('button', { type: 'button', class: 'danger', id: 'reject-app', onclick: () => decide('reject') }, t('rejectApp'))));
+      h('button', { type: 'button', class: 'good', id: 'approve-app', disabled: !reviewable(), onclick: () => decide('approve') }, t('approveApp')),
+      h('button', { type: 'button', class: 'primary', id: 'return-app', disabled: !reviewable(), onclick: () => decide('return') }, t('returnApp')),
+      h('button', { type: 'button', class: 'danger', id: 'reject-app', disabled: !reviewable(), onclick: () => decide('reject') }, t('rejectApp'))));
 }
 
 function renderWorkspace() {
@@ -275,7 +281,7 @@ function renderWorkspace() {
 }
 
 function help() {
-  return h('details', { class: 'card shortcuts', id: 'shortcuts' }, h('summary', {}, t('shortcuts')),
+  return h('details', { class: 'card shortcuts', id: 'shortcuts', open: !state.page }, h('summary', {}, t('shortcuts')),
     h('dl', {}, SHORTCUTS.map(([keys, what]) => [h('dt', {}, h('kbd', {}, keys)), h('dd', {}, t(what))])));
 }
 
