@@ -50,6 +50,22 @@ class CandidatePage:
     def notes(self) -> Locator:
         return self.page.locator("section.notes")
 
+    # Second-release fields (api-contract.md), shown when the API sends them:
+    def progress(self) -> Locator:
+        """The progress in words (`application.progress.label`, or the status's own words)."""
+        return self.page.locator("section.app-head .progress-words")
+
+    def requests_at_top(self) -> Locator:
+        """Return requests ("add N more of type") listed in the comments at the top."""
+        return self.notes().locator(".requests li")
+
+    def requested(self, material: tuple[str, str]) -> Locator:
+        """A return request on its material (`requested: {count, note}`)."""
+        return self.material(material).locator(".requested")
+
+    def quality_warnings(self, material: tuple[str, str]) -> Locator:
+        return self.material(material).locator(".tile .warn")
+
     def material(self, material: tuple[str, str]) -> Locator:
         return self.page.locator(f"section.material[data-type='{material[0]}']")
 
@@ -112,6 +128,18 @@ class ReviewerConsole:
 
     def image_status(self) -> Locator:
         return self.page.locator(".image-facts .pill")
+
+    def queue_names(self) -> list[str]:
+        """The queue, in order: the candidate's name (or id until names land)."""
+        return self.page.locator(".queue-item .q-name").all_inner_texts()
+
+    def add_request(self, material: tuple[str, str], count: int, note: str) -> None:
+        """A return request: "add `count` more images of `material`" (sent with the next return)."""
+        self.page.get_by_role("button", name=re.compile("要求补充材料")).click()
+        row = self.page.locator(".request-row").last
+        row.get_by_role("combobox").select_option(material[0])
+        row.get_by_label("张数").fill(str(count))
+        row.get_by_label("备注").fill(note)
 
     def return_application(self, comment: str) -> None:
         self.page.get_by_label(re.compile("^审核意见")).fill(comment)

@@ -171,10 +171,11 @@ function imageTile(material, image, n) {
 
 function materialSection(material) {
   const name = pick(material, 'name');
-  const held = material.maxCount - material.remaining;
   const waiting = [...state.uploads.values()].filter((u) => u.type === material.type && !u.imageId);
   const mine = [...state.uploads.values()].filter((u) => u.type === material.type);
-  const canAdd = material.canUpload && material.remaining - waiting.length > 0;
+  const starting = mine.filter((u) => !u.imageId || !findImage(u.imageId)).length;  // chosen, not yet on the page
+  const held = Math.min(material.maxCount, material.maxCount - material.remaining + starting);
+  const canAdd = material.canUpload && material.remaining - waiting.length > 0;  // a reservation counts in `remaining`
   return h('section', { class: 'card material', 'data-type': material.type, 'aria-labelledby': `m-${material.type}` },
     h('div', { class: 'card-head' },
       h('h2', { id: `m-${material.type}` }, name,

@@ -83,8 +83,12 @@ export async function prepare(file, maxBytes, onStage = () => {}) {
   }
   if (!source) throw new PhotoError('cannotDecode');
   onStage('compress');
-  const out = await shrink(source, maxBytes);
-  source.close?.();
+  let out;
+  try {
+    out = await shrink(source, maxBytes);
+  } finally {
+    source.close?.();  // a decoded 12-megapixel photo holds ~48 MB until closed
+  }
   return { blob: out.blob, type: 'image/jpeg', before: file.size, after: out.blob.size,
     width: out.width, height: out.height, converted: true };
 }

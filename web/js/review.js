@@ -10,7 +10,7 @@ extend({
   zh: {
     queue: '待审队列', queueEmpty: '队列为空。', refresh: '刷新', waiting: '等待 {time}', images: '{n} 张图片',
     reReview: '复审', claimedBy: '{who} 审核中', claimedByMe: '我正在审核(至 {until})', claim: '领取',
-    release: '释放', nextInQueue: '下一个', chooseFromQueue: '从左侧队列中选择一个报名,或按 N 领取下一个。',
+    release: '释放', nextInQueue: '下一个', chooseFromQueue: '从待审队列中选择一个报名,或按 N 领取下一个。',
     zoomIn: '放大', zoomOut: '缩小', rotate: '旋转视图', prevImage: '上一张', nextImage: '下一张', resetView: '复原',
     approveImage: '通过此图', reviseImage: '要求重传', reasonCode: '原因', note: '备注',
     appDecision: '报名审核决定', comment: '审核意见(退回、不通过时必填,将显示给考生)', approveApp: '审核通过',
@@ -274,7 +274,7 @@ function renderWorkspace() {
         h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel'))),
       claimBox(app),
       h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'next-in-queue', onclick: nextInQueue }, `${t('nextInQueue')} (N)`))),
-    h('section', { class: 'card' }, viewer()),
+    h('section', { class: 'card viewer-card' }, viewer()),
     appDecision(app),
     help());
   applyView();
@@ -344,6 +344,7 @@ if (ctx) {
   onLangChange(() => { renderQueue(); renderWorkspace(); });
   renderWorkspace();
   await loadQueue();
-  const id = decodeURIComponent(location.hash.slice(1));
-  if (id) openApplication(id);
+  const fromHash = () => { const id = decodeURIComponent(location.hash.slice(1)); if (id) openApplication(id); };
+  window.addEventListener('hashchange', fromHash);  // a link to /review.html#<application id>
+  fromHash();
 }
