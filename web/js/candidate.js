@@ -216,7 +216,13 @@ function renderPage() {
         h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),
     notesSection(page),
-    page.materials.map(materialSection));
+    page.materials.map(materialSection),
+    (page.timeline || []).length ? h('details', {
+      class: 'card timeline', open: Boolean(state.timelineOpen), ontoggle: (e) => { state.timelineOpen = e.target.open; },
+    }, h('summary', {}, t('timeline')),
+      h('ol', {}, [...page.timeline].reverse().map((e) => h('li', {},
+        h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
+        e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null)))) : null);
 }
 
 async function uploadView(id) {
