@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # The browsable API reference: swagger-ui-dist vendored under web/vendor/ (web/vendor/README.md), so
 # every asset comes from our own origin.
 DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Exam materials review API</title>
+<html lang="en"><head><meta charset="utf-8"><title>API reference</title>
 <link rel="icon" href="data:,"><link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div><script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>

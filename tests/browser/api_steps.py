@@ -3,6 +3,7 @@ needs with the presigned POST as a browser would, and wait for process_image."""
 
 from __future__ import annotations
 
+import random
 import time
 
 import requests
@@ -24,11 +25,23 @@ def wait_for(condition, what: str, timeout: float = WAIT_S):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11", site: str = "1101") -> None:
-    body = {"candidateId": candidate, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
+def id_number(serial: int) -> str:
+    """A fictitious resident identity number with a valid GB 11643 check digit."""
+    from core.idnumber import check_digit
+
+    first17 = f"11010119900307{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11", site: str = "1101",
+             name: str = "赵敏") -> dict:
+    """The registration system's PUT; returns the body (the candidate's name and id number)."""
+    body = {"candidateId": candidate, "candidateName": name, "idNumber": id_number(random.randrange(1000)),
+            "householdRegion": region, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
     response = requests.put(f"{stack.url}/applications/{app_id}", json=body, timeout=10,
                             headers=stack.auth("registrar", ["registrar"]))
     assert response.status_code in (200, 201), response.text
+    return body
 
 
 def upload_required(stack: RunningStack, app_id: str, candidate: str) -> None:

@@ -57,7 +57,7 @@ class CandidatePage:
 
     def requests_at_top(self) -> Locator:
         """Return requests ("add N more of type") listed in the comments at the top."""
-        return self.notes().locator(".requests li")
+        return self.notes().locator("li.request")
 
     def requested(self, material: tuple[str, str]) -> Locator:
         """A return request on its material (`requested: {count, note}`)."""

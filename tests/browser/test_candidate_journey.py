@@ -1,8 +1,9 @@
 """The journey of issue "The web client", end to end in headless Chromium against `make run`'s stack:
 a 1.5 MB sideways phone photo goes in through the file input, is shrunk in the browser under 200 KB,
 uploaded with the presigned POST, watermarked upright, and shows by itself; the slot fills, `删除`
-frees a place; a site reviewer approves both identity images and returns the application; the
-candidate sees the check marks, no `删除` on them, and the comment at the top. Desktop and phone."""
+frees a place; a site reviewer approves both identity images and returns the application with a comment and a
+request for one more diploma page; the candidate sees the check marks, no `删除` on them, the comment
+and the request at the top. Desktop and phone."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.browser.photos import phone_photo, small_photo
 MAX_BYTES = 204800  # R8
 PAGE_BUDGET = 150 * 1024  # JS + CSS the candidate page loads before a file is chosen
 COMMENT = "身份证明已审核;请按审核意见补充材料后再提交。"
+REQUEST = "请补充毕业证书第二页"
 
 pytestmark = pytest.mark.localstack
 
@@ -138,6 +140,7 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
         expect(desk.page.locator(".strip").get_by_role("button", name=f"身份证明 {n}", exact=True)).to_have_class(
             re.compile(r"\bs-APPROVED\b"))
     desk.shot("approved-both")
+    console.add_request(DIPLOMA, 1, REQUEST)
     console.return_application(COMMENT)
     expect(desk.page.locator(".who-card").get_by_role("status")).to_have_text("退回修改")
     desk.shot("returned")
@@ -148,6 +151,8 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     expect(page.delete_buttons(ID_CARD)).to_have_count(0)
     expect(page.delete_buttons(DIPLOMA)).to_have_count(1)
     expect(page.notes()).to_contain_text(COMMENT)
+    expect(page.requests_at_top()).to_contain_text(["学历证书:请补充 1 张 — " + REQUEST])
+    expect(page.requested(DIPLOMA)).to_contain_text(REQUEST)
     assert page.notes().bounding_box()["y"] < page.material(ID_CARD).bounding_box()["y"]
     me.shot("returned-with-comment")
 

@@ -55,7 +55,7 @@ def test_reviewer_flags_an_image_with_the_keyboard_and_the_candidate_replaces_it
     page.get_by_label("原因").select_option("GLARE")
     page.get_by_label("备注").fill(NOTE)
     page.get_by_role("button", name=re.compile("^要求重传")).click()
-    expect(console.image_status()).to_have_text("需重传")
+    expect(console.image_status()).to_have_class(re.compile(r"\bs-NEEDS_REVISION\b"))
     console.return_application(COMMENT)
     expect(page.locator(".who-card").get_by_role("status")).to_have_text("退回修改")
     desk.shot("returned")

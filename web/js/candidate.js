@@ -107,20 +107,23 @@ function imageUrl(image) {
 
 function notesSection(page) {
   const notes = page.reviewNotes || [];
-  const requests = page.materials.filter((m) => m.requested?.count > 0);
+  // Requests for more images come as notes (kind "request"); older APIs only mark the material.
+  const noted = new Set(notes.filter((n) => n.kind === 'request').map((n) => n.materialType));
+  const requests = page.materials.filter((m) => m.requested?.count > 0 && !m.requested.met && !noted.has(m.type));
   if (!notes.length && !requests.length) return null;
   const nameOf = (type) => pick(page.materials.find((m) => m.type === type), 'name') || type || '';
+  const request = (type, count, note) => h('span', { class: 'request' }, h('strong', {}, `${nameOf(type)}:`),
+    t('requestedMore', { count }), note ? ` — ${note}` : '');
   return h('section', { class: 'card notes', 'aria-labelledby': 'notes-h' },
     h('h2', { id: 'notes-h' }, t('reviewComments')),
-    h('ul', {}, notes.map((n) => h('li', { class: 'note' },
+    h('ul', {}, notes.map((n) => h('li', { class: `note ${n.kind || ''}` },
       h('span', { class: 'level' }, pick(n, 'levelLabel') || ''),
-      n.materialType ? h('strong', {}, `${nameOf(n.materialType)}:`) : null,
-      n.reasonCode ? h('span', {}, msg(n, 'reasonMessage')) : null,
-      n.comment ? h('span', { class: 'comment' }, n.comment) : null,
-      h('time', { class: 'muted' }, fmtTime(n.at))))),
-    requests.length ? h('div', { class: 'requests' }, h('h3', {}, t('requests')),
-      h('ul', {}, requests.map((m) => h('li', {}, h('strong', {}, `${pick(m, 'name')}:`),
-        t('requestedMore', { count: m.requested.count }), m.requested.note ? ` — ${m.requested.note}` : '')))) : null);
+      n.kind === 'request' ? request(n.materialType, n.count, n.comment) : [
+        n.materialType ? h('strong', {}, `${nameOf(n.materialType)}:`) : null,
+        n.reasonCode ? h('span', {}, msg(n, 'reasonMessage')) : null,
+        n.comment ? h('span', { class: 'comment' }, n.comment) : null],
+      h('time', { class: 'muted' }, fmtTime(n.at)))),
+    requests.map((m) => h('li', { class: 'note request' }, request(m.type, m.requested.count, m.requested.note)))));
 }
 
 function uploadTile(material, u) {
@@ -183,7 +186,7 @@ function materialSection(material) {
       h('span', { class: `count ${material.complete ? 'ok' : ''}`, 'aria-label': `${name} ${held}/${material.maxCount}` },
         `${held}/${material.maxCount}`)),
     h('p', { class: 'desc' }, pick(material, 'description')),
-    material.requested?.count ? h('p', { class: 'requested' }, t('requestedMore', { count: material.requested.count }),
+    material.requested?.count && !material.requested.met ? h('p', { class: 'requested' }, t('requestedMore', { count: material.requested.count }),
       material.requested.note ? ` — ${material.requested.note}` : '') : null,
     h('div', { class: 'tiles' },
       material.sampleImageUrl ? h('figure', { class: 'tile sample' },

@@ -13,7 +13,7 @@ extend({
     searchById: '按证件号码、姓名查询尚未开放,已按报名号查询。', stats: '各考点审核进度', trace: '水印追溯',
     traceHint: '水印上的编号', traceButton: '追溯', phase: '考试阶段', setPhase: '设为', updated: '更新时间',
     asOf: '统计时间', waitingNow: '等待中', p50: '中位等待', open: '查看', statusOf: '状态', imageOf: '图片', type: '材料',
-    idNumber: '证件号码', watermarkedAt: '加水印时间', materialsDone: '材料', candidate: '考生', saved: '已保存',
+    idNumber: '证件号码', watermarkedAt: '加水印时间', materialsDone: '材料', candidate: '考生', saved: '已保存', minutesN: '{n} 分钟',
   },
   en: {
     search: 'Find an application', searchHint: 'ID number, name or application id', searchButton: 'Search', results: 'Results',
@@ -21,7 +21,7 @@ extend({
     stats: 'Review progress per site', trace: 'Trace a watermark', traceHint: 'the reference printed in the watermark',
     traceButton: 'Trace', phase: 'Exam phase', setPhase: 'Set to', updated: 'Updated', asOf: 'as of', waitingNow: 'waiting',
     p50: 'median wait', open: 'Open', statusOf: 'Status', imageOf: 'Image', type: 'Material', watermarkedAt: 'Watermarked',
-    idNumber: 'ID number', materialsDone: 'Materials', candidate: 'Candidate', saved: 'Saved',
+    idNumber: 'ID number', materialsDone: 'Materials', candidate: 'Candidate', saved: 'Saved', minutesN: '{n} min',
   },
 });
 
@@ -157,7 +157,8 @@ function renderStats() {
       h('div', { class: 'legend' }, Object.entries(COLOURS).map(([code, colour]) => h('span', {}, h('i', { style: `background:${colour}` }), statusLabel(code)))),
       h('table', {}, h('tbody', {}, (s.sites || []).map((x) => h('tr', {}, h('td', {}, x.siteName || x.site),
         h('td', {}, `${t('waitingNow')} ${x.waiting?.count ?? 0}`),
-        h('td', {}, x.waiting?.p50Seconds !== undefined ? `${t('p50')} ${Math.round(x.waiting.p50Seconds / 60)} min` : '')))))]);
+        h('td', {}, x.waiting?.count && x.waiting.p50Seconds != null
+          ? `${t('p50')} ${t('minutesN', { n: Math.round(x.waiting.p50Seconds / 60) })}` : '')))))]);
 }
 
 async function trace(reference) {

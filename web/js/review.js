@@ -142,8 +142,8 @@ async function act(fn) {
   } catch (e) {
     showError(e);
   }
+  await loadQueue();  // first, so the queue and the application never disagree on screen
   if (state.page) await openApplication(state.page.application.id);
-  loadQueue();
 }
 
 function claimBox(app) {
