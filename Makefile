@@ -16,8 +16,16 @@ venv: $(STAMP)
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint scan
+test: venv lint scan browser
 	$(BIN)/python -m pytest -q
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright: Playwright's own browser
+# download cannot work offline. CJK fonts so the pages (and their screenshots) show Chinese.
+.PHONY: browser
+browser:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "installing chromium and fonts-noto-cjk for the browser tests (needs root)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
 
 run: venv
 	$(BIN)/python -m local

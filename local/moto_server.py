@@ -25,6 +25,8 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 
+from local.s3_cors import S3Cors
+
 log = logging.getLogger(__name__)
 
 _RECEIVE = "AmazonSQS.ReceiveMessage"  # botocore speaks SQS's JSON protocol
@@ -215,7 +217,8 @@ class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         one_backup_per_transaction()
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=MotoRequestHandler)
+        self.cors = S3Cors(self.app)  # S3's own CORS rules, not moto's looser ones (local/s3_cors.py)
+        self._server = make_server(host, port, self.cors, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     @property
