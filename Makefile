@@ -37,3 +37,10 @@ redrive: venv
 .PHONY: bench
 bench: venv
 	$(BIN)/python -m bench $(ARGS)
+
+# File fuzzing of the image pipeline with a large random budget (make test runs a small fixed one).
+# FUZZ_EXAMPLES files per strategy (random bytes, mutated JPEG/PNG); prints files fuzzed and bounds.
+FUZZ_EXAMPLES ?= 20000
+.PHONY: fuzz
+fuzz: venv
+	PYTHONPATH=functions:. $(BIN)/python -m tests.unit.test_imaging_fuzz --examples $(FUZZ_EXAMPLES)

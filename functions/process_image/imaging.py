@@ -47,6 +47,7 @@ QUALITY_BELOW_INPUT = 12  # output quality = upload's - this (and a little more 
 MAX_PHOTO_GROWTH = 1.15  # a JPEG's output over this many times its bytes is encoded once more, lower
 GROWTH_STEP = 8  # ... this much lower (not below MIN_JPEG_QUALITY)
 FALLBACK_QUALITY = 40  # an output still over MAX_OUTPUT_BYTES: this, then smaller
+_FALLBACK_SHARE = 0.75  # measured: q40 makes 0.6-0.7x the bytes of q70 (photos, line art)
 # Slow decodes (R12: one upload must not hold up the others): cameras write one scan or, progressive,
 # about ten; libjpeg visits every block of a scan's components however small the scan is.
 MAX_SCANS = 100
@@ -308,9 +309,10 @@ def _plan_jpeg(data: bytes) -> _JpegPlan:
 
 
 def _check_work(plan: _JpegPlan) -> None:
-    """Bound one image's decoding work whatever its scans look like (after the dimension checks, so
-    an oversized header is still DIMENSIONS_TOO_LARGE)."""
-    if plan.layout.block_visits > MAX_SCAN_BLOCKS:
+    """Bound one image's decoding work whatever its scans look like, and refuse scans too short for
+    their blocks, which libjpeg would fill in grey at full cost (after the dimension checks, so an
+    oversized header is still DIMENSIONS_TOO_LARGE)."""
+    if plan.layout.block_visits > MAX_SCAN_BLOCKS or plan.layout.short_scans:
         raise InvalidImage("CORRUPT")
 
 
@@ -561,6 +563,7 @@ def _render(data: bytes, text: str) -> tuple[Image.Image, str, int]:
     plan = _plan_jpeg(data) if fmt == "JPEG" else None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # Pillow on broken EXIF/ICC: the verdict says it
         src = _open(plan.data if plan else data, fmt)
         if plan:
             _check_work(plan)
@@ -577,9 +580,7 @@ def _render(data: bytes, text: str) -> tuple[Image.Image, str, int]:
     method = _ORIENTATION.get(orientation)
     if method is not None:
         im = im.transpose(method)
-    elif im is src:
-        im = im.copy()  # the watermark draws in place; the decoded source stays as it was
-    _apply_watermark(im, text)
+    _apply_watermark(im, text)  # in place, on the decoded picture itself where nothing converted it
     im.info = {}  # Pillow's JPEG writer would carry a source comment over; nothing goes along
     return im, fmt, output_quality(src)
 
@@ -641,10 +642,14 @@ def _encode(im: Image.Image, quality: int, budget: int | None = None) -> tuple[I
         jpeg = encode_jpeg(im, quality)
     if len(jpeg) <= MAX_OUTPUT_BYTES:
         return im, jpeg
+    size = len(jpeg) * _FALLBACK_SHARE  # about what FALLBACK_QUALITY makes of it
+    if quality > FALLBACK_QUALITY and size <= MAX_OUTPUT_BYTES:
+        jpeg = encode_jpeg(im, FALLBACK_QUALITY)
+        size = len(jpeg)
     quality = min(quality, FALLBACK_QUALITY)
-    jpeg = encode_jpeg(im, quality)
-    while len(jpeg) > MAX_OUTPUT_BYTES:  # bytes go with the area: shrink by the square root, and a bit
-        scale = 0.95 * math.sqrt(MAX_OUTPUT_BYTES / len(jpeg))
-        im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))), Image.Resampling.LANCZOS)
+    while size > MAX_OUTPUT_BYTES:  # bytes go with the area: shrink by the square root, and a bit
+        scale = 0.9 * math.sqrt(MAX_OUTPUT_BYTES / size)
+        im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))), Image.Resampling.HAMMING)
         jpeg = encode_jpeg(im, quality)
+        size = len(jpeg)
     return im, jpeg

@@ -11,7 +11,13 @@ and how many block visits they cost, so the pipeline refuses a flood before deco
 counting past ``max_scans``, so a flood is refused in a millisecond however long it is.
 
 It also says whether a file that lacks its end-of-image marker is otherwise whole: every frame
-component in a scan and, for a progressive file, every coefficient coded down to its last bit.
+component in a scan and, for a progressive file, every coefficient coded down to its last bit; and
+which scans are too short for their blocks. libjpeg does not stop at a scan that ends early: it
+warns ("premature end of data segment"), fills the rest in grey and goes on, so a 20 KB file that
+declares 4000x4000 makes it decode, convert and encode 16 megapixels of nothing (LJT-01-004; its
+authors' advice is to treat that warning as fatal, which Pillow does not). Every block of a Huffman
+sequential scan costs at least two bits (a DC code and an end of block), of a progressive DC scan at
+least one, so a scan with fewer bytes than that is cut, whatever follows it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
 _NO_LENGTH = frozenset(range(0xD0, 0xD8)) | frozenset(range(0x01, 0xC0))
 _SOF = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))
 _PROGRESSIVE = frozenset((0xC2, 0xC6, 0xCA, 0xCE))
+_ARITHMETIC_OR_LOSSLESS = frozenset((0xC3, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))  # no bits-per-block floor
 _ALL_COEFFICIENTS = (1 << 64) - 1
 # libjpeg's next_marker(): any bytes up to an 0xFF, any number of 0xFF fill bytes, then the marker;
 # 0xFF 0x00 is a stuffed data byte inside entropy-coded data, not a marker.
@@ -44,11 +51,13 @@ class Layout:
     end: int  # just past EOI; without EOI, where the last whole segment or the scan data ends
     complete: bool  # every component scanned, every coefficient coded to its last bit (progressive)
     progressive: bool
+    short_scans: int  # scans with fewer bytes than their blocks need: cut, libjpeg would fill in grey
 
 
 @dataclass
 class _Frame:
     progressive: bool
+    bits_floor: bool  # Huffman DCT: every block of a sequential or DC scan costs at least a bit
     blocks: dict[int, int]  # component id -> 8x8 blocks in the component
 
 
@@ -68,38 +77,43 @@ def _frame(marker: int, payload: bytes) -> _Frame:
         w = -(-width * (s >> 4) // h_max)
         h = -(-height * (s & 15) // v_max)
         blocks[cid] = -(-w // 8) * -(-h // 8)
-    return _Frame(progressive=marker in _PROGRESSIVE, blocks=blocks)
+    return _Frame(progressive=marker in _PROGRESSIVE, bits_floor=marker not in _ARITHMETIC_OR_LOSSLESS, blocks=blocks)
 
 
 def read(data: bytes, *, max_scans: int) -> Layout:
     if data[:2] != b"\xff\xd8":
         raise Unreadable("no SOI")
     frame: _Frame | None = None
-    scans = visits = 0
+    scans = visits = short = 0
     coded: dict[int, int] = {}  # component id -> bit k set once coefficient k is coded with Al = 0
     pos = end = 2  # end: just past the last whole segment, or the end of the last scan's data
     in_scan = False
+    scan_start = scan_bits = 0  # where the current scan's entropy-coded data starts, the least it needs
 
     def layout(has_eoi: bool, at: int) -> Layout:
         progressive = frame is not None and frame.progressive
         complete = frame is not None and all(
             coded.get(cid, 0) == _ALL_COEFFICIENTS if progressive else cid in coded for cid in frame.blocks
         )
-        return Layout(scans, visits, has_eoi, at, complete, progressive)
+        return Layout(scans, visits, has_eoi, at, complete, progressive, short)
 
     while True:
         m = _MARKER.search(data, pos)
         if m is None:  # no end marker: the file ends in scan data or after (or inside) a segment
+            if in_scan:
+                short += 8 * (len(data) - scan_start) < scan_bits
             return layout(False, len(data) if in_scan else end)
         marker, after = m.group(1)[0], m.end()
         if in_scan:
             end = m.start()
-        if marker == EOI:
-            return layout(True, after)
         if marker in _NO_LENGTH:  # e.g. a restart marker inside a scan: the scan data goes on
             pos = after
             continue
-        in_scan = False
+        if in_scan:  # the scan's data ends here
+            short += 8 * (end - scan_start) < scan_bits
+            in_scan = False
+        if marker == EOI:
+            return layout(True, after)
         if marker == SOI:
             raise Unreadable("second SOI")
         if after + 2 > len(data):
@@ -118,13 +132,15 @@ def read(data: bytes, *, max_scans: int) -> Layout:
             scans += 1
             if scans > max_scans:
                 return layout(False, end)
-            visits += _scan(frame, payload, coded)
-            in_scan = True
+            blocks, scan_bits = _scan(frame, payload, coded)
+            visits += blocks
+            scan_start, in_scan = after + length, True
         pos = end = after + length
 
 
-def _scan(frame: _Frame, payload: bytes, coded: dict[int, int]) -> int:
-    """Block visits of one scan; records which coefficients it finishes."""
+def _scan(frame: _Frame, payload: bytes, coded: dict[int, int]) -> tuple[int, int]:
+    """Block visits of one scan and the fewest bits its data can have; records which coefficients
+    it finishes."""
     count = payload[0] if payload else 0
     if count == 0 or len(payload) < 1 + 2 * count + 3:
         raise Unreadable("bad scan header")
@@ -140,4 +156,7 @@ def _scan(frame: _Frame, payload: bytes, coded: dict[int, int]) -> int:
     else:
         for c in components:
             coded[c] = _ALL_COEFFICIENTS
-    return sum(frame.blocks[c] for c in components)
+    blocks = sum(frame.blocks[c] for c in components)
+    if not frame.bits_floor or (frame.progressive and ss > 0):  # AC scans: end-of-band runs, no floor
+        return blocks, 0
+    return blocks, blocks if frame.progressive else 2 * blocks

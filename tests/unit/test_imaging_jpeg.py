@@ -90,6 +90,26 @@ def test_an_oversized_header_is_still_dimensions_too_large():
     assert reason(data) == "DIMENSIONS_TOO_LARGE"
 
 
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_small_file_declaring_a_large_picture_is_refused_before_decoding(progressive, no_decoding):
+    """libjpeg fills a scan that ends early in grey and goes on: 15 KB declaring 4000x4000 would cost
+    a 16-megapixel decode, conversion and encode of nothing. Every block of a sequential scan needs 2
+    bits, of a progressive DC scan 1: fewer bytes than that is a cut scan (LJT-01-004)."""
+    head, units, tail = jpeg_units(jpeg(photo((640, 480), seed=57), 80, progressive=progressive))
+    data = head.replace(b"\x01\xe0\x02\x80", b"\x0f\xa0\x0f\xa0", 1) + b"".join(units) + tail  # 4000x4000
+    layout = jpeg_layout.read(data, max_scans=100)
+    assert layout.has_eoi and layout.short_scans >= 1
+    assert reason(data) == "CORRUPT"
+
+
+def test_a_large_flat_picture_is_not_short():
+    """The floor is the least a real encoder writes: a flat 4000x3000 baseline JPEG is above it."""
+    data = jpeg(Image.new("L", (4000, 3000), 200), 90)
+    layout = jpeg_layout.read(data, max_scans=100)
+    assert layout.short_scans == 0 and len(data) <= imaging.MAX_BYTES
+    assert run(data).height >= 2000
+
+
 # --- the end marker --------------------------------------------------------------------------------
 
 
