@@ -10,9 +10,11 @@ decoded), dimensions from the header (before any pixel is decoded; decompression
 size, then the full decode with truncated images refused (a JPEG that lacks only its end marker is
 whole and accepted). Colours are converted to sRGB from an embedded ICC profile (``colour``), the
 picture is turned upright by its EXIF orientation only, and the output is a JPEG at a quality just
-below the upload's, never over 200 KB. The watermark is a stamp rendered once per (text, size, mode) and cut into small
-pieces that hug the ink, so applying it touches only the pixels near the text, through Pillow's C
-``paste`` with a mask; see ``_stamp`` and ``_apply_watermark``.
+below the upload's, never over 200 KB.
+
+The watermark is a stamp rendered once per (text, size, mode) and cut into small pieces that hug the
+ink, so applying it touches only the pixels near the text, through Pillow's C ``paste`` with a mask;
+see ``_stamp`` and ``_apply_watermark``.
 """
 
 from __future__ import annotations
