@@ -57,7 +57,7 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     im = fitted
     if conversion.space == "L":
         alpha = im.getchannel("A") if im.mode == "LA" else None
-        grey = ImageCms.applyTransform(im.convert("L") if alpha else im, conversion.transforms["L"])
+        grey = ImageCms.applyTransform(im.convert("L") if alpha is not None else im, conversion.transforms["L"])
         out = grey.getchannel("G")  # the transform keeps greys neutral: any channel is the grey
         if alpha is not None:
             out = Image.merge("LA", (out, alpha))

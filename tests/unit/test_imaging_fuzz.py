@@ -3,7 +3,7 @@ files (bit flips, truncation, marker and chunk surgery, scan floods, huge declar
 profiles and EXIF) only ever give a processed picture or an INVALID reason of the contract, never
 another exception, and each stays within a memory bound.
 
-``make test`` runs a bounded, derandomised budget (IMAGING_FUZZ_EXAMPLES, default 250 per test);
+``make test`` runs a bounded, derandomised budget (IMAGING_FUZZ_EXAMPLES, default 500 per test);
 ``make fuzz`` runs ``python -m tests.unit.test_imaging_fuzz`` with a large random budget and prints
 the files fuzzed, the outcomes and the worst time and memory seen. Time is reported, never asserted
 (the machine is shared); the memory bound is asserted per example: the peak resident memory one
@@ -48,7 +48,7 @@ from tests.corpus import (
 )
 
 DAY = datetime.date(2026, 11, 25)
-EXAMPLES = int(os.environ.get("IMAGING_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("IMAGING_FUZZ_EXAMPLES", "500"))
 # process_image has 1024 MB; the largest picture accepted (16 Mpx) needs a few 64 MB copies.
 MEMORY_BOUND_MB = 600
 
