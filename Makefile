@@ -81,3 +81,10 @@ build: $(SAM)
 # the sample pictures to the materials bucket, then a CloudFront invalidation. STACK_NAME as deployed.
 deploy-web: venv
 	$(BIN)/python -m deploy.web --stack-name $(STACK_NAME)
+
+# File fuzzing of the image pipeline with a large random budget (make test runs a small fixed one).
+# FUZZ_EXAMPLES files per strategy (random bytes, mutated JPEG/PNG); prints files fuzzed and bounds.
+FUZZ_EXAMPLES ?= 20000
+.PHONY: fuzz
+fuzz: venv
+	PYTHONPATH=functions:. $(BIN)/python -m tests.unit.test_imaging_fuzz --examples $(FUZZ_EXAMPLES)

@@ -34,8 +34,9 @@ INVALID_REASONS: dict[str, Reason] = {
         "图片已损坏或不完整,无法打开。请重新拍摄或导出后上传。",
     ),
     "DIMENSIONS_TOO_LARGE": Reason(
-        "The image has too many pixels. Resize it to at most 4000 pixels on its longest side and upload it again.",
-        "图片像素过大,请将最长边缩小到 4000 像素以内后重新上传。",
+        "The image has too many pixels. Resize it to at most 16 megapixels (e.g. 4000x4000, 4600x3450),"
+        " with no side over 8000 pixels, and upload it again.",
+        "图片像素过大,请将图片缩小到 1600 万像素以内(如 4000×4000、4600×3450),且任一边不超过 8000 像素后重新上传。",
     ),
     "TOO_SMALL": Reason(
         "The image is too small to read. Its shorter side must be at least 300 pixels; take the photo closer or at a higher resolution.",
@@ -48,6 +49,10 @@ FORMAT_FIXES: dict[str, Reason] = {
     "HEIC": Reason(
         "HEIC photo (iPhone's default): set the camera to 'Most Compatible' or export the photo as JPEG.",
         "HEIC 格式照片(苹果手机默认):请在相机设置中选择“兼容性最佳”,或将照片导出为 JPG。",
+    ),
+    "AVIF": Reason(
+        "AVIF image (a newer format some phones and websites use): open it and save or export it as JPG.",
+        "AVIF 格式图片(部分手机和网站使用的新格式):请打开后另存或导出为 JPG。",
     ),
     "WEBP": Reason("WebP image: save it as JPG (e.g. open it and 'Save as' JPG).", "WebP 图片:请另存为 JPG 格式。"),
     "GIF": Reason("GIF image: save it as JPG or PNG.", "GIF 图片:请另存为 JPG 或 PNG 格式。"),

@@ -35,8 +35,9 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
 
 
 def sniff(head: bytes) -> str | None:
-    """What a file too big to read really is, from its first bytes, when it is not a JPEG or PNG."""
-    found = imaging.sniff_format(head)
+    """What a file too big to read really is, from its first bytes, when it is a format we can name
+    and not a JPEG or PNG (an oversized HEIC photo gets the HEIC advice, R8)."""
+    found = imaging.sniff(head)
     return None if found in SUPPORTED else found
 
 
