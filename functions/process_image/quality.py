@@ -21,8 +21,10 @@ tools/derive_quality_thresholds.py):
   the contrast in one step; blur spreads it over several. Dividing by contrast keeps dim or pale
   documents from looking blurred; the high percentile ignores the flat paper and is not raised by grain
   the way the variance of the Laplacian is.
-* ``brightness`` - the 95th percentile of grey: the paper. ``shadows`` - the 5th percentile: the ink or
-  the darkest background. Blown out means both are high: the paper clipped and the text faded.
+* ``brightness`` - the 95th percentile of grey: the paper. ``saturated`` - the share at >= 250 grey.
+  ``ink`` - the darkest 1 %; ``midtones`` - the lower quartile of what is not clipped (desk, shadows).
+  Blown out is a clipped picture whose ink and mid-tones are both lifted: a white page photographed
+  on a desk clips as much but keeps a normal desk; an app-whitened scan keeps black ink.
 * ``glare`` - the share of the picture covered by saturated, featureless blobs (at least 3x3 samples of
   >= 250 grey) whose surroundings are clearly darker: a reflection on a paper that is not itself white.
   A white page or an app-whitened scan has saturated paper all around and text inside: not glare.
@@ -281,6 +283,7 @@ def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
         "contrast": contrast,
         "brightness": _percentile(hist, 0.95),
         "ink": _percentile(hist, 0.01),
+        "midtones": _percentile(hist[:250], 0.25),
         "saturated": round(saturated, 4),
         "glare": round(glare, 4),
         "glare_surround": surround,
@@ -297,7 +300,8 @@ def judge(m: dict[str, float], limits: dict | None = None) -> tuple[str, ...]:
     ``limits``: thresholds other than the file's (the derivation script)."""
     t = limits or thresholds()
     dark = m["brightness"] < t["TOO_DARK"]["brightness_below"]
-    blown = m["saturated"] >= t["OVEREXPOSED"]["saturated_min"] and m["ink"] > t["OVEREXPOSED"]["ink_above"]
+    over = t["OVEREXPOSED"]
+    blown = m["saturated"] >= over["saturated_min"] and m["ink"] > over["ink_above"] and m["midtones"] > over["midtones_above"]
     if dark or blown:
         return ("TOO_DARK",) if dark else ("OVEREXPOSED",)
     out = []
