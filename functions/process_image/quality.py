@@ -26,8 +26,9 @@ tools/derive_quality_thresholds.py):
   Blown out is a clipped picture whose ink and mid-tones are both lifted: a white page photographed
   on a desk clips as much but keeps a normal desk; an app-whitened scan keeps black ink.
 * ``glare`` - the share of the picture covered by saturated, featureless blobs (at least 3x3 samples of
-  >= 250 grey) whose surroundings are clearly darker: a reflection on a paper that is not itself white.
-  A white page or an app-whitened scan has saturated paper all around and text inside: not glare.
+  >= 250 grey), judged with ``glare_surround``, the median grey around them: a reflection sits on a lit
+  document (light, not white). Around a white page's clipped paper is more white paper; around its
+  clipped margin, the dark desk; a blob over half the picture is exposure, not a reflection.
 * ``cut`` - how much of the outermost band of samples on any side is the document (close to the paper
   colour measured in the middle). A photo with the whole document on a desk has none on every side; a
   scan is the document on every side (then what counts is ink touching the frame edge).
@@ -301,7 +302,8 @@ def judge(m: dict[str, float], limits: dict | None = None) -> tuple[str, ...]:
     t = limits or thresholds()
     dark = m["brightness"] < t["TOO_DARK"]["brightness_below"]
     over = t["OVEREXPOSED"]
-    blown = m["saturated"] >= over["saturated_min"] and m["ink"] > over["ink_above"] and m["midtones"] > over["midtones_above"]
+    blown = (m["saturated"] >= over["saturated_min"] and m["ink"] > over["ink_above"]
+             and m["midtones"] > over["midtones_above"])  # fmt: skip
     if dark or blown:
         return ("TOO_DARK",) if dark else ("OVEREXPOSED",)
     out = []
