@@ -7,8 +7,8 @@ practice proof, one other); S3 notifies SQS and Lambda's event source mapping (l
 runs process_image; the candidate reads the page; the site reviewer takes the queue, claims, reads,
 decides every image and approves; the region reviewer takes the queue, claims, reads and approves.
 
-Every AWS call is seen by botocore event hooks on the clients that make them: ``core.db._client()``
-and ``core.storage._client()`` (the functions'), the tests' S3 client (the browser's upload) and
+Every AWS call is seen by botocore event hooks on the clients that make them: ``core.db.client()``
+and ``core.storage.client()`` (the functions'), the tests' S3 client (the browser's upload) and
 SQS client (the event source mapping). ``before-send`` counts the request and keeps its body,
 ``after-call`` its parsed response; DynamoDB capacity comes from item sizes (bench/units.py), with
 the item before and after each write read through a separate, unhooked client.
@@ -187,8 +187,9 @@ def _ok(reply, status: int = 200):
 def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn: str, timing: dict) -> None:
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR, Context, claims, registration
+    from tests.conftest import REGISTRAR, Context, claims
     from tests.flow import put, reserve
+    from tests.people import registration
 
     cand = claims(f"cand-{app_id}", "candidate")
     site = claims("bench-site", "site_reviewer", site="1101", region="11")
@@ -283,7 +284,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
                                                  AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         meter = Meter(side=boto3.client("dynamodb"), indexes=indexes,
                       keys=tuple(k["AttributeName"] for k in spec.tables[0]["KeySchema"]))
-        meter.attach(db._client(), storage._client(), aws.s3, aws.sqs)
+        meter.attach(db.client(), storage.client(), aws.s3, aws.sqs)
         _journey(aws, api, meter, "bench-warm-up", photos, queue_arn, {})
         meter.calls.clear()
         meter.overhead.clear()

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.common import Row, median, percentile
+from tests.people import registration
 
 TERMINAL = {"SUBMITTED", "INVALID"}
 WATCH_INTERVAL_S = 5.0
@@ -190,8 +191,7 @@ def _drive(url: str, n: int, workers: int, deadline_s: float, photos, broken, lo
     registrar = client.auth("bench-registrar", ["registrar"])
 
     def register(i: int) -> int:
-        body = {"candidateId": f"lc-{run_id}-{i:04d}", "region": "11", "site": "1101", "category": "临床执业医师",
-                "examYear": 2026}
+        body = registration(f"lc-{run_id}-{i:04d}")
         return client.request("PUT", f"{url}/applications/{apps[i]}", json=body, headers=registrar).status_code
 
     plans = [[Upload(apps[i], "id_card", "SUBMITTED"),

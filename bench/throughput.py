@@ -25,8 +25,9 @@ def run(files: list[bytes], rounds: int) -> tuple[list[Row], dict]:
     from bench.image_row import subject
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR, Context, claims, registration
+    from tests.conftest import REGISTRAR, Context, claims
     from tests.flow import put, reserve
+    from tests.people import registration
 
     handler_s, aws_s, poll_s, pure_s, images = 0.0, 0.0, 0.0, 0.0, 0
     per_round = []
@@ -36,7 +37,7 @@ def run(files: list[bytes], rounds: int) -> tuple[list[Row], dict]:
 
         api = Api()
         meter = Meter(capacity=False)  # times the handler's own S3 and DynamoDB calls (moto)
-        meter.attach(db._client(), storage._client())
+        meter.attach(db.client(), storage.client())
         arn = aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         spent = {"handler": 0.0, "failed": 0}
 

@@ -1,11 +1,18 @@
-"""`python -m local` (what `make run` runs): the whole system on http://127.0.0.1:${PORT:-3000}."""
+"""`python -m local` (what `make run` runs): the whole system on http://127.0.0.1:${PORT:-3000}.
+
+Its state lives in memory only (moto's tables, queues and buckets): stopping it forgets everything.
+The log shows warnings and the stack's own events; LOG_LEVEL=debug adds every request.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
+import sys
 import time
 
 from local.seed import DEMO_USERS
@@ -23,6 +30,9 @@ Exam materials review, local stack (moto at {stack.moto.url}, no Docker)
   OpenAPI           {url}/openapi.json
   Health            {url}/healthz
 
+State lives in memory only (moto, in this process): stopping the stack forgets every application,
+upload and signing key, so tokens from an earlier run no longer work. 数据仅保存在内存中,停止即清空。
+
 Demo logins (sub, groups, what they can do):
 {users}{seeded}
 
@@ -35,8 +45,32 @@ Ctrl-C stops.
 """
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+def cannot_listen(host: str, port: int, setting: str) -> str | None:
+    """Why `port` cannot be listened on, in English and Chinese; None when it can (or is 0: any)."""
+    if not port:
+        return None
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
+        try:
+            probe.bind((host, port))
+            return None
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return (f"port {port} is in use; set {setting}=… (e.g. make run {setting}={port + 1}) or stop "
+                        f"the other process.\n端口 {port} 已被占用;请设置 {setting}=…(例如 make run "
+                        f"{setting}={port + 1})或停止占用该端口的进程。")
+            return f"cannot listen on {host}:{port}: {e.strerror}\n无法监听 {host}:{port}:{e.strerror}"
+
+
+def log_level() -> int:
+    name = os.environ.get("LOG_LEVEL", "INFO").upper()
+    level = logging.getLevelName(name)
+    return level if isinstance(level, int) else logging.INFO
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")),
@@ -44,9 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-seed", action="store_true", help="start without the demo applications")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for port, setting in ((args.port, "PORT"), (args.moto_port, "MOTO_PORT")):
+        problem = cannot_listen(args.host, port, setting)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+
+    logging.basicConfig(level=log_level(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("werkzeug", "botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, log_level()))
 
     # SIGTERM behaves like Ctrl-C (also when started in the background, where SIGINT starts ignored).
     # Raising from the handler, rather than setting a threading.Event there, cannot deadlock.
@@ -63,7 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         print("stopping...", flush=True)
         stack.stop()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -69,13 +69,21 @@ def redrive(sqs, dlq_url: str, dlq_arn: str, queue_url: str, move_task: bool = F
     return moved
 
 
-def _describe(message: dict) -> str:
-    try:
-        keys = [r["s3"]["object"]["key"] for r in json.loads(message["Body"]).get("Records", [])]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        keys = []
+def describe(message: dict) -> str:
+    """One line for a parked message: its upload keys, or what it holds instead when it is not an S3
+    upload event (not JSON, no Records, a key that is not a string): shown, never a crash."""
     received = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-    return f"{message['MessageId']}  received {received}x  {' '.join(keys) or message['Body'][:120]}"
+    return f"{message.get('MessageId', '?')}  received {received}x  {_upload_keys(message.get('Body'))}"
+
+
+def _upload_keys(body) -> str:
+    try:
+        keys = [record["s3"]["object"]["key"] for record in json.loads(body)["Records"]]
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+        keys = []
+    if keys and all(isinstance(k, str) for k in keys):
+        return " ".join(keys)
+    return f"unreadable, not an S3 upload event: {str(body)[:120]!r}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         messages = show(sqs, dlq_url)
         print(f"{len(messages)} message(s) in {dlq_url}")
         for m in messages:
-            print("  " + _describe(m))
+            print("  " + describe(m))
     else:
         moved = redrive(sqs, dlq_url, dlq_arn, queue_url, move_task=bool(args.queue_url) and not endpoint_override)
         print("move task started (SQS moves the messages back)" if moved is None else

@@ -69,6 +69,17 @@ def error(status: int, code: str, message: str, message_zh: str) -> Response:
     return Response.json(status, {"error": {"code": code, "message": message, "messageZh": message_zh}})
 
 
+def _method_not_allowed(method: str, path: str, allowed: list[str]) -> Response:
+    """405 in the contract's shape; `Allow` lists what `path` takes (none known: the path is routed for
+    nothing, and the method for nothing anywhere)."""
+    if allowed:
+        response = error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed on {path}; use {', '.join(allowed)}.",
+                         f"该接口不支持 {method} 请求方法,请使用 {'、'.join(allowed)}。")
+        response.headers.append(("Allow", ", ".join(allowed)))
+        return response
+    return error(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here.", f"不支持 {method} 请求方法。")
+
+
 def _text(body: bytes, content_type: str) -> str | None:
     media_type = content_type.split(";")[0].strip().lower()
     if not (media_type.startswith("text/") or any(t in media_type for t in _TEXT_TYPES)):
@@ -175,7 +186,7 @@ class Gateway:
                     claims = self.tokens.verify(request.header(authorizer.identity_source.rsplit(".", 1)[-1]),
                                                 issuer=authorizer.issuer, audiences=authorizer.audience)
                 except Unauthorized as e:
-                    log.info("401 %s %s: %s", method, path, e)
+                    log.debug("401 %s %s: %s", method, path, e)
                     return Response.json(401, {"message": "Unauthorized"})
             try:
                 result = self.invoke(route.function, build_event(request, route.route_key, params, claims))
@@ -187,7 +198,22 @@ class Gateway:
             static = self._static(path)
             if static:
                 return static
+        allowed = self._methods_for(path)
+        if allowed or method not in self._methods_anywhere():
+            return _method_not_allowed(method, path, allowed)
         return error(404, "NOT_FOUND", f"No route for {method} {path}.", "未找到该接口。")
+
+    def _methods_for(self, path: str) -> list[str]:
+        """The methods `path` is routed for (an ANY route would have matched already)."""
+        methods = {r.method for r in self.stack.routes if r.method != "ANY" and r.match(r.method, path) is not None}
+        methods |= {m for m, p in self.local_routes if p == path}
+        if self._static(path):
+            methods |= {"GET", "HEAD"}
+        return sorted(methods)
+
+    def _methods_anywhere(self) -> set[str]:
+        methods = {r.method for r in self.stack.routes} | {m for m, _ in self.local_routes}
+        return methods | ({"GET", "HEAD"} if self.web_dir else set()) | ({"OPTIONS"} if self.stack.cors else set())
 
     def _static(self, path: str) -> Response | None:
         if not self.web_dir:
@@ -250,10 +276,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    def __getattr__(self, name: str):
+        # Every method reaches the gateway (TRACE, QUERY, anything): it answers 405, not the base
+        # class's 501 HTML page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
-        log.info("%s %s", self.address_string(), format % args)
+        log.debug("%s %s", self.address_string(), format % args)  # per request: LOG_LEVEL=debug
 
 
 class GatewayServer(ThreadingHTTPServer):

@@ -12,11 +12,13 @@ are emulated here instead: short receives under the lock, the wait between them 
 from __future__ import annotations
 
 import copy
+import inspect
 import io
 import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import DomainDispatcherApplication, create_backend_app
@@ -29,33 +31,116 @@ _RECEIVE = "AmazonSQS.ReceiveMessage"  # botocore speaks SQS's JSON protocol
 
 
 def one_backup_per_transaction() -> None:
-    """moto backs up the whole table once per *item* of a transaction (a deepcopy each), so a
-    five-item transaction copies the table five times; past a few hundred items that dominates
-    every request. One backup per table per transaction is the same rollback, made once.
-    (The one copy is still O(table): see README, "The local stack".)"""
+    """Make moto's DynamoDB cost what the request touches, not what the table holds (idempotent;
+    the tests, the bench and the local stack all run with it).
+
+    - A transaction: moto deep-copies every table it writes to, once per *item*, to roll back on
+      failure; past a few hundred items that copy dominates every request. Here the items the
+      transaction names are copied instead (at most 100), and put back if it fails for any reason.
+    - A Query on the table's own key: moto builds and sorts the list of every item, then keeps one
+      partition. Here it reads only that partition (index queries keep moto's own path).
+    """
     import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
 
-    if getattr(models.DynamoDBBackend.transact_write_items, "_once", False):
+    if getattr(models.DynamoDBBackend.transact_write_items, "_touched_items_only", False):
         return
-    original = models.DynamoDBBackend.transact_write_items
+    transact_write_items = models.DynamoDBBackend.transact_write_items
+    query, all_items = Table.query, Table.all_items
+    query_signature = inspect.signature(query)
+    models.copy = _CopyKeepingTables()
 
-    def transact_write_items(self, transact_items):
-        made: dict[int, object] = {}
-
-        def deepcopy(value, memo=None):
-            if id(value) not in made:
-                made[id(value)] = copy.deepcopy(value, memo)
-            return made[id(value)]
-
-        saved = models.copy
-        models.copy = type("copy", (), {"deepcopy": staticmethod(deepcopy)})
+    def transact_write_items_rolling_back_touched_items(self, transact_items):
+        saved = [_save(self, op) for entry in transact_items for op in entry.values()]
+        _local.in_transaction = True
         try:
-            return original(self, transact_items)
+            return transact_write_items(self, transact_items)
+        except BaseException:
+            for item in reversed(saved):  # reversed: a key named twice gets its first (original) copy
+                if item:
+                    item.restore()
+            raise
         finally:
-            models.copy = saved
+            _local.in_transaction = False
 
-    transact_write_items._once = True
-    models.DynamoDBBackend.transact_write_items = transact_write_items
+    def query_one_partition(self, *args, **kwargs):
+        arguments = query_signature.bind(self, *args, **kwargs).arguments
+        if arguments.get("index_name"):
+            return query(self, *args, **kwargs)
+        _local.partition = (self, arguments["hash_key"])
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _local.partition = None
+
+    def all_items_or_one_partition(self):
+        table, hash_key = getattr(_local, "partition", None) or (None, None)
+        if table is not self:
+            return all_items(self)
+        partition = self.items.get(hash_key)  # .get: items is a defaultdict, indexing would add the key
+        if partition is None:
+            return []
+        return list(partition.values()) if self.range_key_attr else [partition]
+
+    transact_write_items_rolling_back_touched_items._touched_items_only = True
+    models.DynamoDBBackend.transact_write_items = transact_write_items_rolling_back_touched_items
+    Table.query = query_one_partition
+    Table.all_items = all_items_or_one_partition
+
+
+_local = threading.local()  # per thread: in-process moto may serve several at once
+
+
+class _CopyKeepingTables:
+    """`copy` as moto.dynamodb.models sees it: inside a transaction its whole-table backup is the
+    table itself, since the touched items were saved instead (moto's "rollback" then puts back the
+    same table object, a no-op)."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        from moto.dynamodb.models.table import Table
+
+        if getattr(_local, "in_transaction", False) and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+@dataclass
+class _SavedItem:
+    """One item a transaction names, as it was before (None: absent), to put back on failure.
+    (Stream records of the failed writes would stay: no table here has a stream.)"""
+    table: object
+    hash_key: object
+    range_key: object
+    item: object
+
+    def restore(self) -> None:
+        items = self.table.items
+        if self.range_key is None:
+            if self.item is None:
+                items.pop(self.hash_key, None)
+            else:
+                items[self.hash_key] = self.item
+        elif self.item is not None:
+            items[self.hash_key][self.range_key] = self.item
+        elif self.hash_key in items:
+            items[self.hash_key].pop(self.range_key, None)
+
+
+def _save(backend, op: dict) -> _SavedItem | None:
+    """A copy of the item `op` names; None when moto could not apply `op` either (no such table, no key)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        table = backend.get_table(op["TableName"])
+        key = op["Item"] if "Item" in op else op["Key"]
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except Exception:  # moto refuses the same op and the transaction with it
+        return None
+    partition = table.items.get(hash_key)
+    item = partition.get(range_key) if partition is not None and range_key is not None else partition
+    return _SavedItem(table, hash_key, range_key, copy.deepcopy(item))
 
 
 class SerialisedApp:

@@ -32,10 +32,15 @@ DEMO_USERS = (
     DemoUser("registrar", ("registrar",), note="registration system (creates applications)"),
 )
 
+# Fictitious people; the identity numbers carry valid GB 11643 check digits.
 DEMO_APPLICATIONS = (
-    ("app-2026-0001", {"candidateId": "cand-001", "region": "11", "site": "1101"}),
-    ("app-2026-0002", {"candidateId": "cand-002", "region": "31", "site": "3101"}),
-    ("app-2026-0003", {"candidateId": "cand-003", "region": "11", "site": "1101"}),
+    ("app-2026-0001", {"candidateId": "cand-001", "candidateName": "张伟", "idNumber": "110101199003070011",
+                       "householdRegion": "11", "region": "11", "site": "1101"}),
+    # household registration in Jiangsu, exam in Shanghai: a non-local candidate, so 居住证明 is asked for
+    ("app-2026-0002", {"candidateId": "cand-002", "candidateName": "李娜", "idNumber": "320102199205120027",
+                       "householdRegion": "32", "region": "31", "site": "3101"}),
+    ("app-2026-0003", {"candidateId": "cand-003", "candidateName": "王芳", "idNumber": "110105198811230045",
+                       "householdRegion": "11", "region": "11", "site": "1101"}),
 )
 
 

@@ -7,10 +7,8 @@ gateway (its /healthz answers 503 until seeding is done); the demo data; the SQS
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import sys
 import threading
 from pathlib import Path
 
@@ -27,7 +25,6 @@ from local.worker import Worker
 
 log = logging.getLogger(__name__)
 
-OPENAPI_TITLE = "Exam materials review API"
 def client(service: str, endpoint_url: str, **config):
     """A boto3 client for the local AWS, from its own session (boto3's default one is not thread-safe)."""
     return boto3.session.Session().client(service, endpoint_url=endpoint_url, region_name=REGION, config=Config(**config),
@@ -194,23 +191,8 @@ class LocalStack:
         return Response.json(200, {"endpointUrl": self.moto.url, "region": REGION, "resources": self.stack.names})
 
     def _openapi(self, _: Request) -> Response:
-        """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged."""
-        doc = {"openapi": "3.1.0", "info": {"title": OPENAPI_TITLE, "version": "1.0.0"},
-               "servers": [{"url": self.url}], "paths": {}, "components": {}}
-        for function in sorted({r.function for r in self.stack.routes}):
-            try:
-                self.runtime.load(function)
-                module = sys.modules[self.stack.functions[function].handler.rsplit(".", 1)[0]]
-                schema = json.loads(module.app.get_openapi_json_schema())
-            except Exception as e:
-                log.warning("openapi: skipping %s (%s)", function, e)
-                continue
-            doc["openapi"] = schema.get("openapi", doc["openapi"])
-            doc["paths"].update(schema.get("paths", {}))
-            for section, items in schema.get("components", {}).items():
-                doc["components"].setdefault(section, {}).update(items)
-        doc["components"].setdefault("securitySchemes", {})["jwt"] = {
-            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-            "description": "API Gateway JWT authorizer (locally: POST /dev/token)"}
-        doc["security"] = [{"jwt": []}]
-        return Response.json(200, doc)
+        """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged: the
+        same document as docs/openapi.json, with this stack as the server."""
+        from tools.openapi import build
+
+        return Response.json(200, build(servers=[{"url": self.url}]))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.people import id_number, registration  # noqa: F401  (re-exported for tests)
+
 # Before anything imports boto3: fake credentials, a region, and the functions' settings.
 os.environ.update({
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
@@ -99,7 +101,7 @@ class Aws:
 
         out = self.ddb.query(TableName=self.table, KeyConditionExpression="PK = :pk",
                              ExpressionAttributeValues={":pk": {"S": db.app_pk(app_id)}})
-        return [db._decode(i) for i in out["Items"]]
+        return [db.decode(i) for i in out["Items"]]
 
     def kinds(self, app_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -126,6 +128,30 @@ def serial_moto():
         yield lock
     finally:
         BotocoreStubber.__call__ = original
+
+
+class Clock:
+    """The one clock the use cases read (core.clock.now), moved by hand: `clock.tick(60)`."""
+
+    def __init__(self, t: float | None = None):
+        import time
+
+        self.t = time.time() if t is None else t
+
+    def __call__(self):
+        from core.clock import Now
+
+        return Now(self.t)
+
+    def tick(self, seconds: float = 1.0) -> None:
+        self.t += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr("core.clock.now", c)
+    return c
 
 
 class Context:
@@ -212,10 +238,6 @@ def api(aws, context):
 
 
 REGISTRAR = claims("registrar-1", "registrar")
-
-
-def registration(candidate: str = "cand-001", region: str = "11", site: str = "1101", year: int = 2026) -> dict:
-    return {"candidateId": candidate, "region": region, "site": site, "category": "临床执业医师", "examYear": year}
 
 
 @pytest.fixture

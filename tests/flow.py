@@ -74,7 +74,7 @@ def caller(who: dict):
 
 def race(*calls) -> list:
     """Run the use cases at the same moment on threads; each result is its return value or the
-    contract code it raised. Threads call core.service directly: Powertools' HTTP resolvers keep the
+    contract code it raised. Threads call the use cases directly: Powertools' HTTP resolvers keep the
     current event in a process-wide class attribute, so two handler invocations on threads in one
     process would read each other's request (Lambda never runs two in one process)."""
     import threading

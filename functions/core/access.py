@@ -8,17 +8,18 @@ from core.errors import DomainError
 from core.identity import Caller
 from core.models import Application
 
-READERS = ("candidate", "site_reviewer", "region_reviewer", "exam_office")
-REVIEWERS = ("site_reviewer", "region_reviewer", "exam_office")
 
-
-def can_see(caller: Caller, app: Application) -> bool:
-    return (
-        (caller.has("candidate") and app.candidate_id == caller.sub)
-        or (caller.has("site_reviewer") and caller.site is not None and app.site == caller.site)
+def reviews(caller: Caller, app: Application) -> bool:
+    """In the caller's review scope (whether or not it is their own: review.in_scope refuses that)."""
+    return bool(
+        (caller.has("site_reviewer") and caller.site is not None and app.site == caller.site)
         or (caller.has("region_reviewer") and caller.region is not None and app.region == caller.region)
         or caller.has("exam_office")
     )
+
+
+def can_see(caller: Caller, app: Application, as_candidate: bool = True) -> bool:
+    return (as_candidate and caller.has("candidate") and app.candidate_id == caller.sub) or reviews(caller, app)
 
 
 def visible(caller: Caller, app: Application | None) -> Application:

@@ -1,7 +1,9 @@
 """The one list of error codes (api-contract.md "Errors"), and the domain exceptions that carry them.
 
 Every 4xx body is {"error": {"code", "message", "messageZh"}}; handlers never build one by hand,
-they raise `DomainError(code)` (or a subclass) and `core.http` maps it.
+they raise `DomainError(code)` and `core.http` maps it. A specific message always comes in both
+languages (`DomainError(code, en, zh)`): the Chinese text is never the generic one while the English
+names the reason (api-contract.md, "The OpenAPI document tells the truth").
 """
 
 from __future__ import annotations
@@ -20,6 +22,19 @@ ERRORS: dict[str, ErrorSpec] = {
     "INVALID_REQUEST": ErrorSpec(400, "The request is malformed or has wrong or missing fields.", "请求格式错误或字段缺失、有误。"),
     "UNSUPPORTED_CONTENT_TYPE": ErrorSpec(
         400, "Only JPG/JPEG or PNG images can be uploaded.", "仅支持上传 JPG/JPEG 或 PNG 格式的图片。"
+    ),
+    "INVALID_ID_NUMBER": ErrorSpec(
+        400,
+        "idNumber is not a valid 18-character resident identity number (its check digit does not match).",
+        "身份证号码无效:须为 18 位居民身份证号码,且校验码正确。",
+    ),
+    "UNKNOWN_REGION": ErrorSpec(400, "This exam region (考区) does not exist.", "该考区不存在。"),
+    "UNKNOWN_SITE": ErrorSpec(400, "This exam site (考点) does not exist.", "该考点不存在。"),
+    "SITE_NOT_IN_REGION": ErrorSpec(
+        400, "This exam site does not belong to the given exam region.", "该考点不属于所填考区。"
+    ),
+    "UNKNOWN_CATEGORY": ErrorSpec(
+        400, "This exam category is not one of the catalogue's categories.", "该考试类别不在报考类别目录中。"
     ),
     "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
     "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
@@ -81,23 +96,30 @@ ERRORS: dict[str, ErrorSpec] = {
 
 
 class DomainError(Exception):
-    """A failure the caller can act on; `code` is one of ERRORS."""
+    """A failure the caller can act on; `code` is one of ERRORS. `en`/`zh` replace the code's generic
+    texts with specific ones (the reason, the field, what to do); both or neither."""
 
-    def __init__(self, code: str, detail: str | None = None):
+    def __init__(self, code: str, en: str | None = None, zh: str | None = None):
         if code not in ERRORS:
             raise ValueError(f"unknown error code {code}")
-        super().__init__(detail or code)
+        if (en is None) != (zh is None):
+            raise ValueError("a specific message needs both languages")
+        super().__init__(f"{code}: {en}" if en else code)
         self.code = code
-        self.detail = detail
+        self.en, self.zh = en, zh
 
     @property
     def status(self) -> int:
         return ERRORS[self.code].status
 
+    @property
+    def message(self) -> str:
+        return self.en or ERRORS[self.code].message
+
+    @property
+    def message_zh(self) -> str:
+        return self.zh or ERRORS[self.code].message_zh
+
     def body(self) -> dict:
-        spec = ERRORS[self.code]
-        error = {"code": self.code, "message": spec.message, "messageZh": spec.message_zh}
-        if self.detail:
-            error["detail"] = self.detail
-        return {"error": error}
+        return {"error": {"code": self.code, "message": self.message, "messageZh": self.message_zh}}
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from core.errors import DomainError
 
 ROLES = ("candidate", "site_reviewer", "region_reviewer", "registrar", "exam_office")
+REVIEWERS = ("site_reviewer", "region_reviewer")
+READERS = ("candidate", *REVIEWERS, "exam_office")  # who may read an application (each their own scope)
 
 
 @dataclass(frozen=True)
@@ -24,12 +26,14 @@ class Caller:
     def require(self, *roles: str) -> None:
         """A route the caller's role may not use is 403 (the resource's existence is not the question)."""
         if not any(r in self.groups for r in roles):
-            raise DomainError("FORBIDDEN")
+            raise DomainError("FORBIDDEN", "Your role may not use this function (it needs one of: "
+                              + ", ".join(roles) + ").", "您的角色无权使用此功能(需要以下角色之一:" + "、".join(roles) + ")。")
 
 
 def parse_groups(raw) -> frozenset[str]:
-    """API Gateway HTTP APIs pass array claims as a string, e.g. "[candidate site_reviewer]";
-    tests and other issuers may pass a list or a JSON array."""
+    """Group names, matched exactly. API Gateway's JWT authorizer passes a list claim as one string,
+    "[candidate site_reviewer]": split it on whitespace only, so that "foo,exam_office" stays one
+    (unknown) group. Other issuers and tests may pass a list or a JSON array."""
     if raw is None:
         return frozenset()
     if isinstance(raw, list | tuple):
@@ -37,11 +41,14 @@ def parse_groups(raw) -> frozenset[str]:
     text = str(raw).strip()
     if text.startswith("[") and '"' in text:
         try:
-            return frozenset(str(g) for g in json.loads(text))
+            groups = json.loads(text)
+            if isinstance(groups, list):
+                return frozenset(str(g) for g in groups)
         except ValueError:
             pass
-    text = text.strip("[]")
-    return frozenset(g for g in text.replace(",", " ").split() if g)
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return frozenset(text.split())
 
 
 def caller_from_event(event: dict) -> Caller:

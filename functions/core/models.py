@@ -1,5 +1,5 @@
-"""The domain's nouns: application, image, seat (a place in a slot), audit entry, and the snapshot of
-one application's partition that every rule is computed from."""
+"""The domain's nouns: application, image, seat (a place in a slot), audit entry, review level,
+and the snapshot of one application's partition that every rule is computed from."""
 
 from __future__ import annotations
 
@@ -34,6 +34,25 @@ STATUS_LABELS: dict[AppStatus, tuple[str, str]] = {
 EDITABLE = frozenset({AppStatus.DRAFT, AppStatus.RETURNED})
 
 
+class Level(StrEnum):
+    """The two review levels (R18): exam site (考点) first, then exam region (考区)."""
+
+    SITE = "SITE"
+    REGION = "REGION"
+
+    @property
+    def label(self) -> str:
+        return "考点" if self is Level.SITE else "考区"
+
+    @property
+    def label_en(self) -> str:
+        return "Exam site" if self is Level.SITE else "Exam region"
+
+    @property
+    def role(self) -> str:
+        return "site_reviewer" if self is Level.SITE else "region_reviewer"
+
+
 class ImageStatus(StrEnum):
     PENDING = "PENDING"
     SUBMITTED = "SUBMITTED"
@@ -42,11 +61,37 @@ class ImageStatus(StrEnum):
     APPROVED = "APPROVED"
 
 
-# Images that hold a place in their slot (issue 3); INVALID ones do not, and an expired PENDING
+IMAGE_LABELS: dict[ImageStatus, tuple[str, str]] = {
+    ImageStatus.PENDING: ("处理中", "Processing"),
+    ImageStatus.SUBMITTED: ("已提交", "Submitted"),
+    ImageStatus.INVALID: ("未通过检查", "Not accepted"),
+    ImageStatus.NEEDS_REVISION: ("需重新上传", "Needs a new image"),
+    ImageStatus.APPROVED: ("已审核通过", "Approved"),
+}
+
+# Images that hold a place in their slot (R10); INVALID ones do not, and an expired PENDING
 # reservation frees its place by itself.
 HOLDS_SEAT = frozenset({ImageStatus.PENDING, ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED})
 # Images that count towards a slot's minCount when deciding whether an application is complete.
 PROCESSED_OK = frozenset({ImageStatus.SUBMITTED, ImageStatus.APPROVED})
+# Images with a watermarked copy a reviewer looks at.
+REVIEWABLE = frozenset({ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED})
+
+
+@dataclass(frozen=True)
+class Request:
+    """A reviewer's "add `count` more images of `type`" on a return (R16, R21), without flagging a
+    good image. `baseline` is how many good images of the type there were when it was asked: the
+    request is met once there are `baseline + count`."""
+
+    type: str
+    count: int
+    note: str | None
+    baseline: int
+
+    @property
+    def wanted(self) -> int:
+        return self.baseline + self.count
 
 
 @dataclass
@@ -57,16 +102,38 @@ class Application:
     site: str
     category: str
     exam_year: int
+    candidate_name: str = ""
+    id_number: str = ""
+    household_region: str = ""
+    phone: str | None = None
     status: AppStatus = AppStatus.DRAFT
     version: int = 1
     created_at: str = ""
     updated_at: str = ""
-    ready_at: str | None = None  # when it entered its current review queue (R15)
-    queue: str | None = None  # "SITE" / "REGION" while it waits in a review queue
+    ready_at: str | None = None  # when it entered its current review queue (the wait shown to the office)
+    queue: Level | None = None  # the level whose queue it waits in
+    # The first time it became ready at each level: its place in that queue for good (R15), so a
+    # fixed return, or a delete and re-upload before review, does not send it to the back.
+    site_first_ready_at: str | None = None
+    region_first_ready_at: str | None = None
+    returns: int = 0  # how often it was returned: a re-review after the first
+    requests: tuple[Request, ...] = ()  # the open requests of the last return
+    site_deciders: tuple[str, ...] = ()  # everyone who made a site-level decision (separation of duties)
+    image_count: int = 0  # images a reviewer will look at (the queue shows it without reading them)
     site_decision: dict | None = None
     region_decision: dict | None = None
     claimed_by: str | None = None
     claim_expires_at: int | None = None
+
+    def claim_live(self, now: int) -> bool:
+        """The one rule for a review lease: held by someone and not yet run out."""
+        return bool(self.claimed_by) and (self.claim_expires_at or 0) > now
+
+    def claimed_by_other(self, sub: str, now: int) -> bool:
+        return self.claim_live(now) and self.claimed_by != sub
+
+    def first_ready_at(self, level: Level) -> str | None:
+        return self.site_first_ready_at if level is Level.SITE else self.region_first_ready_at
 
     @property
     def label(self) -> str:
@@ -85,10 +152,10 @@ class Application:
         changes and a reviewer's decision made on an older version is refused (STALE_VERSION)."""
         return replace(self, version=self.version + 1, updated_at=now, **changes)
 
-    def registration(self) -> dict:
+    def registration(self) -> tuple:
         """The fields the registration system owns (PUT /applications/{id} is idempotent on these)."""
-        return {"candidateId": self.candidate_id, "region": self.region, "site": self.site,
-                "category": self.category, "examYear": self.exam_year}
+        return (self.candidate_id, self.candidate_name, self.id_number, self.household_region, self.region,
+                self.site, self.category, self.exam_year, self.phone)
 
 
 @dataclass
@@ -116,6 +183,11 @@ class Image:
     review_note: str | None = None
     decided_at: str | None = None
     decided_by: str | None = None
+    reference: str | None = None  # drawn in its watermark; unique, so a leaked copy can be traced (R7)
+
+    @property
+    def label(self) -> str:
+        return IMAGE_LABELS[self.status][0]
 
     @property
     def locked(self) -> bool:
@@ -152,6 +224,7 @@ class AuditEntry:
     note: str | None = None
     reason_code: str | None = None
     level: str | None = None  # "SITE" / "REGION" for reviewers' decisions
+    count: int | None = None  # a request's number of images
 
 
 @dataclass

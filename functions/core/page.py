@@ -1,17 +1,18 @@
-"""The candidate's materials page (issue 5), built from one snapshot of the application's partition:
-what must I upload here, what is done, what is wrong and how do I fix it, where am I in the review.
-Pure: URLs come from the `sign` function the caller passes (presigning is local, no S3 call)."""
+"""The materials page (R2, R4, R12, R14, R16, R17), built from one snapshot of the application's
+partition: what must I upload here, what is done, what is wrong and how do I fix it, where am I in
+the review. Reviewers get the same page plus who did what, each image's history and its watermark
+reference. Pure: URLs come from the `sign` functions the caller passes (presigning is local)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.catalog import ACCEPT, MAX_BYTES, catalog
-from core.models import AppStatus, AuditEntry, Image, ImageStatus, Snapshot
+from core import contract as c
+from core.catalog import ACCEPT, MAX_BYTES
+from core.models import AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot
+from core.progress import materials_for
 from core.reasons import REVIEW_REASONS, invalid_message
-from core.views import application_view
-
-LEVELS = {"SITE": ("考点", "Exam site"), "REGION": ("考区", "Exam region")}
+from core.views import application_view, review_application_view
 
 # What each audit action means to a candidate (timeline), in both languages.
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -20,10 +21,13 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "image_submitted": ("图片已提交(已加水印)", "Image submitted (watermarked)"),
     "image_invalid": ("图片未通过检查", "Image not accepted"),
     "image_deleted": ("图片已删除", "Image deleted"),
+    "upload_discarded": ("上传过晚,图片未保存", "Upload arrived too late and was not kept"),
     "image_approved": ("图片审核通过(已锁定)", "Image approved (locked)"),
     "image_revise": ("图片需要重新上传", "Image needs to be replaced"),
+    "request": ("要求补充材料", "More images requested"),
     "resubmitted": ("修改完成,重新进入审核", "Fixed and back in review"),
     "claimed": ("审核中", "Review started"),
+    "claim_released": ("审核暂停", "Review paused"),
     "approve": ("审核通过", "Approved"),
     "return": ("退回修改", "Returned for changes"),
     "reject": ("审核拒绝", "Rejected"),
@@ -36,119 +40,146 @@ Sign = Callable[[str], str]
 
 
 def visible_images(snap: Snapshot, now: int) -> list[Image]:
-    """Expired, never-uploaded reservations are neither shown nor counted (issue 5)."""
+    """Expired, never-uploaded reservations are neither shown nor counted."""
     return [i for i in snap.images if not i.expired(now)]
 
 
-def image_view(image: Image, sign: Sign) -> dict:
+def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageOut:
     shown = image.object_key and image.status in (ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED)
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
-    return {
-        "imageId": image.image_id, "status": image.status.value, "locked": image.locked, "version": image.version,
-        "url": sign(image.object_key) if shown else None,
-        "width": image.width, "height": image.height, "bytes": image.bytes,
-        "reason": image.reason, "reasonMessage": invalid.message if invalid else None,
-        "reasonMessageZh": invalid.message_zh if invalid else None,
-        "reviewReasonCode": image.review_reason_code, "reviewNote": image.review_note,
-        "reviewReasonMessage": review.message if review else None,
-        "reviewReasonMessageZh": review.message_zh if review else None,
-        "uploadedAt": image.uploaded_at, "processedAt": image.processed_at, "fileName": image.file_name,
-    }
+    return c.ImageOut(
+        imageId=image.image_id, status=image.status.value, statusLabel=image.label, locked=image.locked,
+        version=image.version, url=sign(image.object_key) if shown else None,
+        width=image.width, height=image.height, bytes=image.bytes,
+        reason=image.reason, reasonMessage=invalid.message if invalid else None,
+        reasonMessageZh=invalid.message_zh if invalid else None,
+        reviewReasonCode=image.review_reason_code, reviewNote=image.review_note,
+        reviewReasonMessage=review.message if review else None,
+        reviewReasonMessageZh=review.message_zh if review else None,
+        uploadedAt=image.uploaded_at, processedAt=image.processed_at, fileName=image.file_name,
+        reference=image.reference if for_reviewer else None)
 
 
-def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> list[dict]:
+def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: bool = False) -> list[c.MaterialOut]:
     app = snap.application
     images = visible_images(snap, now)
+    asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
     out = []
-    for m in catalog().requirements(app.region, app.site):
+    for m in materials_for(app):
         mine = [i for i in images if i.material_type == m.type]
         held = len([i for i in mine if i.holds_seat(now)])
         remaining = max(m.max_count - held, 0)
         ok = len([i for i in mine if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
-        out.append({
-            "type": m.type, "name": m.name, "nameEn": m.name_en, "description": m.description,
-            "descriptionEn": m.description_en, "sampleImageUrl": sample(m.sample) if m.sample else None,
-            "minCount": m.min_count, "maxCount": m.max_count, "required": m.required, "accept": list(ACCEPT),
-            "maxBytes": MAX_BYTES, "canUpload": app.editable and remaining > 0, "remaining": remaining,
-            "complete": ok >= m.min_count, "images": [image_view(i, sign) for i in mine],
-        })
+        request = asked.get(m.type)
+        out.append(c.MaterialOut(
+            type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
+            sampleImageUrl=sample(m.sample) if m.sample else None, minCount=m.min_count, maxCount=m.max_count,
+            required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
+            remaining=remaining, complete=ok >= m.min_count,
+            requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
+            images=[image_view(i, sign, for_reviewer) for i in mine]))
     # Types no longer required but still holding images (the catalogue changed) stay visible.
-    known = {m["type"] for m in out}
+    known = {m.type for m in out}
     for type_ in dict.fromkeys(i.material_type for i in images if i.material_type not in known):
-        out.append({"type": type_, "name": type_, "nameEn": type_, "description": "", "descriptionEn": "",
-                    "sampleImageUrl": None, "minCount": 0, "maxCount": 0, "required": False, "accept": list(ACCEPT),
-                    "maxBytes": MAX_BYTES, "canUpload": False, "remaining": 0, "complete": True,
-                    "images": [image_view(i, sign) for i in images if i.material_type == type_]})
+        out.append(c.MaterialOut(
+            type=type_, name=type_, nameEn=type_, description="", descriptionEn="", sampleImageUrl=None,
+            minCount=0, maxCount=0, required=False, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=False,
+            remaining=0, complete=True,
+            images=[image_view(i, sign, for_reviewer) for i in images if i.material_type == type_]))
     return out
 
 
-def review_notes(snap: Snapshot) -> list[dict]:
+def _level(entry: AuditEntry) -> tuple[str, str]:
+    return (Level(entry.level).label, Level(entry.level).label_en) if entry.level else ("", "")
+
+
+def review_notes(snap: Snapshot, now: int) -> list[c.ReviewNote]:
     """The comments shown at the top of the page (R16, R21), newest first; none once all is well (R17).
 
-    An application comment shows while its return or rejection stands; an image's note shows while
-    that image still waits to be replaced."""
+    An application comment shows while its return or rejection stands; an image's note while that
+    image still waits to be replaced; a request for more images while it is not met."""
     app = snap.application
-    notes: list[dict] = []
+    notes: list[c.ReviewNote] = []
     if app.status in (AppStatus.RETURNED, AppStatus.REJECTED):
         decision = next((e for e in reversed(snap.audit) if e.action in ("return", "reject")), None)
         if decision and decision.note:
-            notes.append(_note(decision, None))
+            label, label_en = _level(decision)
+            notes.append(c.ReviewNote(kind="comment", level=decision.level, levelLabel=label, levelLabelEn=label_en,
+                                      at=decision.at, decision=decision.action, comment=decision.note))
+        if app.status is AppStatus.RETURNED:
+            for m in materials(snap, now, lambda _: "", lambda _: ""):
+                if m.requested and not m.requested.met:
+                    entry = next((e for e in reversed(snap.audit) if e.action == "request" and e.material_type == m.type),
+                                 None)
+                    label, label_en = _level(entry) if entry else ("", "")
+                    notes.append(c.ReviewNote(
+                        kind="request", level=entry.level if entry else None, levelLabel=label, levelLabelEn=label_en,
+                        at=entry.at if entry else app.updated_at, decision="request", comment=m.requested.note,
+                        materialType=m.type, count=m.requested.count))
     flagged = {i.image_id: i for i in snap.images if i.status is ImageStatus.NEEDS_REVISION}
     for entry in reversed(snap.audit):
         image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" else None
         if image is not None:
-            notes.append(_note(entry, image))
-    return sorted(notes, key=lambda n: n["at"], reverse=True)
+            label, label_en = _level(entry)
+            reason = REVIEW_REASONS.get(entry.reason_code or "")
+            notes.append(c.ReviewNote(
+                kind="image", level=entry.level, levelLabel=label, levelLabelEn=label_en, at=entry.at,
+                decision=entry.action, comment=entry.note, imageId=image.image_id, materialType=image.material_type,
+                reasonCode=entry.reason_code, reasonMessage=reason.message if reason else None,
+                reasonMessageZh=reason.message_zh if reason else None))
+    return sorted(notes, key=lambda n: n.at, reverse=True)
 
 
-def _note(entry: AuditEntry, image: Image | None) -> dict:
-    level = LEVELS.get(entry.level or "", ("", ""))
-    reason = REVIEW_REASONS.get(entry.reason_code or "")
-    return {
-        "level": entry.level, "levelLabel": level[0], "levelLabelEn": level[1], "at": entry.at,
-        "decision": entry.action, "comment": entry.note,
-        "imageId": image.image_id if image else None, "materialType": image.material_type if image else None,
-        "reasonCode": entry.reason_code, "reasonMessage": reason.message if reason else None,
-        "reasonMessageZh": reason.message_zh if reason else None,
-    }
+def _fields(e: AuditEntry) -> dict:
+    label = ACTIONS.get(e.action, (e.action, e.action))
+    return {"at": e.at, "action": e.action, "label": label[0], "labelEn": label[1], "from": e.from_status,
+            "to": e.to_status, "materialType": e.material_type, "imageId": e.image_id, "level": e.level,
+            "reasonCode": e.reason_code, "note": e.note, "count": e.count}
 
 
-def timeline(snap: Snapshot, with_identities: bool = False) -> list[dict]:
+def timeline(snap: Snapshot) -> list[c.TimelineEntry]:
     """What happened, oldest first. Candidates do not see who reviewed (only the level)."""
-    out = []
-    for e in snap.audit:
-        if e.action in HIDDEN and not with_identities:
-            continue
-        label = ACTIONS.get(e.action, (e.action, e.action))
-        item = {"at": e.at, "action": e.action, "label": label[0], "labelEn": label[1], "from": e.from_status,
-                "to": e.to_status, "materialType": e.material_type, "imageId": e.image_id, "level": e.level,
-                "reasonCode": e.reason_code, "note": e.note}
-        if with_identities:
-            item.update({"actor": e.actor, "role": e.role})
-        out.append(item)
+    return [c.TimelineEntry(**_fields(e)) for e in snap.audit if e.action not in HIDDEN]
+
+
+def audit(snap: Snapshot) -> list[c.AuditOut]:
+    """Everything that happened and who did it, for reviewers and the exam office."""
+    return [c.AuditOut(**_fields(e), actor=e.actor, role=e.role) for e in snap.audit]
+
+
+def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
+    """Each image's history for reviewers, including images the candidate deleted or replaced."""
+    out: dict[str, list[c.AuditOut]] = {}
+    for entry, e in zip(audit(snap), snap.audit, strict=True):
+        if e.image_id:
+            out.setdefault(e.image_id, []).append(entry)
     return out
 
 
-def decisions(snap: Snapshot, with_identities: bool = False) -> dict:
-    """Per-level outcomes (考点 / 考区) of the application."""
+def outcomes(snap: Snapshot, for_reviewer: bool) -> c.Outcomes | c.ReviewOutcomes:
+    """Per-level outcomes (考点 / 考区) of the application; who decided only for reviewers."""
     app = snap.application
-    out = {}
-    for level, decision in (("site", app.site_decision), ("region", app.region_decision)):
-        if decision:
-            shown = {k: v for k, v in decision.items() if with_identities or k != "by"}
-            out[level] = shown
-        else:
-            out[level] = None
-    return out
+    model, outcome = (c.ReviewOutcomes, c.ReviewLevelOutcome) if for_reviewer else (c.Outcomes, c.LevelOutcome)
+
+    def one(decision: dict | None):
+        if not decision:
+            return None
+        return outcome(**{k: v for k, v in decision.items() if for_reviewer or k != "by"})
+
+    return model(site=one(app.site_decision), region=one(app.region_decision))
 
 
-def page(snap: Snapshot, now: int, sign: Sign, sample: Sign, with_identities: bool = False) -> dict:
-    view = application_view(snap.application)
-    view["outcomes"] = decisions(snap, with_identities)
-    return {
-        "application": view,
-        "reviewNotes": review_notes(snap),
-        "materials": materials(snap, now, sign, sample),
-        "timeline": timeline(snap, with_identities),
-    }
+def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
+    view = application_view(snap.application, now)
+    view.outcomes = outcomes(snap, False)
+    return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
+                  timeline=timeline(snap))
+
+
+def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
+    view = review_application_view(snap.application, now)
+    view.outcomes = outcomes(snap, True)
+    return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
+                        materials=materials(snap, now, sign, sample, for_reviewer=True),
+                        audit=audit(snap), imageHistory=image_histories(snap))

@@ -1,13 +1,20 @@
 """What a processed upload changes: the reservation becomes SUBMITTED (watermarked, visible, R12) or
-INVALID with a reason (R6). Pure decisions; None means the object is not (or no longer) the one
-its reservation expects: a duplicate delivery, or an orphan of a deleted or replaced reservation."""
+INVALID with a reason (R6); or, if it came too late, it is discarded. Pure decisions.
+
+`waiting` is None when the object is not (or no longer) the one its reservation expects: a duplicate
+delivery, or an orphan of a deleted or replaced reservation. An upload that arrives after its
+application left 填报/退回修改 (a reviewer decided meanwhile), or after its reservation lost its
+place in the slot, never becomes an image: it is discarded with an `upload_discarded` audit entry,
+so a decided application never gains an image and no slot ever holds more than its maximum.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.clock import Now
 from core.models import AuditEntry, Image, ImageStatus, Snapshot
-from core.plan import Plan
+from core.plan import Plan, Reference
 from core.progress import settle
 from core.uploads import replaced, with_status
 
@@ -16,12 +23,15 @@ SYSTEM = "process_image"
 
 @dataclass(frozen=True)
 class Outcome:
+    """What process_image made of the file: a stored watermarked copy, or the reason it is refused."""
+
     object_key: str | None = None
     width: int | None = None
     height: int | None = None
     bytes: int | None = None
     sha256: str | None = None
     processing_ms: int | None = None
+    reference: str | None = None  # drawn in the watermark
     reason: str | None = None  # set when the file is INVALID
     found: str | None = None
 
@@ -36,28 +46,53 @@ def waiting(snap: Snapshot | None, image_id: str, upload_key: str) -> Image | No
     return image
 
 
-def record(snap: Snapshot, image_id: str, upload_key: str, outcome: Outcome, now: int, at: str) -> Plan | None:
+def too_late(snap: Snapshot, image: Image) -> str | None:
+    """Why an upload may no longer become an image, if it may not."""
+    if not snap.application.editable:
+        return "application_not_editable"
+    seat = next((s for s in snap.seats if s.image_id == image.image_id), None)
+    if seat is None:
+        return "seat_lost"
+    return None
+
+
+def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outcome,
+           now: Now) -> tuple[Plan, str] | None:
+    """The plan and what became of the upload ("submitted", "invalid" or "discarded"), or None."""
     image = waiting(snap, image_id, upload_key)
     if image is None:
         return None
     app = snap.application
     seat = next((s for s in snap.seats if s.image_id == image_id), None)
+    late = too_late(snap, image)
+    if late:
+        return Plan(
+            before=app, after=app.changed(now.iso), now=now, delete_images=[image],
+            release_seats=[seat] if seat else [],
+            audit=[AuditEntry(at=now.iso, actor=SYSTEM, role="system", action="upload_discarded", image_id=image_id,
+                              material_type=image.material_type, from_status=image.status, note=late)],
+        ), "discarded"
+    references = []
     if outcome.reason:
-        new = with_status(image, ImageStatus.INVALID, expires_at=None, seat=None, processed_at=at,
+        new = with_status(image, ImageStatus.INVALID, expires_at=None, seat=None, processed_at=now.iso,
                           reason=outcome.reason, reason_found=outcome.found, processing_ms=outcome.processing_ms)
         action = "image_invalid"
     else:
-        new = with_status(image, ImageStatus.SUBMITTED, expires_at=None, processed_at=at,
+        new = with_status(image, ImageStatus.SUBMITTED, expires_at=None, processed_at=now.iso,
                           object_key=outcome.object_key, width=outcome.width, height=outcome.height,
-                          bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms)
+                          bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms,
+                          reference=outcome.reference)
         action = "image_submitted"
-    after, settled = settle(app.changed(at), replaced(snap.images, new), at)
+        if outcome.reference:
+            references.append(Reference(outcome.reference, app.id, image_id, image.material_type, now.iso))
+    after, settled = settle(app.changed(now.iso), replaced(snap.images, new), now)
     return Plan(
         before=app, after=after, now=now, put_images=[(new, image.version)],
         # INVALID images hold no place in their slot; a SUBMITTED one keeps its place for good.
         keep_seats=[seat] if seat and new.status is ImageStatus.SUBMITTED else [],
         release_seats=[seat] if seat and new.status is ImageStatus.INVALID else [],
-        audit=[AuditEntry(at=at, actor=SYSTEM, role="system", action=action, image_id=image_id,
+        references=references,
+        audit=[AuditEntry(at=now.iso, actor=SYSTEM, role="system", action=action, image_id=image_id,
                           material_type=image.material_type, from_status=image.status, to_status=new.status,
                           reason_code=outcome.reason), *settled],
-    )
+    ), ("invalid" if outcome.reason else "submitted")

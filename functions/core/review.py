@@ -1,144 +1,225 @@
 """The reviewers' rules (R13-R21): who reviews an application at which level, per-image decisions
-that lock (R13, R14) or flag an image, and the application decisions of the two levels (R18, R19).
-Pure decisions: each returns a Plan (committed under the reviewer's live claim and the version they
-saw) or raises the contract error."""
+that lock (R13, R14) or flag an image, the application decisions of the two levels (R18, R19),
+asking for more images on a return, and the exam office's later phases (R20).
+
+Pure decisions: each takes a snapshot, a command and the time, and returns a Plan (committed under
+the reviewer's live claim and the version they saw) or raises the contract error.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from core.access import can_see
+from core.clock import Now
 from core.errors import DomainError
 from core.identity import Caller
-from core.models import Application, AppStatus, AuditEntry, ImageStatus, Snapshot
-from core.page import visible_images
+from core.models import (
+    STATUS_LABELS,
+    Application,
+    AppStatus,
+    AuditEntry,
+    Image,
+    ImageStatus,
+    Level,
+    Request,
+    Snapshot,
+)
 from core.plan import Plan
-from core.progress import complete
+from core.progress import complete, good_counts, materials_for
 from core.reasons import REVIEW_REASONS
 from core.transitions import Actor, next_status
 from core.uploads import with_status
 
-# Which level reviews an application in which status, and with which role (R18).
-LEVEL_OF_STATUS = {AppStatus.DRAFT: Actor.SITE, AppStatus.SITE_APPROVED: Actor.REGION}
-ROLE_OF_LEVEL = {Actor.SITE: "site_reviewer", Actor.REGION: "region_reviewer"}
+# Which level reviews an application in which status (R18).
+LEVEL_OF_STATUS = {AppStatus.DRAFT: Level.SITE, AppStatus.SITE_APPROVED: Level.REGION}
+
+
+@dataclass(frozen=True)
+class DecideImage:
+    caller: Caller
+    image_id: str
+    decision: str  # approve | revise
+    version: int
+    reason_code: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One "add `count` more images of `type`" of a return."""
+
+    type: str
+    count: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideApplication:
+    caller: Caller
+    decision: str  # approve | return | reject
+    version: int
+    comment: str | None = None
+    requests: tuple[Ask, ...] = ()
+
+
+@dataclass(frozen=True)
+class SetPhase:
+    caller: Caller
+    status: str
 
 
 def in_scope(caller: Caller, app: Application | None) -> Application:
-    """Reviewers see only their own site / region; everything else is 404 (it does not exist for them)."""
-    # Nobody reviews their own application, whatever roles they hold.
-    if app is None or not can_see(caller, app) or app.candidate_id == caller.sub:
+    """Reviewers see only their own site / region; everything else is 404 (it does not exist for them).
+    Nobody reviews, or sets the phase of, their own application, whatever roles they hold."""
+    if app is None or not can_see(caller, app, as_candidate=False) or app.candidate_id == caller.sub:
         raise DomainError("NOT_FOUND")
     return app
 
 
-def level_for(caller: Caller, app: Application) -> Actor:
+def level_for(caller: Caller, app: Application) -> Level:
     """The level the caller reviews this application at, given its status; else INVALID_TRANSITION."""
     level = LEVEL_OF_STATUS.get(app.status)
+    label, label_en = STATUS_LABELS[app.status]
     if level is None:
-        raise DomainError("INVALID_TRANSITION", f"nothing to review in status {app.status.value}")
-    role = ROLE_OF_LEVEL[level]
-    scope_ok = (app.site == caller.site) if level is Actor.SITE else (app.region == caller.region)
-    if not caller.has(role) or not scope_ok:
-        raise DomainError("INVALID_TRANSITION", f"this application waits for the {level.value.lower()} level")
+        raise DomainError("INVALID_TRANSITION", f"There is nothing to review in status {label} ({label_en}).",
+                          f"状态为“{label}”的报名无需审核。")
+    scope_ok = (app.site == caller.site) if level is Level.SITE else (app.region == caller.region)
+    if not caller.has(level.role) or not scope_ok:
+        raise DomainError("INVALID_TRANSITION",
+                          f"This application waits for the {level.label_en.lower()} level, not yours.",
+                          f"该报名正在等待{level.label}审核,不属于您的审核级别。")
+    if level is Level.REGION and caller.sub in app.site_deciders:
+        raise DomainError("SEPARATION_OF_DUTIES",
+                          "You made a site-level decision on this application, so you may not review it at region level.",
+                          "您已对该报名作出过考点级审核决定,不能再进行考区级审核。")
     return level
 
 
-def claimable(caller: Caller, app: Application) -> Actor:
+def claimable(caller: Caller, app: Application) -> Level:
     level = level_for(caller, app)
-    if level is Actor.SITE and app.queue != "SITE":
-        raise DomainError("INCOMPLETE_MATERIALS", "the application is not complete yet")
+    if level is Level.SITE and app.queue is not Level.SITE:
+        raise DomainError("INCOMPLETE_MATERIALS", "The application is not complete yet, so it cannot be reviewed.",
+                          "该报名材料尚未齐全,暂不能审核。")
     return level
 
 
-def holds_claim(caller: Caller, app: Application, now: int) -> None:
-    if app.claimed_by != caller.sub or not app.claim_expires_at or app.claim_expires_at <= now:
-        if app.claimed_by and app.claimed_by != caller.sub and (app.claim_expires_at or 0) > now:
-            raise DomainError("CLAIMED_BY_OTHER")
+def holds_claim(caller: Caller, app: Application, now: Now) -> None:
+    if app.claimed_by_other(caller.sub, now.seconds):
+        raise DomainError("CLAIMED_BY_OTHER")
+    if not app.claim_live(now.seconds):
         raise DomainError("NOT_CLAIMED")
 
 
-def decide_image(snap: Snapshot | None, caller: Caller, image_id: str, decision: str, version: int,
-                 reason_code: str | None, note: str | None, now: int, at: str) -> Plan:
+def _deciders(app: Application, level: Level, sub: str) -> tuple[str, ...]:
+    if level is not Level.SITE or sub in app.site_deciders:
+        return app.site_deciders
+    return (*app.site_deciders, sub)
+
+
+def decide_image(snap: Snapshot | None, cmd: DecideImage, now: Now) -> tuple[Plan, Image]:
+    caller = cmd.caller
     app = in_scope(caller, snap.application if snap else None)
     level = level_for(caller, app)
     holds_claim(caller, app, now)
-    image = snap.image(image_id)
+    image = snap.image(cmd.image_id)
     if image is None:
         # Deleted or replaced by the candidate since the reviewer looked: the version they saw is gone.
-        if any(e.image_id == image_id for e in snap.audit):
-            raise DomainError("STALE_VERSION")
+        if any(e.image_id == cmd.image_id for e in snap.audit):
+            raise DomainError("STALE_VERSION", "The candidate replaced this image since you loaded the page. Reload.",
+                              "考生已更换该图片,请刷新页面。")
         raise DomainError("NOT_FOUND")
-    if image.version != version:
+    if image.version != cmd.version:
         raise DomainError("STALE_VERSION")
-    if decision == "approve":
-        if level is not Actor.SITE:
-            raise DomainError("INVALID_TRANSITION", "images are approved at the site level")
+    if cmd.decision == "approve":
+        if level is not Level.SITE:
+            raise DomainError("INVALID_TRANSITION", "Images are approved at the exam site level.",
+                              "图片在考点审核时确认通过。")
         if image.status not in (ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED):
-            raise DomainError("INVALID_TRANSITION", f"an image in {image.status.value} cannot be approved")
+            raise DomainError("INVALID_TRANSITION", f"An image that is {image.status.value} cannot be approved.",
+                              f"状态为“{image.label}”的图片不能审核通过。")
         new = with_status(image, ImageStatus.APPROVED, review_reason_code=None, review_note=None,
-                          decided_at=at, decided_by=caller.sub)
+                          decided_at=now.iso, decided_by=caller.sub)
         action, code = "image_approved", None
     else:
-        if reason_code not in REVIEW_REASONS:
-            raise DomainError("INVALID_REQUEST", "reasonCode must be one of " + ", ".join(REVIEW_REASONS))
+        if cmd.reason_code not in REVIEW_REASONS:
+            raise DomainError("INVALID_REQUEST", "reasonCode is required to ask for a new image: one of "
+                              + ", ".join(REVIEW_REASONS) + ".",
+                              "要求重新上传时须填写 reasonCode,取值为:" + "、".join(REVIEW_REASONS) + "。")
         if image.status not in (ImageStatus.SUBMITTED, ImageStatus.APPROVED, ImageStatus.NEEDS_REVISION):
-            raise DomainError("INVALID_TRANSITION", f"an image in {image.status.value} cannot be sent back")
-        new = with_status(image, ImageStatus.NEEDS_REVISION, review_reason_code=reason_code, review_note=note,
-                          decided_at=at, decided_by=caller.sub)
-        action, code = "image_revise", reason_code
-    return Plan(
-        before=app, after=app.changed(at), now=now, claim_holder=caller.sub, put_images=[(new, image.version)],
-        audit=[AuditEntry(at=at, actor=caller.sub, role=ROLE_OF_LEVEL[level], action=action, image_id=image_id,
+            raise DomainError("INVALID_TRANSITION", f"An image that is {image.status.value} cannot be sent back.",
+                              f"状态为“{image.label}”的图片不能退回。")
+        new = with_status(image, ImageStatus.NEEDS_REVISION, review_reason_code=cmd.reason_code,
+                          review_note=cmd.note, decided_at=now.iso, decided_by=caller.sub)
+        action, code = "image_revise", cmd.reason_code
+    after = replace(app.changed(now.iso), site_deciders=_deciders(app, level, caller.sub))
+    plan = Plan(
+        before=app, after=after, now=now, claim_holder=caller.sub, put_images=[(new, image.version)],
+        audit=[AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action=action, image_id=cmd.image_id,
                           material_type=image.material_type, from_status=image.status, to_status=new.status,
-                          note=note, reason_code=code, level=level.value)],
+                          note=cmd.note, reason_code=code, level=level.value)],
     )
+    return plan, new
 
 
-def decide_application(snap: Snapshot | None, caller: Caller, decision: str, version: int, comment: str | None,
-                       now: int, at: str) -> Plan:
+def _requests(snap: Snapshot, asks: tuple[Ask, ...]) -> tuple[Request, ...]:
+    """A return's requests, each against the good images its type has now."""
+    app = snap.application
+    types = {m.type: m for m in materials_for(app)}
+    seen = Counter(a.type for a in asks)
+    for ask in asks:
+        if ask.type not in types:
+            raise DomainError("UNKNOWN_MATERIAL_TYPE", f"requests: {ask.type} is not a material type of this application.",
+                              f"requests:{ask.type} 不是该报名需要的材料类型。")
+        if seen[ask.type] > 1:
+            raise DomainError("INVALID_REQUEST", f"requests: {ask.type} is asked for twice; ask once with the total count.",
+                              f"requests:{ask.type} 重复出现,请合并为一条并填写总数。")
+    ok = good_counts(snap.images)
+    return tuple(Request(type=a.type, count=a.count, note=a.note, baseline=ok[a.type]) for a in asks)
+
+
+def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) -> Plan:
+    caller = cmd.caller
     app = in_scope(caller, snap.application if snap else None)
-    if app.version != version:
+    if app.version != cmd.version:
         raise DomainError("STALE_VERSION")  # first: a decision on what the reviewer did not see never lands
     level = level_for(caller, app)
     holds_claim(caller, app, now)
-    to = next_status(app.status, decision, level)
-    if decision in ("return", "reject") and not comment:
-        raise DomainError("INVALID_REQUEST", "a comment is required: the candidate reads it at the top of the page (R16)")
-    images = [i for i in visible_images(snap, now) if i.status is not ImageStatus.INVALID]
-    if decision == "approve" and level is Actor.SITE and (
+    to = next_status(app.status, cmd.decision, Actor(level.value))
+    if cmd.decision in ("return", "reject") and not cmd.comment:
+        raise DomainError("INVALID_REQUEST",
+                          "A comment is required to return or reject: the candidate reads it at the top of the page (R16).",
+                          "退回或拒绝时须填写审核意见(comment),考生将在上传页面顶部看到(R16)。")
+    if cmd.requests and cmd.decision != "return":
+        raise DomainError("INVALID_REQUEST", "requests can only accompany a return.",
+                          "只有退回修改时才能要求补充材料(requests)。")
+    images = [i for i in snap.images if not i.expired(now.seconds) and i.status is not ImageStatus.INVALID]
+    if cmd.decision == "approve" and level is Level.SITE and (
             not complete(app, images) or any(i.status is not ImageStatus.APPROVED for i in images)):
         raise DomainError("INCOMPLETE_MATERIALS")
-    if decision == "approve" and level is Actor.REGION and (app.site_decision or {}).get("by") == caller.sub:
-        raise DomainError("SEPARATION_OF_DUTIES")
-    record = {"decision": decision, "by": caller.sub, "at": at, "comment": comment}
-    after = app.changed(at, status=to, claimed_by=None, claim_expires_at=None,
-                        queue="REGION" if to is AppStatus.SITE_APPROVED else None,
-                        ready_at=at if to is AppStatus.SITE_APPROVED else None)
-    after = replace(after, **({"site_decision": record} if level is Actor.SITE else {"region_decision": record}))
-    return Plan(
-        before=app, after=after, now=now, claim_holder=caller.sub,
-        audit=[AuditEntry(at=at, actor=caller.sub, role=ROLE_OF_LEVEL[level], action=decision, from_status=app.status,
-                          to_status=to, note=comment, level=level.value)],
-    )
+    requests = _requests(snap, cmd.requests) if cmd.decision == "return" else app.requests
+    record = {"decision": cmd.decision, "by": caller.sub, "at": now.iso, "comment": cmd.comment}
+    region_queue = to is AppStatus.SITE_APPROVED
+    after = app.changed(
+        now.iso, status=to, claimed_by=None, claim_expires_at=None,
+        queue=Level.REGION if region_queue else None, ready_at=now.iso if region_queue else None,
+        region_first_ready_at=(app.region_first_ready_at or now.iso) if region_queue else app.region_first_ready_at,
+        returns=app.returns + (cmd.decision == "return"), requests=requests,
+        site_deciders=_deciders(app, level, caller.sub))
+    after = replace(after, **({"site_decision": record} if level is Level.SITE else {"region_decision": record}))
+    audit = [AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action=cmd.decision, from_status=app.status,
+                        to_status=to, note=cmd.comment, level=level.value)]
+    if cmd.decision == "return":
+        audit += [AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action="request", material_type=r.type,
+                             count=r.count, note=r.note, level=level.value) for r in requests]
+    return Plan(before=app, after=after, now=now, claim_holder=caller.sub, audit=audit)
 
 
-def set_phase(snap: Snapshot | None, caller: Caller, status: str, now: int, at: str) -> Plan:
+def set_phase(snap: Snapshot | None, cmd: SetPhase, now: Now) -> Plan:
     """Later phases of the exam cycle (R20), set by the exam office."""
-    if snap is None:
-        raise DomainError("NOT_FOUND")
-    app = snap.application
-    to = next_status(app.status, status, Actor.OFFICE)
-    return Plan(before=app, after=app.changed(at, status=to), now=now,
-                audit=[AuditEntry(at=at, actor=caller.sub, role="exam_office", action="phase", from_status=app.status,
-                                  to_status=to)])
-
-
-def image_histories(snap: Snapshot) -> dict[str, list[dict]]:
-    """Each image's history for reviewers, including images the candidate deleted or replaced."""
-    out: dict[str, list[dict]] = {}
-    for e in snap.audit:
-        if e.image_id:
-            out.setdefault(e.image_id, []).append({
-                "at": e.at, "action": e.action, "from": e.from_status, "to": e.to_status, "actor": e.actor,
-                "role": e.role, "reasonCode": e.reason_code, "note": e.note, "materialType": e.material_type})
-    return out
+    app = in_scope(cmd.caller, snap.application if snap else None)
+    to = next_status(app.status, cmd.status, Actor.OFFICE)
+    return Plan(before=app, after=app.changed(now.iso, status=to), now=now,
+                audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="exam_office", action="phase",
+                                  from_status=app.status, to_status=to)])

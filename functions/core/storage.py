@@ -4,7 +4,6 @@ images, and the object operations process_image and deletes need. Presigning is 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,27 +21,23 @@ MIN_UPLOAD_BYTES = 1
 
 
 @lru_cache(maxsize=1)
-def _client():
-    region = settings().region
-    kwargs = {}
-    if not os.environ.get("AWS_ENDPOINT_URL") and not os.environ.get("AWS_ENDPOINT_URL_S3"):
-        # Regional endpoint (issue 3): presigned URLs must name the bucket's own region, never the
-        # global endpoint that would redirect a browser's POST.
-        suffix = ".amazonaws.com.cn" if region.startswith("cn-") else ".amazonaws.com"
-        kwargs["endpoint_url"] = f"https://s3.{region}{suffix}"
-    return boto3.client("s3", region_name=region,
-                        config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"}),
-                        **kwargs)
+def client():
+    # Regional endpoint, also in us-east-1: presigned URLs must name the bucket's own region, never
+    # the global endpoint that would redirect a browser's POST (R6). botocore picks the partition's
+    # domain, and AWS_ENDPOINT_URL where one is configured.
+    return boto3.client("s3", region_name=settings().region,
+                        config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"},
+                                      s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
 
 
 def reset_client() -> None:
-    _client.cache_clear()
+    client.cache_clear()
 
 
 def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> dict:
     """A one-time browser upload straight to the quarantine bucket; S3 itself refuses a file over
     max_bytes, another content type or another key (R6)."""
-    return _client().generate_presigned_post(
+    return client().generate_presigned_post(
         Bucket=settings().uploads_bucket, Key=key,
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", MIN_UPLOAD_BYTES, max_bytes],
@@ -52,15 +47,13 @@ def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int)
 
 
 def presigned_get(bucket: str, key: str, expires_in: int) -> str:
-    return _client().generate_presigned_url(
+    return client().generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
 
 
 @dataclass(frozen=True)
 class ObjectHead:
     size: int
-    content_type: str | None
-    etag: str | None
 
 
 def _missing(e: ClientError) -> bool:
@@ -69,18 +62,18 @@ def _missing(e: ClientError) -> bool:
 
 def head_upload(key: str) -> ObjectHead | None:
     try:
-        head = _client().head_object(Bucket=settings().uploads_bucket, Key=key)
+        head = client().head_object(Bucket=settings().uploads_bucket, Key=key)
     except ClientError as e:
         if _missing(e):
             return None
         raise
-    return ObjectHead(size=head["ContentLength"], content_type=head.get("ContentType"), etag=head.get("ETag"))
+    return ObjectHead(size=head["ContentLength"])
 
 
 def read_upload(key: str, max_bytes: int) -> bytes | None:
     """The raw upload's bytes, never more than max_bytes + 1 (what is bigger is refused anyway)."""
     try:
-        body = _client().get_object(Bucket=settings().uploads_bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
+        body = client().get_object(Bucket=settings().uploads_bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"]
     except ClientError as e:
         if _missing(e):
             return None
@@ -91,19 +84,19 @@ def read_upload(key: str, max_bytes: int) -> bytes | None:
 
 
 def put_material(key: str, data: bytes) -> None:
-    _client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType="image/jpeg",
+    client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType="image/jpeg",
                          CacheControl="private, max-age=600")
 
 
 def delete_upload(key: str) -> None:
-    _client().delete_object(Bucket=settings().uploads_bucket, Key=key)
+    client().delete_object(Bucket=settings().uploads_bucket, Key=key)
 
 
 def delete_material(key: str) -> None:
-    _client().delete_object(Bucket=settings().materials_bucket, Key=key)
+    client().delete_object(Bucket=settings().materials_bucket, Key=key)
 
 
-def discard(upload_key: str | None, material_key: str | None) -> bool:
+def discard(upload_key: str | None, material_key: str | None) -> None:
     """Remove an image's objects once its record is gone. Best effort: a leftover raw upload expires
     with the bucket's lifecycle, and a leftover watermarked copy is logged for cleanup; neither may
     turn a committed delete into an error for the candidate."""
@@ -112,10 +105,8 @@ def discard(upload_key: str | None, material_key: str | None) -> bool:
             delete_upload(upload_key)
         if material_key:
             delete_material(material_key)
-        return True
     except ClientError:
         logger.exception("objects of a deleted image left behind", extra={"upload": upload_key, "material": material_key})
-        return False
 
 
 def material_url(key: str) -> str:

@@ -6,14 +6,23 @@ from __future__ import annotations
 from enum import StrEnum
 
 from core.errors import DomainError
+from core.models import STATUS_LABELS
 from core.models import AppStatus as S
 
 
 class Actor(StrEnum):
     SITE = "SITE"  # 考点 reviewer (site_reviewer)
     REGION = "REGION"  # 考区 reviewer (region_reviewer)
-    CANDIDATE = "CANDIDATE"  # the candidate's fix after a return re-queues by itself (issue 6)
+    CANDIDATE = "CANDIDATE"  # the candidate's fix after a return re-queues by itself (R16, R21)
     OFFICE = "OFFICE"  # exam office, later phases (R20)
+
+
+ACTOR_LABELS = {Actor.SITE: ("the exam site reviewer", "考点审核人员"),
+                Actor.REGION: ("the exam region reviewer", "考区审核人员"),
+                Actor.CANDIDATE: ("the candidate", "考生"), Actor.OFFICE: ("the exam office", "考务管理机构")}
+ACTION_LABELS = {"approve": ("approve", "审核通过"), "return": ("return", "退回修改"), "reject": ("reject", "审核拒绝"),
+                 "resubmit": ("resubmit", "重新提交"), "READY_FOR_EXAM": ("set 备考 on", "设为“备考”"),
+                 "PASSED": ("set 通过 on", "设为“通过”"), "FAILED": ("set 未通过 on", "设为“未通过”")}
 
 
 # (from, action, actor) -> to
@@ -37,4 +46,11 @@ def next_status(current: S, action: str, actor: Actor) -> S:
     try:
         return TRANSITIONS[(current, action, actor)]
     except KeyError:
-        raise DomainError("INVALID_TRANSITION", f"{actor.value} cannot {action} an application in {current.value}") from None
+        who, who_zh = ACTOR_LABELS[actor]
+        what, what_zh = ACTION_LABELS.get(action, (action, action))
+        label, label_en = STATUS_LABELS[current]
+        raise DomainError(
+            "INVALID_TRANSITION",
+            f"{who[0].upper()}{who[1:]} cannot {what} an application in {label} ({current.value}, {label_en}).",
+            f"{who_zh}不能对状态为“{label}”的报名{what_zh}。",
+        ) from None

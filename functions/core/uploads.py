@@ -1,17 +1,37 @@
 """The candidate's side of a slot: reserve a place for an upload, delete an image (R9-R11, R13).
-Pure decisions: each returns the Plan to commit, or raises the contract error."""
+Pure decisions: each takes a snapshot, a command and the time, and returns the Plan to commit (and
+what it made), or raises the contract error."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from core.catalog import ACCEPT, MAX_BYTES, MaterialType, catalog
+from core.catalog import ACCEPT, MAX_BYTES, MaterialType
+from core.clock import Now
 from core.errors import DomainError
 from core.identity import Caller
 from core.keys import upload_key
 from core.models import AuditEntry, Image, ImageStatus, Seat, Snapshot
 from core.plan import Plan
-from core.progress import settle
+from core.progress import materials_for, settle
+
+
+@dataclass(frozen=True)
+class Reserve:
+    caller: Caller
+    material_type: str
+    content_type: str
+    size: int | None
+    file_name: str | None
+    image_id: str  # random and unguessable: it is part of the upload key
+    ttl: int  # seconds the reservation (and its presigned POST) lives
+
+
+@dataclass(frozen=True)
+class Delete:
+    caller: Caller
+    material_type: str
+    image_id: str
 
 
 def owned(snap: Snapshot | None, caller: Caller) -> Snapshot:
@@ -22,65 +42,80 @@ def owned(snap: Snapshot | None, caller: Caller) -> Snapshot:
 
 
 def material(snap: Snapshot, material_type: str) -> MaterialType:
-    app = snap.application
-    found = catalog().requirement(app.region, app.site, material_type)
+    found = next((m for m in materials_for(snap.application) if m.type == material_type), None)
     if found is None:
         raise DomainError("UNKNOWN_MATERIAL_TYPE")
     return found
 
 
-def free_seats(snap: Snapshot, m: MaterialType, now: int) -> list[int]:
-    """Places in the slot nobody holds, or held by a reservation that expired unused (issue 3)."""
+def free_seats(snap: Snapshot, m: MaterialType, now: Now) -> list[int]:
+    """Places in the slot nobody holds, or held by a reservation that expired unused (R10)."""
     held = {s.index: s for s in snap.seats_of(m.type)}
-    return [n for n in range(m.max_count) if n not in held or held[n].free(now)]
+    return [n for n in range(m.max_count) if n not in held or held[n].free(now.seconds)]
 
 
-def reserve(snap: Snapshot, caller: Caller, material_type: str, content_type: str, size: int | None,
-            file_name: str | None, image_id: str, now: int, at: str, ttl: int) -> tuple[Plan, Image]:
-    app = owned(snap, caller).application
+def normalise_content_type(content_type: str) -> str:
+    media = content_type.lower().split(";")[0].strip()
+    return "image/jpeg" if media == "image/jpg" else media  # some browsers and apps still say image/jpg
+
+
+def reserve(snap: Snapshot | None, cmd: Reserve, now: Now) -> tuple[Plan, Image]:
+    app = owned(snap, cmd.caller).application
     if not app.editable:
         raise DomainError("APPLICATION_NOT_EDITABLE")
-    m = material(snap, material_type)
+    m = material(snap, cmd.material_type)
+    content_type = normalise_content_type(cmd.content_type)
     if content_type not in ACCEPT:
-        raise DomainError("UNSUPPORTED_CONTENT_TYPE")
-    if size is not None and size > MAX_BYTES:
-        raise DomainError("FILE_TOO_LARGE")
+        raise DomainError(
+            "UNSUPPORTED_CONTENT_TYPE",
+            f"Only JPG/JPEG or PNG images can be uploaded, not {content_type[:40]}. Save the picture as JPG first.",
+            f"仅支持上传 JPG/JPEG 或 PNG 格式的图片,不支持 {content_type[:40]}。请先将图片另存为 JPG。")
+    if cmd.size is not None and cmd.size > MAX_BYTES:
+        raise DomainError(
+            "FILE_TOO_LARGE",
+            f"The file is {cmd.size // 1024} KB, more than 200 KB. Reduce the photo's size or resolution first.",
+            f"文件大小为 {cmd.size // 1024}KB,超过 200KB。请先压缩照片或降低分辨率。")
     free = free_seats(snap, m, now)
     if not free:
-        raise DomainError("SLOT_FULL")  # R10
+        raise DomainError(
+            "SLOT_FULL",
+            f"{m.name_en} takes at most {m.max_count} image(s). Delete one to upload another.",
+            f"{m.name}最多上传 {m.max_count} 张图片,请先删除一张再上传。")  # R10
     index = free[0]
     stale = next((s for s in snap.seats_of(m.type) if s.index == index), None)
     expired = snap.image(stale.image_id) if stale else None
-    image = Image(image_id=image_id, material_type=m.type, status=ImageStatus.PENDING, version=1, seat=index,
-                  upload_key=upload_key(app.id, m.type, image_id), uploaded_at=at, expires_at=now + ttl,
-                  content_type=content_type, file_name=file_name)
+    expires = now.seconds + cmd.ttl
+    image = Image(image_id=cmd.image_id, material_type=m.type, status=ImageStatus.PENDING, version=1, seat=index,
+                  upload_key=upload_key(app.id, m.type, cmd.image_id), uploaded_at=now.iso, expires_at=expires,
+                  content_type=content_type, file_name=cmd.file_name)
     plan = Plan(
-        before=app, after=app.changed(at), now=now,
+        before=app, after=app.changed(now.iso), now=now,
         put_images=[(image, None)],
         delete_images=[expired] if expired else [],
-        take_seats=[Seat(material_type=m.type, index=index, image_id=image_id, expires_at=now + ttl)],
-        audit=[AuditEntry(at=at, actor=caller.sub, role="candidate", action="image_reserved", image_id=image_id,
-                          material_type=m.type)],
+        take_seats=[Seat(material_type=m.type, index=index, image_id=cmd.image_id, expires_at=expires)],
+        audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="candidate", action="image_reserved",
+                          image_id=cmd.image_id, material_type=m.type)],
     )
     return plan, image
 
 
-def delete(snap: Snapshot, caller: Caller, material_type: str, image_id: str, now: int, at: str) -> Plan:
-    app = owned(snap, caller).application
-    image = snap.image(image_id)
-    if image is None or image.material_type != material_type:
+def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
+    app = owned(snap, cmd.caller).application
+    image = snap.image(cmd.image_id)
+    if image is None or image.material_type != cmd.material_type:
         raise DomainError("NOT_FOUND")
     if image.locked:
         raise DomainError("IMAGE_LOCKED")  # R13, R14
     if not app.editable:
         raise DomainError("APPLICATION_NOT_EDITABLE")
-    seat = next((s for s in snap.seats if s.image_id == image_id), None)
-    remaining = [i for i in snap.images if i.image_id != image_id]
-    after, settled = settle(app.changed(at), remaining, at)
+    seat = next((s for s in snap.seats if s.image_id == cmd.image_id), None)
+    remaining = [i for i in snap.images if i.image_id != cmd.image_id]
+    after, settled = settle(app.changed(now.iso), remaining, now)
     return Plan(
         before=app, after=after, now=now, delete_images=[image], release_seats=[seat] if seat else [],
-        audit=[AuditEntry(at=at, actor=caller.sub, role="candidate", action="image_deleted", image_id=image_id,
-                          material_type=material_type, from_status=image.status), *settled],
+        audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="candidate", action="image_deleted",
+                          image_id=cmd.image_id, material_type=cmd.material_type, from_status=image.status),
+               *settled],
     )
 
 

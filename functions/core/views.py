@@ -1,32 +1,62 @@
-"""Response shapes of api-contract.md "Routes", built from domain objects (camelCase, both languages)."""
+"""Response shapes of api-contract.md, built from domain objects (camelCase, both languages)."""
 
 from __future__ import annotations
 
-from core.models import Application
+from core import contract as c
+from core import idnumber
+from core.catalog import catalog
+from core.clock import iso_of_epoch
+from core.models import Application, Level
+from core.progress import PROGRESS, progress
 
 
-def application_view(app: Application) -> dict:
-    return {
-        "id": app.id, "candidateId": app.candidate_id, "region": app.region, "site": app.site,
-        "category": app.category, "examYear": app.exam_year, "status": app.status.value,
-        "statusLabel": app.label, "statusLabelEn": app.label_en, "version": app.version,
-        "createdAt": app.created_at, "updatedAt": app.updated_at,
-    }
+def progress_view(app: Application, now: int) -> c.Progress:
+    code = progress(app, now)
+    label, label_en = PROGRESS[code]
+    return c.Progress(code=code, label=label, labelEn=label_en)
 
 
-def status_view(app: Application) -> dict:
-    return {"status": app.status.value, "statusLabel": app.label, "statusLabelEn": app.label_en,
-            "version": app.version, "updatedAt": app.updated_at}
+def _place(app: Application) -> dict:
+    site = catalog().site(app.site)
+    return {"region": app.region, "regionName": catalog().region_name(app.region), "site": app.site,
+            "siteName": site.name if site else None}
 
 
-def list_item(app: Application) -> dict:
-    return {"id": app.id, "status": app.status.value, "statusLabel": app.label, "statusLabelEn": app.label_en,
-            "region": app.region, "site": app.site, "category": app.category, "examYear": app.exam_year}
+def application_view(app: Application, now: int) -> c.ApplicationOut:
+    return c.ApplicationOut(
+        id=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name, idNumber=app.id_number,
+        idNumberMasked=idnumber.masked(app.id_number), householdRegion=app.household_region, **_place(app),
+        category=app.category, examYear=app.exam_year, status=app.status.value, statusLabel=app.label,
+        statusLabelEn=app.label_en, progress=progress_view(app, now), version=app.version,
+        createdAt=app.created_at, updatedAt=app.updated_at)
 
 
-def etag(app: Application) -> str:
-    """Changes whenever anything on the application's page changes (every change bumps `version`)."""
-    return f'"{app.id}.{app.version}"'
+def review_application_view(app: Application, now: int) -> c.ReviewApplicationOut:
+    live = app.claim_live(now)
+    return c.ReviewApplicationOut(
+        **application_view(app, now).model_dump(),
+        claimedBy=app.claimed_by if live else None,
+        claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,
+        claimExpiresAtEpoch=app.claim_expires_at if live else None,
+        queue=app.queue.value if app.queue else None, readyAt=app.ready_at,
+        firstReadyAt=app.first_ready_at(app.queue) if app.queue else None, reReview=app.returns > 0)
+
+
+def status_view(app: Application, now: int) -> c.StatusOut:
+    return c.StatusOut(status=app.status.value, statusLabel=app.label, statusLabelEn=app.label_en,
+                       progress=progress_view(app, now), version=app.version, updatedAt=app.updated_at)
+
+
+def summary(app: Application, now: int) -> c.ApplicationSummary:
+    return c.ApplicationSummary(id=app.id, status=app.status.value, statusLabel=app.label,
+                                statusLabelEn=app.label_en, progress=progress_view(app, now), **_place(app),
+                                category=app.category, examYear=app.exam_year, updatedAt=app.updated_at)
+
+
+def etag(app: Application, now: int) -> str:
+    """Changes whenever anything on the application's page changes: every change bumps `version`, and
+    the progress also moves when a reviewer takes or loses the application (claims keep the version)."""
+    return f'"{app.id}.{app.version}.{progress(app, now)}"'
 
 
 def etag_matches(if_none_match: str | None, tag: str) -> bool:
@@ -36,8 +66,19 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
     return "*" in candidates or any(t.removeprefix("W/") == tag for t in candidates)
 
 
-def queue_item(app: Application, now: int) -> dict:
-    live = bool(app.claimed_by and (app.claim_expires_at or 0) > now)
-    return {"applicationId": app.id, "candidateId": app.candidate_id, "region": app.region, "site": app.site,
-            "status": app.status.value, "statusLabel": app.label, "readyAt": app.ready_at,
-            "claimedBy": app.claimed_by if live else None, "claimExpiresAt": app.claim_expires_at if live else None}
+def queue_item(app: Application, now: int) -> c.QueueItem:
+    live = app.claim_live(now)
+    level = app.queue or (Level.REGION if app.status.value == "SITE_APPROVED" else Level.SITE)
+    return c.QueueItem(
+        applicationId=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name,
+        idNumberMasked=idnumber.masked(app.id_number), region=app.region, site=app.site,
+        status=app.status.value, statusLabel=app.label, readyAt=app.ready_at,
+        firstReadyAt=app.first_ready_at(level), reReview=app.returns > 0, imageCount=app.image_count,
+        claimedBy=app.claimed_by if live else None,
+        claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,
+        claimExpiresAtEpoch=app.claim_expires_at if live else None)
+
+
+def search_item(app: Application, now: int) -> c.SearchItem:
+    return c.SearchItem(**queue_item(app, now).model_dump(), statusLabelEn=app.label_en,
+                        progress=progress_view(app, now), updatedAt=app.updated_at)

@@ -11,10 +11,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import service
 from core.processing import Outcome
 from core.settings import settings
-from process_image import imaging
+from process_image import imaging, use_cases
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
@@ -23,6 +22,7 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 CHINA = timezone(timedelta(hours=8))  # the watermark's date is the candidate's calendar day
+SUPPORTED = ("JPEG", "PNG")
 
 
 def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
@@ -30,28 +30,36 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
         done = imaging.process(data, reference=reference, day=datetime.now(UTC).astimezone(CHINA).date())
     except imaging.InvalidImage as e:
         return None, Outcome(reason=e.reason, found=e.found)
-    return done.jpeg, Outcome(width=done.width, height=done.height, bytes=len(done.jpeg), sha256=done.sha256)
+    return done.jpeg, Outcome(width=done.width, height=done.height, bytes=len(done.jpeg), sha256=done.sha256,
+                              reference=reference)
 
 
-def object_keys(body: dict) -> list[str]:
-    """Upload keys named by one S3 notification. Real S3 and moto differ (moto has no `sequencer` or
-    `userIdentity`); both URL-encode keys with quote_plus. s3:TestEvent carries none."""
+def sniff(head: bytes) -> str | None:
+    """What a file too big to read really is, from its first bytes, when it is not a JPEG or PNG."""
+    found = imaging.sniff_format(head)
+    return None if found in SUPPORTED else found
+
+
+def uploads(body: dict) -> list[tuple[str, int | None]]:
+    """(key, size) of the uploads one S3 notification names. Real S3 and moto differ (moto has no
+    `sequencer` or `userIdentity`); both URL-encode keys with quote_plus. s3:TestEvent carries none."""
     if body.get("Event") == "s3:TestEvent":
         return []
-    return [
-        unquote_plus(r["s3"]["object"]["key"])
-        for r in body.get("Records", [])
-        if str(r.get("eventName", "")).startswith("ObjectCreated")
-        and r.get("s3", {}).get("object", {}).get("key")
-    ]
+    out = []
+    for r in body.get("Records", []):
+        obj = r.get("s3", {}).get("object", {}) if isinstance(r, dict) else {}
+        if str(r.get("eventName", "")).startswith("ObjectCreated") and isinstance(obj.get("key"), str) and obj["key"]:
+            size = obj.get("size")
+            out.append((unquote_plus(obj["key"]), size if isinstance(size, int) and size >= 0 else None))
+    return out
 
 
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
-    for key in object_keys(json.loads(record.body)):
-        result = service.process_upload(key, transform)
-        logger.info("upload processed", extra={"key": key, "result": result})
-        metrics.add_metric(name=f"Images{result.capitalize()}", unit="Count", value=1)
+    for key, size in uploads(json.loads(record.body)):
+        result = use_cases.process_upload(key, transform, size=size, sniff=sniff)
+        logger.info("upload processed", extra={"result": result})
+        metrics.add_metric(name=f"Uploads{result.capitalize()}", unit="Count", value=1)
 
 
 @logger.inject_lambda_context

@@ -1,115 +1,112 @@
 """Where the exam office works all day (R13-R21): ordered queues, claims, per-image decisions that
-lock or flag, the two-level application decision, later exam phases, and the full audit trail."""
+lock or flag, the two-level application decision, later exam phases, the full audit trail, and the
+office's search, season view and watermark trace."""
 
 from typing import Annotated, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
-from core import service
-from core.http import current_caller, resolver
+from core import contract as c
+from core.http import Api
+from core.identity import REVIEWERS
+from core.params import AppId, ImageId
 from core.settings import settings
+from review import use_cases
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
 tracer = Tracer()
 metrics = Metrics()
-app = resolver()
+api = Api()
+app = api.app
 
-REVIEWERS = ("site_reviewer", "region_reviewer")
-AppId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-ImageId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-Note = Annotated[str | None, Field(default=None, max_length=500)]
-
-
-class ImageDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    decision: Literal["approve", "revise"]
-    reasonCode: Literal["BLURRY", "INCOMPLETE", "ROTATED", "WRONG_DOCUMENT", "EXPIRED", "GLARE", "OTHER"] | None = None
-    note: Note
-    version: int = Field(ge=1, description="the image's version the reviewer saw")
+OFFICE = ("exam_office",)
+Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=2000, description="nextCursor of the previous page")]
+Status = Annotated[Literal["DRAFT", "RETURNED", "SITE_APPROVED", "APPROVED", "REJECTED", "READY_FOR_EXAM", "PASSED",
+                           "FAILED"] | None, Query()]
+RegionCode = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
+SiteCode = Annotated[str | None, Query(pattern=r"^[0-9]{4,6}$")]
+Reference = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{8,16}$", description="the reference printed in a watermark")]
 
 
-class ApplicationDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    decision: Literal["approve", "return", "reject"]
-    comment: Note
-    version: int = Field(ge=1, description="the application's version the reviewer saw")
+@api.route("get", "/review/queue", roles=REVIEWERS, summary="The reviewer's queue, in the order applications became ready (R15)")
+def queue(limit: Limit = 20, cursor: Cursor = None,
+          level: Annotated[Literal["site", "region", "SITE", "REGION"] | None, Query()] = None) -> c.QueuePage:
+    return use_cases.queue(api.caller(), level, limit, cursor)
 
 
-class Phase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["READY_FOR_EXAM", "PASSED", "FAILED"]
+@api.route("post", "/review/applications/<id>/claim", roles=REVIEWERS,
+           summary="Claim (or renew) a 15-minute review lease",
+           errors=["NOT_FOUND", "CLAIMED_BY_OTHER", "INCOMPLETE_MATERIALS", "INVALID_TRANSITION", "SEPARATION_OF_DUTIES"])
+def claim(id: AppId) -> c.Claim:
+    return use_cases.claim(api.caller(), id)
 
 
-@app.get("/review/queue", summary="The reviewer's queue, oldest first (R15)")
-@tracer.capture_method
-def queue(limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: Annotated[str | None, Query(max_length=2000)] = None,
-          level: Annotated[Literal["site", "region"] | None, Query()] = None):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS)
-    return service.review_queue(caller, level, limit, cursor)
-
-
-@app.post("/review/applications/<id>/claim", summary="Claim (or renew) a 15-minute review lease")
-@tracer.capture_method
-def claim(id: AppId):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS)
-    return service.claim(caller, id)
-
-
-@app.delete("/review/applications/<id>/claim", summary="Release the review lease")
-@tracer.capture_method
-def release(id: AppId):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS)
-    service.release(caller, id)
+@api.route("delete", "/review/applications/<id>/claim", roles=REVIEWERS, summary="Release the review lease",
+           success={204: "Released"}, errors=["NOT_FOUND", "NOT_CLAIMED"])
+def release(id: AppId) -> None:
+    use_cases.release(api.caller(), id)
     return Response(status_code=204, body="")
 
 
-@app.get("/review/applications/<id>", summary="The page, plus image histories and the audit trail")
-@tracer.capture_method
-def review_page(id: AppId):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS, "exam_office")
-    return service.review_page(caller, id)
+@api.route("get", "/review/applications", roles=(*REVIEWERS, *OFFICE),
+           summary="Find applications: by id, id number or name (q), or by status, region and site")
+def search(status: Status = None, region: RegionCode = None, site: SiteCode = None,
+           q: Annotated[str | None, Query(min_length=1, max_length=64)] = None, limit: Limit = 20,
+           cursor: Cursor = None) -> c.SearchPage:
+    return use_cases.search(api.caller(), status, region, site, q, limit, cursor)
 
 
-@app.post("/review/applications/<id>/images/<imageId>/decision", summary="Approve (lock) or flag one image")
-@tracer.capture_method
-def image_decision(id: AppId, imageId: ImageId, body: ImageDecision):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS)
-    result = service.decide_image(caller, id, imageId, body.decision, body.version, body.reasonCode, body.note)
-    metrics.add_metric(name=f"Images{body.decision.capitalize()}d", unit="Count", value=1)
+@api.route("get", "/review/stats", roles=(*REVIEWERS, *OFFICE), summary="The season at a glance, per site, as of now")
+def stats(region: RegionCode = None, site: SiteCode = None) -> c.Stats:
+    return use_cases.stats(api.caller(), region, site)
+
+
+@api.route("get", "/review/trace/<reference>", roles=OFFICE, summary="Whose image a watermark reference belongs to (R7)",
+           errors=["NOT_FOUND"])
+def trace(reference: Reference) -> c.Trace:
+    return use_cases.trace(api.caller(), reference)
+
+
+@api.route("get", "/review/applications/<id>", roles=(*REVIEWERS, *OFFICE),
+           summary="The page, plus who did what, image histories and watermark references", errors=["NOT_FOUND"])
+def review_page(id: AppId) -> c.ReviewPage:
+    return use_cases.review_page(api.caller(), id)
+
+
+@api.route("post", "/review/applications/<id>/images/<imageId>/decision", roles=REVIEWERS,
+           summary="Approve (lock, R13, R14) or flag one image",
+           errors=["NOT_FOUND", "STALE_VERSION", "NOT_CLAIMED", "CLAIMED_BY_OTHER", "INVALID_TRANSITION",
+                   "SEPARATION_OF_DUTIES"])
+def image_decision(id: AppId, imageId: ImageId, body: c.ImageDecision) -> c.ImageDecisionOut:
+    result = use_cases.decide_image(api.caller(), id, imageId, body)
+    metrics.add_metric(name="ImageDecisions", unit="Count", value=1)
     return result
 
 
-@app.post("/review/applications/<id>/decision", summary="Approve, return or reject the application")
-@tracer.capture_method
-def application_decision(id: AppId, body: ApplicationDecision):
-    caller = current_caller(app)
-    caller.require(*REVIEWERS)
-    result = service.decide_application(caller, id, body.decision, body.version, body.comment)
-    metrics.add_metric(name=f"Applications{body.decision.capitalize()}", unit="Count", value=1)
+@api.route("post", "/review/applications/<id>/decision", roles=REVIEWERS,
+           summary="Approve, return (with comments and requests) or reject the application",
+           errors=["NOT_FOUND", "STALE_VERSION", "NOT_CLAIMED", "CLAIMED_BY_OTHER", "INCOMPLETE_MATERIALS",
+                   "INVALID_TRANSITION", "SEPARATION_OF_DUTIES", "UNKNOWN_MATERIAL_TYPE"])
+def application_decision(id: AppId, body: c.ApplicationDecision) -> c.ApplicationOut:
+    result = use_cases.decide_application(api.caller(), id, body)
+    metrics.add_metric(name="ApplicationDecisions", unit="Count", value=1)
     return result
 
 
-@app.post("/review/applications/<id>/phase", summary="Later exam phases (R20), exam office only")
-@tracer.capture_method
-def phase(id: AppId, body: Phase):
-    caller = current_caller(app)
-    caller.require("exam_office")
-    return service.set_phase(caller, id, body.status)
+@api.route("post", "/review/applications/<id>/phase", roles=OFFICE, summary="Later exam phases (R20)",
+           errors=["NOT_FOUND", "INVALID_TRANSITION"])
+def phase(id: AppId, body: c.Phase) -> c.ApplicationOut:
+    return use_cases.set_phase(api.caller(), id, body)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return api.resolve(event, context)

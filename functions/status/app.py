@@ -1,79 +1,68 @@
 """Applications and what the candidate sees of them: registration intake (registrar), the list
 (R2), the light status poll (R19, R20) and the materials page."""
 
-
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.api_gateway import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
-from core import service, views
-from core.access import READERS
-from core.http import current_caller, json_response, resolver
+from core import contract as c
+from core.http import Api
+from core.identity import READERS
+from core.params import AppId
 from core.settings import settings
+from status import use_cases
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
 tracer = Tracer()
 metrics = Metrics()
-app = resolver()
+api = Api()
+app = api.app
 
-AppId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-
-
-class Registration(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    candidateId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
-    region: str = Field(pattern=r"^\d{2}$", description="exam region (考区) code")
-    site: str = Field(pattern=r"^\d{4,6}$", description="exam site (考点) code")
-    category: str = Field(min_length=1, max_length=64)
-    examYear: int = Field(ge=2000, le=2100)
+ETAG = {"ETag": {"description": "changes whenever anything on the application's page changes",
+                 "schema": {"type": "string"}}}
 
 
-@app.put("/applications/<id>", summary="Register an application (registration system)")
-@tracer.capture_method
-def put_application(id: AppId, registration: Registration):
-    current_caller(app).require("registrar")
-    application, created = service.register(id, registration.model_dump())
+@api.route("put", "/applications/<id>", roles=["registrar"], summary="Register an application (registration system)",
+           success={201: "Created", 200: "Already registered with exactly these data (idempotent)"},
+           errors=["INVALID_ID_NUMBER", "UNKNOWN_REGION", "UNKNOWN_SITE", "SITE_NOT_IN_REGION", "UNKNOWN_CATEGORY",
+                   "APPLICATION_EXISTS"])
+def put_application(id: AppId, registration: c.Registration) -> Response[c.ApplicationOut]:
+    application, created = use_cases.register(id, registration)
     metrics.add_metric(name="ApplicationsRegistered", unit="Count", value=int(created))
-    return json_response(201 if created else 200, views.application_view(application))
+    return Response(status_code=201 if created else 200, content_type="application/json", body=application)
 
 
-@app.get("/applications", summary="The candidate's applications, newest exam year first (R2)")
-@tracer.capture_method
-def list_applications():
-    caller = current_caller(app)
-    caller.require("candidate")
-    return {"items": [views.list_item(a) for a in service.my_applications(caller)]}
+@api.route("get", "/applications", roles=["candidate"], summary="The candidate's applications, newest exam year first (R2)")
+def list_applications() -> c.ApplicationList:
+    return use_cases.my_applications(api.caller())
 
 
-@app.get("/applications/<id>", summary="Everything the upload page shows, in one read")
-@tracer.capture_method
-def get_page(id: AppId):
-    caller = current_caller(app)
-    caller.require(*READERS)
-    return service.materials_page(caller, id)
+@api.route("get", "/applications/<id>", roles=READERS, summary="Everything the upload page shows, in one read",
+           errors=["NOT_FOUND"])
+def get_page(id: AppId) -> c.Page:
+    return use_cases.materials_page(api.caller(), id)
 
 
-@app.get("/applications/<id>/status", summary="Status poll with ETag / If-None-Match")
-@tracer.capture_method
-def get_status(id: AppId):
-    caller = current_caller(app)
-    caller.require(*READERS)
-    application = service.application(caller, id)
-    tag = views.etag(application)
+@api.route("get", "/applications/<id>/status", roles=READERS, summary="Status poll with ETag / If-None-Match",
+           success={200: {"description": "The status", "headers": ETAG},
+                    304: {"description": "Not modified since the ETag sent in If-None-Match", "headers": ETAG}},
+           errors=["NOT_FOUND"], model=c.StatusOut)
+def get_status(id: AppId, if_none_match: Annotated[str | None, Header(alias="if-none-match")] = None
+               ) -> Response[c.StatusOut | None]:
+    body, tag = use_cases.status(api.caller(), id, if_none_match)
     headers = {"ETag": tag, "Cache-Control": "no-cache"}
-    if views.etag_matches(app.current_event.headers.get("if-none-match"), tag):
-        return Response(status_code=304, body="", headers=headers)  # nothing changed: no body
-    return json_response(200, views.status_view(application), headers)
+    if body is None:
+        return Response(status_code=304, body=None, headers=headers)  # nothing changed: no body
+    return Response(status_code=200, content_type="application/json", body=body, headers=headers)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return api.resolve(event, context)

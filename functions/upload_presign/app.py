@@ -1,57 +1,41 @@
 """The candidate's uploads: reserve a place in a slot and get a presigned POST straight to S3
 (R6, R9, R10), or delete an image before it is locked (R11, R13)."""
 
-
-from typing import Annotated
-
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
 
-from core import service
-from core.http import current_caller, json_response, resolver
+from core import contract as c
+from core.http import Api
+from core.params import AppId, ImageId, MaterialTypePath
 from core.settings import settings
+from upload_presign import use_cases
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
 tracer = Tracer()
 metrics = Metrics()
-app = resolver()
-
-AppId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-MaterialType = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
-ImageId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+api = Api()
+app = api.app
 
 
-class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-    contentType: str = Field(min_length=1, max_length=100, description="image/jpeg or image/png (R6)")
-    size: int | None = Field(default=None, ge=1, description="bytes, if the browser knows it; over 200 KB is refused")
-    fileName: str | None = Field(default=None, max_length=255)
-
-
-@app.post("/applications/<id>/materials/<type>/images", summary="Reserve a place and get a presigned S3 POST")
-@tracer.capture_method
-def reserve(id: AppId, type: MaterialType, upload: UploadRequest):
-    caller = current_caller(app)
-    caller.require("candidate")
-    content_type = upload.contentType.lower().split(";")[0].strip()
-    if content_type == "image/jpg":  # some browsers and apps still say so
-        content_type = "image/jpeg"
-    body = service.reserve_upload(caller, id, type, content_type, upload.size, upload.fileName)
+@api.route("post", "/applications/<id>/materials/<type>/images", roles=["candidate"],
+           summary="Reserve a place in a slot and get a presigned S3 POST (send the fields, then the file last)",
+           success={201: "Reserved: POST the file to upload.url within expiresAt"},
+           errors=["UNSUPPORTED_CONTENT_TYPE", "NOT_FOUND", "UNKNOWN_MATERIAL_TYPE", "SLOT_FULL",
+                   "APPLICATION_NOT_EDITABLE", "FILE_TOO_LARGE"])
+def reserve(id: AppId, type: MaterialTypePath, upload: c.UploadRequest) -> c.Reservation:
+    reservation = use_cases.reserve_upload(api.caller(), id, type, upload)
     metrics.add_metric(name="UploadsReserved", unit="Count", value=1)
-    return json_response(201, body)
+    return reservation
 
 
-@app.delete("/applications/<id>/materials/<type>/images/<imageId>", summary="Delete an image that is not locked")
-@tracer.capture_method
-def delete(id: AppId, type: MaterialType, imageId: ImageId):
-    caller = current_caller(app)
-    caller.require("candidate")
-    service.delete_image(caller, id, type, imageId)
+@api.route("delete", "/applications/<id>/materials/<type>/images/<imageId>", roles=["candidate"],
+           summary="Delete an image that is not locked (R11, R13)", success={204: "Deleted"},
+           errors=["NOT_FOUND", "IMAGE_LOCKED", "APPLICATION_NOT_EDITABLE"])
+def delete(id: AppId, type: MaterialTypePath, imageId: ImageId) -> None:
+    use_cases.delete_image(api.caller(), id, type, imageId)
     metrics.add_metric(name="ImagesDeleted", unit="Count", value=1)
     return Response(status_code=204, body="")
 
@@ -60,4 +44,4 @@ def delete(id: AppId, type: MaterialType, imageId: ImageId):
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return api.resolve(event, context)

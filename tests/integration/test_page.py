@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from core import db, storage
-from core.clock import iso
 from tests.conftest import claims
 from tests.flow import approve_images, complete, drain, reserve, small_photo, upload
 
@@ -39,13 +36,13 @@ def test_one_query_and_no_s3_call_behind_the_page(api, aws, app1):
     def count(event_name, **_):
         calls.append(event_name)
 
-    db._client().meta.events.register("before-send", count)
-    storage._client().meta.events.register("before-send", count)
+    db.client().meta.events.register("before-send", count)
+    storage.client().meta.events.register("before-send", count)
     try:
         body = read(api)
     finally:
-        db._client().meta.events.unregister("before-send", count)
-        storage._client().meta.events.unregister("before-send", count)
+        db.client().meta.events.unregister("before-send", count)
+        storage.client().meta.events.unregister("before-send", count)
 
     assert calls == ["before-send.dynamodb.Query"]
     assert all(i["url"] for m in body["materials"] for i in m["images"])  # URLs signed locally
@@ -65,9 +62,11 @@ def test_empty_page_says_what_to_upload(api, app1):
     assert [t["action"] for t in body["timeline"]] == ["registered"]
 
 
-def test_region_31_page_includes_the_residence_permit(api, register):
-    register("app-31", region="31", site="3101")
+def test_region_31_asks_non_local_candidates_and_only_them_for_a_residence_permit(api, register):
+    register("app-31", region="31", site="3101", household="11")
+    register("app-local", region="31", site="3101", household="31")
     assert "residence_permit" in [m["type"] for m in read(api, app_id="app-31")["materials"]]
+    assert "residence_permit" not in [m["type"] for m in read(api, app_id="app-local")["materials"]]
 
 
 def test_partly_uploaded_and_pending(api, aws, app1):
@@ -84,10 +83,9 @@ def test_partly_uploaded_and_pending(api, aws, app1):
     assert pending["url"] is None
 
 
-def test_expired_reservations_are_neither_shown_nor_counted(api, aws, app1, monkeypatch):
+def test_expired_reservations_are_neither_shown_nor_counted(api, aws, app1, clock):
     reserve(api, CAND, "app-1", "id_card")
-    later = time.time() + 400
-    monkeypatch.setattr("core.service.clock", lambda: (int(later), iso(later)))
+    clock.tick(400)
     id_card = material(read(api), "id_card")
     assert id_card["images"] == [] and id_card["remaining"] == 2
 

@@ -28,6 +28,7 @@ ROUTES = {
         "GET /review/queue", "POST /review/applications/{id}/claim", "DELETE /review/applications/{id}/claim",
         "GET /review/applications/{id}", "POST /review/applications/{id}/images/{imageId}/decision",
         "POST /review/applications/{id}/decision", "POST /review/applications/{id}/phase",
+        "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
 }
 HANDLERS = {
@@ -143,9 +144,15 @@ def test_table_keys_indexes_ttl_and_protection(resources):
                                                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"}]
     assert indexes["ReviewQueue"]["KeySchema"] == [{"AttributeName": "QueuePK", "KeyType": "HASH"},
                                                    {"AttributeName": "QueueSK", "KeyType": "RANGE"}]
-    assert all(i["Projection"] == {"ProjectionType": "ALL"} for i in indexes.values())
+    assert indexes["BySite"]["KeySchema"] == [{"AttributeName": "SitePK", "KeyType": "HASH"},
+                                              {"AttributeName": "SiteSK", "KeyType": "RANGE"}]
+    assert indexes["ByCandidate"]["Projection"] == indexes["ReviewQueue"]["Projection"] == {"ProjectionType": "ALL"}
+    # BySite projects what a list row and the season's counts read: application_from needs no more
+    assert indexes["BySite"]["Projection"]["ProjectionType"] == "INCLUDE"
+    assert {"candidateName", "idNumber", "status", "queue", "readyAt", "claimExpiresAt"} <= set(
+        indexes["BySite"]["Projection"]["NonKeyAttributes"])
     assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == dict.fromkeys(
-        ["PK", "SK", "GSI1PK", "GSI1SK", "QueuePK", "QueueSK"], "S")
+        ["PK", "SK", "GSI1PK", "GSI1SK", "QueuePK", "QueueSK", "SitePK", "SiteSK"], "S")
     assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["SSESpecification"] == {"SSEEnabled": True}

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from core import db, service
+from core import contract, db
 from core.clock import iso
 from tests.conftest import claims
 from tests.flow import caller, race
+from upload_presign import use_cases
 
 CAND = claims("cand-001", "candidate")
 URL = "/applications/app-1/materials/{type}/images"
@@ -48,14 +49,15 @@ def test_reservation_returns_a_presigned_post_whose_policy_pins_size_type_key_an
     assert key == f"uploads/app-1/id_card/{body['imageId']}"
     assert len(body["imageId"]) >= 20  # unguessable
     assert body["maxBytes"] == 204800
-    assert body["upload"]["url"].startswith("https://s3.us-east-1.amazonaws.com")  # regional endpoint
+    assert body["upload"]["url"] == f"https://{aws.uploads}.s3.us-east-1.amazonaws.com/"  # regional endpoint
     conditions = policy(reply)["conditions"]
     assert ["content-length-range", 1, 204800] in conditions
     assert {"Content-Type": "image/jpeg"} in conditions
     assert {"key": key} in conditions
     expiry = datetime.strptime(policy(reply)["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
     assert before < expiry <= before + 300 + 1  # at most 5 minutes
-    assert body["expiresAt"] <= before + 300 + 1
+    assert body["expiresAtEpoch"] <= before + 300 + 1
+    assert body["expiresAt"] == iso(body["expiresAtEpoch"])  # ISO 8601 beside the epoch
     assert body["upload"]["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"  # SigV4
     image = [i for i in aws.items("app-1") if i["kind"] == "image"][0]
     assert image["status"] == "PENDING" and image["uploadKey"] == key and image["fileName"] == "front.jpg"
@@ -99,7 +101,7 @@ def test_refusals_carry_their_code_and_write_nothing(api, app1, aws, material, b
 
 
 def test_region_31_asks_for_residence_permit(api, register):
-    register("app-31", candidate="cand-001", region="31", site="3101")
+    register("app-31", candidate="cand-001", region="31", site="3101", household="11")
     reply = api("upload_presign", "POST", "/applications/app-31/materials/residence_permit/images", CAND,
                 {"contentType": "image/png"})
     assert reply.status == 201
@@ -133,7 +135,8 @@ def test_roles_and_tokens(api, app1):
 
 def test_twenty_concurrent_reservations_for_a_two_image_slot_give_exactly_two(api, app1, aws, serial_moto):
     who = caller(CAND)
-    results = race(*[(service.reserve_upload, who, "app-1", "id_card", "image/jpeg", None, None)] * 20)
+    body = contract.UploadRequest(contentType="image/jpeg")
+    results = race(*[(use_cases.reserve_upload, who, "app-1", "id_card", body)] * 20)
 
     assert sorted(r if isinstance(r, str) else "OK" for r in results) == ["OK", "OK"] + ["SLOT_FULL"] * 18
     items = aws.items("app-1")
@@ -141,13 +144,12 @@ def test_twenty_concurrent_reservations_for_a_two_image_slot_give_exactly_two(ap
     assert sorted(i["SK"] for i in items if i["kind"] == "seat") == ["SEAT#id_card#0", "SEAT#id_card#1"]
 
 
-def test_a_reservation_never_uploaded_frees_its_place_after_expiry(api, app1, aws, monkeypatch):
+def test_a_reservation_never_uploaded_frees_its_place_after_expiry(api, app1, aws, clock):
     first = reserve(api).body
     reserve(api)
     assert reserve(api).code == "SLOT_FULL"
 
-    later = time.time() + 301
-    monkeypatch.setattr("core.service.clock", lambda: (int(later), iso(later)))
+    clock.tick(301)
     again = reserve(api)
 
     assert again.status == 201

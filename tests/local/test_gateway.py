@@ -4,7 +4,9 @@ lets through (and what it stops before any function runs), the payload-v2 event,
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import threading
 import time
 
 import jwt
@@ -12,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.auth import TokenIssuer, gateway_claims
-from local.gateway import Gateway, Request, lambda_response
+from local.gateway import Gateway, GatewayServer, Request, Response, lambda_response
 from local.template import derive, load_template
 
 ORIGIN = "http://127.0.0.1:3000"
@@ -140,6 +142,63 @@ def test_unknown_route_is_404_in_the_contract_shape_without_calling_anything(gat
     error = json.loads(response.body)["error"]
     assert error["code"] == "NOT_FOUND" and error["message"] and error["messageZh"]
     assert recorder.calls == []
+
+
+@pytest.mark.parametrize(("method", "path", "allow"), [
+    ("TRACE", "/applications", "GET"),
+    ("QUERY", "/applications/a-1", "GET, PUT"),
+    ("PATCH", "/applications/a-1/status", "GET"),
+    ("DELETE", "/applications", "GET"),
+    ("GET", "/review/applications/a-1/claim", "DELETE, POST"),
+    ("HEAD", "/review/queue", "GET"),
+    ("POST", "/healthz", "GET"),
+    ("BREW", "/nowhere", None),
+    ("PATCH", "/nowhere", None),  # routed nowhere: the method is what is wrong
+])
+def test_a_method_the_path_is_not_routed_for_is_405_with_allow(stack, tokens, recorder, method, path, allow):
+    # Given a gateway with a local route, as the stack has
+    gateway = Gateway(stack, tokens, recorder, {("GET", "/healthz"): lambda _: Response(200)})
+    # When
+    response = gateway.handle(Request(method, path, [("Authorization", tokens.mint("cand-001", ["candidate"]))]))
+    # Then
+    assert response.status == 405
+    body = json.loads(response.body)["error"]
+    assert body["code"] == "METHOD_NOT_ALLOWED" and method in body["message"] and method in body["messageZh"]
+    assert dict(response.headers).get("Allow") == allow
+    assert recorder.calls == []
+
+
+def test_a_routed_method_on_an_unknown_path_stays_404(gateway):
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        assert gateway.handle(Request(method, "/applications/a-1/nowhere")).status == 404
+
+
+def test_static_files_take_get_and_head_only(stack, tokens, recorder, tmp_path):
+    (tmp_path / "app.js").write_text("1", encoding="utf-8")
+    gateway = Gateway(stack, tokens, recorder, web_dir=tmp_path)
+    response = gateway.handle(Request("POST", "/app.js"))
+    assert (response.status, dict(response.headers)["Allow"]) == (405, "GET, HEAD")
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "BREW", "PATCH"])
+def test_over_http_every_method_gets_the_contract_body_not_a_501_page(gateway, method):
+    # Given the gateway behind its HTTP server
+    server = GatewayServer("127.0.0.1", 0, gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # When
+        connection = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+        connection.request(method, "/applications")
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Then
+    assert (response.status, response.getheader("Allow"), response.getheader("Content-Type")) == (
+        405, "GET", "application/json")
+    assert json.loads(body)["error"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 def test_json_bodies_pass_as_text_and_binary_ones_base64(gateway, tokens, recorder):

@@ -11,6 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.conftest import registration
 from tests.flow import REQUIRED, small_photo
 
 pytestmark = pytest.mark.localstack
@@ -29,7 +30,7 @@ class Session:
 def register(stack, candidate, region="11", site="1101"):
     app_id = f"app-{uuid.uuid4().hex[:10]}"
     registrar = Session(stack, "registrar", ["registrar"])
-    body = {"candidateId": candidate, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
+    body = registration(candidate, region, site)
     assert registrar.call("PUT", f"/applications/{app_id}", body).status_code == 201
     return app_id
 

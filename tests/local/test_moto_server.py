@@ -1,5 +1,6 @@
 """The embedded AWS keeps AWS's atomicity: one request at a time through moto, yet an SQS long poll
-holds nobody up."""
+holds nobody up; a failed transaction changes nothing although only the items it names are saved,
+and a Query on the table's key reads its partition alone with moto's answers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import time
 import uuid
 from contextlib import contextmanager
 
+import botocore.exceptions
+import pytest
 import requests
 from werkzeug.serving import make_server
 
@@ -127,3 +130,135 @@ def test_stopping_the_server_ends_pending_long_polls_at_once():
     poller.join(timeout=10)
     assert not poller.is_alive()
     assert time.monotonic() - started < 3
+
+
+# ------------------------------------------------------------ DynamoDB: transactions and queries
+# (in-process moto from tests/conftest.py's `aws`, which installs the same patch as the local stack)
+
+def S(value: str) -> dict:
+    return {"S": value}
+
+
+def row(pk: str, sk: str, **attrs: str) -> dict:
+    return {"PK": S(pk), "SK": S(sk), **{k: S(v) for k, v in attrs.items()}}
+
+
+def everything(aws) -> dict:
+    """What a reader can see: every item, both indexes' answers, the item count."""
+    ddb = aws.ddb
+
+    def query(**kw) -> list:
+        return ddb.query(TableName=aws.table, **kw)["Items"]
+
+    return {
+        "items": sorted((i for i in ddb.scan(TableName=aws.table)["Items"]), key=lambda i: (i["PK"]["S"], i["SK"]["S"])),
+        "count": ddb.describe_table(TableName=aws.table)["Table"]["ItemCount"],
+        "partitions": {pk: query(KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": S(pk)})
+                       for pk in ("APP#1", "APP#2", "APP#3")},
+        "by_candidate": query(IndexName="ByCandidate", KeyConditionExpression="GSI1PK = :c",
+                              ExpressionAttributeValues={":c": S("CAND#1")}),
+        "queue": query(IndexName="ReviewQueue", KeyConditionExpression="QueuePK = :q",
+                       ExpressionAttributeValues={":q": S("QUEUE#1101")}),
+    }
+
+
+@pytest.fixture
+def seeded(aws):
+    for item in (row("APP#1", "META", GSI1PK="CAND#1", GSI1SK="2026", state="DRAFT"),
+                 row("APP#1", "IMG#a", QueuePK="QUEUE#1101", QueueSK="001", state="PENDING"),
+                 row("APP#2", "META", GSI1PK="CAND#1", GSI1SK="2025", state="DRAFT"),
+                 row("APP#2", "SLOT#id", used="1")):
+        aws.ddb.put_item(TableName=aws.table, Item=item)
+    return aws
+
+
+def four_writes(aws, third: dict) -> list[dict]:
+    """A new item (in a new partition and in both indexes), an update that moves an item in both
+    indexes, `third`, and a delete."""
+    t = aws.table
+    return [
+        {"Put": {"TableName": t, "Item": row("APP#3", "META", GSI1PK="CAND#1", GSI1SK="2027", QueuePK="QUEUE#1101",
+                                              QueueSK="000", state="NEW")}},
+        {"Update": {"TableName": t, "Key": {"PK": S("APP#1"), "SK": S("IMG#a")},
+                    "UpdateExpression": "SET #s = :s, QueueSK = :q, GSI1PK = :c, GSI1SK = :y",
+                    "ExpressionAttributeNames": {"#s": "state"},
+                    "ExpressionAttributeValues": {":s": S("ACCEPTED"), ":q": S("999"), ":c": S("CAND#1"),
+                                                  ":y": S("2000")}}},
+        third,
+        {"Delete": {"TableName": t, "Key": {"PK": S("APP#2"), "SK": S("SLOT#id")}}},
+    ]
+
+
+def _third_ok(t: str) -> dict:
+    return {"Update": {"TableName": t, "Key": {"PK": S("APP#2"), "SK": S("META")},
+                       "UpdateExpression": "SET #s = :s", "ExpressionAttributeNames": {"#s": "state"},
+                       "ExpressionAttributeValues": {":s": S("SUBMITTED")}}}
+
+
+FAILING_THIRD = {
+    "condition fails": lambda t: {"Update": {
+        **_third_ok(t)["Update"], "ConditionExpression": "#s = :was",
+        "ExpressionAttributeValues": {":s": S("SUBMITTED"), ":was": S("PASSED")}}},
+    "condition check fails": lambda t: {"ConditionCheck": {
+        "TableName": t, "Key": {"PK": S("APP#2"), "SK": S("META")}, "ConditionExpression": "attribute_not_exists(PK)"}},
+    "put over an existing item": lambda t: {"Put": {
+        "TableName": t, "Item": row("APP#2", "META", state="X"), "ConditionExpression": "attribute_not_exists(PK)"}},
+    "wrong key type": lambda t: {"Put": {"TableName": t, "Item": {"PK": {"N": "1"}, "SK": S("x")}}},
+    "invalid update expression": lambda t: {"Update": {**_third_ok(t)["Update"], "UpdateExpression": "SET #s = :nowhere"}},
+    "item named twice": lambda t: {"Delete": {"TableName": t, "Key": {"PK": S("APP#1"), "SK": S("IMG#a")}}},
+    "no such table": lambda t: {"Delete": {"TableName": "missing", "Key": {"PK": S("APP#1"), "SK": S("META")}}},
+}
+
+
+def test_the_same_transaction_without_a_failing_write_changes_every_view(seeded):
+    # The control for the test below: each of the four writes shows in what `everything` sees.
+    before = everything(seeded)
+    seeded.ddb.transact_write_items(TransactItems=four_writes(seeded, _third_ok(seeded.table)))
+    after = everything(seeded)
+    assert [view for view in before if after[view] == before[view]] == ["count"]  # one put, one delete
+    assert after["partitions"]["APP#2"] == [{**row("APP#2", "META", GSI1PK="CAND#1", GSI1SK="2025",
+                                                  state="SUBMITTED")}]
+
+
+@pytest.mark.parametrize("third", FAILING_THIRD.values(), ids=FAILING_THIRD.keys())
+def test_a_failed_transaction_leaves_the_table_exactly_as_it_was(seeded, third):
+    # Given
+    before = everything(seeded)
+    # When the third of four writes fails (the fourth still runs inside moto before it gives up)
+    with pytest.raises(botocore.exceptions.ClientError) as failed:
+        seeded.ddb.transact_write_items(TransactItems=four_writes(seeded, third(seeded.table)))
+    # Then
+    assert failed.value.response["Error"]["Code"] in ("TransactionCanceledException", "ValidationException",
+                                                      "ResourceNotFoundException")
+    assert everything(seeded) == before
+    # And the table still takes writes at the keys the failed transaction named
+    seeded.ddb.transact_write_items(TransactItems=four_writes(seeded, _third_ok(seeded.table)))
+    assert everything(seeded)["partitions"]["APP#3"][0]["state"] == S("NEW")
+
+
+def test_a_query_on_the_table_key_answers_as_moto_does(seeded):
+    ddb, t = seeded.ddb, seeded.table
+    sks = [f"IMG#{n:03d}" for n in (7, 3, 11, 1, 9, 5)]
+    for sk in sks:
+        ddb.put_item(TableName=t, Item=row("APP#9", sk, note=sk[-1]))
+    ddb.put_item(TableName=t, Item=row("APP#90", "IMG#002"))  # a neighbouring partition stays out
+
+    def sks_of(**kw) -> list[str]:
+        pages, start = [], {}
+        while True:
+            page = ddb.query(TableName=t, KeyConditionExpression="PK = :p AND begins_with(SK, :img)",
+                             ExpressionAttributeValues={":p": S("APP#9"), ":img": S("IMG#"), **kw.pop("values", {})},
+                             **start, **kw)
+            pages.append([i["SK"]["S"] for i in page["Items"]])
+            if "LastEvaluatedKey" not in page:
+                return [sk for p in pages for sk in p]
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    assert sks_of() == sorted(sks)
+    assert sks_of(ScanIndexForward=False, Limit=4) == sorted(sks, reverse=True)
+    assert sks_of(FilterExpression="note <> :one", values={":one": S("1")}) == sorted(set(sks) - {"IMG#001", "IMG#011"})
+    # An absent partition answers nothing
+    nothing = ddb.query(TableName=t, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": S("APP#none")})
+    assert nothing["Items"] == [] and nothing["Count"] == 0
+    # Index queries keep moto's own path
+    assert [i["PK"]["S"] for i in everything(seeded)["by_candidate"]] == ["APP#2", "APP#1"]

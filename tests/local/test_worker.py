@@ -167,9 +167,43 @@ def test_dlq_show_lists_without_consuming_and_redrive_moves_back(queues):
     assert found_url.endswith(dlq_url.rsplit("/", 1)[-1])
 
     shown = dlq.show(sqs, found_url)
-    assert len(shown) == 1 and "uploads/a/b/c" in dlq._describe(shown[0])
+    assert len(shown) == 1 and "uploads/a/b/c" in dlq.describe(shown[0])
     assert count(sqs, dlq_url) == 1
 
     moved = dlq.redrive(sqs, found_url, found_arn, url)
     assert moved == 1
     assert count(sqs, dlq_url) == 0 and count(sqs, url) == 1
+
+
+@pytest.mark.parametrize("body", [
+    json.dumps({"Records": [{"s3": {"object": {"key": 42}}}]}),
+    json.dumps({"Records": [{"s3": {"object": {"key": ["uploads/a"]}}}]}),
+    json.dumps({"Records": [{"s3": {"object": {"key": None}}}]}),
+    json.dumps({"Records": "uploads/a"}),
+    json.dumps({"Records": [{"s3": "x"}]}),
+    json.dumps({"Records": []}),
+    json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}),
+    json.dumps(["uploads/a"]),
+    "7",
+    "not json\nsecond line",
+    "[" * 100_000,
+], ids=["int key", "list key", "null key", "records a string", "s3 a string", "no records", "test event",
+        "a list", "a number", "not json", "deeply nested"])
+def test_dlq_show_lists_unreadable_messages_and_keeps_going(queues, monkeypatch, capsys, body):
+    # Given a hostile message between two upload events in the dead-letter queue
+    sqs, url, _, dlq_url, _ = queues
+    for message in (json.dumps({"Records": [{"s3": {"object": {"key": "uploads/app-1/before"}}}]}), body,
+                    json.dumps({"Records": [{"s3": {"object": {"key": "uploads/app-1/after"}}}]})):
+        sqs.send_message(QueueUrl=dlq_url, MessageBody=message)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sqs.meta.endpoint_url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    # When
+    assert dlq.main(["show", "--queue-url", url]) == 0
+    # Then all three are listed, the hostile one as unreadable on one line
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("3 message(s)")
+    assert sorted(line.split()[-1] for line in out[1:] if "uploads/app-1/" in line) == [
+        "uploads/app-1/after", "uploads/app-1/before"]
+    (unreadable,) = [line for line in out[1:] if "unreadable, not an S3 upload event" in line]
+    assert unreadable.endswith(repr(body[:120])) and len(out) == 4  # on one line: newlines shown escaped
+    assert count(sqs, dlq_url) == 3  # showing consumed nothing

@@ -10,16 +10,19 @@ import pytest
 from core.catalog import Catalog, catalog
 
 
-def counts(region, site, cat=None):
-    return {m.type: (m.min_count, m.max_count) for m in (cat or catalog()).requirements(region, site)}
+def counts(region, site, cat=None, household=None):
+    return {m.type: (m.min_count, m.max_count) for m in (cat or catalog()).requirements(region, site, household)}
 
 
 def test_demo_data_of_the_contract():
     assert counts("11", "1101") == {"id_card": (2, 2), "diploma": (1, 2), "practice_proof": (1, 1), "other": (0, 5)}
-    assert counts("31", "3101") == {**counts("11", "1101"), "residence_permit": (1, 2)}
+    assert counts("31", "3101", household="11") == {**counts("11", "1101"), "residence_permit": (1, 2)}
+    assert counts("31", "3101", household="31") == counts("11", "1101")  # local (户籍) candidates need none
     assert catalog().requirement("11", "1101", "other").required is False
     assert catalog().requirement("11", "1101", "id_card").required is True
-    assert catalog().site_region("3101") == "31"
+    assert catalog().site("3101").region == "31" and catalog().site("3101").name == "上海市黄浦区考点"
+    assert catalog().region_name("31") == "上海市"
+    assert "中西医结合执业助理医师" in catalog().categories and len(catalog().household_regions) == 34
 
 
 def test_unknown_region_and_site_get_the_national_defaults():

@@ -1,0 +1,366 @@
+"""The shapes of api-contract.md as typed models: what each route accepts and what it answers.
+
+Handlers are annotated with these, so the OpenAPI document is generated from the code that serves
+the requests and cannot describe a different API. Request models are strict (no coercion of "100"
+or true into a number) and forbid unknown fields; response models list every field a client may
+rely on. camelCase, as the contract writes them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.reasons import REVIEW_REASONS
+
+ReviewReason = Literal[tuple(REVIEW_REASONS)]  # type: ignore[valid-type]
+Note = Annotated[str | None, Field(default=None, max_length=500)]
+MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+# ---------------------------------------------------------------- requests
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class Registration(_Request):
+    candidateId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$",
+                             description="the candidate's user id (the `sub` of their sign-in)")
+    candidateName: str = Field(min_length=1, max_length=64, description="name as on the identity document")
+    idNumber: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$",
+                          description="18-character resident identity number; its GB 11643 check digit must match")
+    householdRegion: str = Field(pattern=r"^[0-9]{2}$", description="province of household registration (户籍), GB/T 2260")
+    region: str = Field(pattern=r"^[0-9]{2}$", description="exam region (考区) code from the catalogue")
+    site: str = Field(pattern=r"^[0-9]{4,6}$", description="exam site (考点) code from the catalogue, in `region`")
+    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
+    examYear: int = Field(ge=2000, le=2100)
+    phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
+
+
+class UploadRequest(_Request):
+    contentType: str = Field(min_length=1, max_length=100, description="image/jpeg or image/png (R6)")
+    size: int | None = Field(default=None, ge=1, description="bytes, if the browser knows it; over 200 KB is refused")
+    fileName: str | None = Field(default=None, max_length=255)
+
+
+class ImageDecision(_Request):
+    decision: Literal["approve", "revise"]
+    reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
+    note: Note
+    version: int = Field(ge=1, description="the image's version the reviewer saw")
+
+
+class MaterialRequest(_Request):
+    type: MaterialTypeCode
+    count: int = Field(ge=1, le=10, description="how many more images of this type")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ApplicationDecision(_Request):
+    decision: Literal["approve", "return", "reject"]
+    comment: Note
+    version: int = Field(ge=1, description="the application's version the reviewer saw")
+    requests: list[MaterialRequest] | None = Field(
+        default=None, max_length=10, description="return only: ask for more images of a type (R16, R21)")
+
+
+class Phase(_Request):
+    status: Literal["READY_FOR_EXAM", "PASSED", "FAILED"]
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable machine code (api-contract.md \"Errors\")")
+    message: str
+    messageZh: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Progress(BaseModel):
+    code: str
+    label: str
+    labelEn: str
+
+
+class LevelOutcome(BaseModel):
+    decision: str
+    at: str
+    comment: str | None = None
+
+
+class ReviewLevelOutcome(LevelOutcome):
+    by: str = Field(description="who decided (reviewers and the exam office only)")
+
+
+class Outcomes(BaseModel):
+    site: LevelOutcome | None = None
+    region: LevelOutcome | None = None
+
+
+class ReviewOutcomes(BaseModel):
+    site: ReviewLevelOutcome | None = None
+    region: ReviewLevelOutcome | None = None
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    candidateId: str
+    candidateName: str
+    idNumber: str = Field(description="shown whole only to the candidate, their reviewers and the exam office")
+    idNumberMasked: str
+    householdRegion: str
+    region: str
+    regionName: str | None
+    site: str
+    siteName: str | None
+    category: str
+    examYear: int
+    status: str
+    statusLabel: str
+    statusLabelEn: str
+    progress: Progress
+    version: int
+    createdAt: str
+    updatedAt: str
+    outcomes: Outcomes | None = None
+
+
+class ReviewApplicationOut(ApplicationOut):
+    outcomes: ReviewOutcomes | None = None
+    claimedBy: str | None = None
+    claimExpiresAt: str | None = None
+    claimExpiresAtEpoch: int | None = None
+    queue: str | None = None
+    readyAt: str | None = None
+    firstReadyAt: str | None = None
+    reReview: bool = False
+
+
+class StatusOut(BaseModel):
+    status: str
+    statusLabel: str
+    statusLabelEn: str
+    progress: Progress
+    version: int
+    updatedAt: str
+
+
+class ApplicationSummary(BaseModel):
+    id: str
+    status: str
+    statusLabel: str
+    statusLabelEn: str
+    progress: Progress
+    region: str
+    regionName: str | None
+    site: str
+    siteName: str | None
+    category: str
+    examYear: int
+    updatedAt: str
+
+
+class ApplicationList(BaseModel):
+    items: list[ApplicationSummary]
+
+
+class ImageOut(BaseModel):
+    imageId: str
+    status: str
+    statusLabel: str
+    locked: bool
+    version: int
+    url: str | None = Field(description="short-lived link to the watermarked image")
+    width: int | None
+    height: int | None
+    bytes: int | None
+    reason: str | None
+    reasonMessage: str | None
+    reasonMessageZh: str | None
+    reviewReasonCode: str | None
+    reviewNote: str | None
+    reviewReasonMessage: str | None
+    reviewReasonMessageZh: str | None
+    uploadedAt: str
+    processedAt: str | None
+    fileName: str | None
+    reference: str | None = Field(default=None, description="the watermark's reference; reviewers and the exam office")
+
+
+class Requested(BaseModel):
+    count: int
+    note: str | None
+    met: bool
+
+
+class MaterialOut(BaseModel):
+    type: str
+    name: str
+    nameEn: str
+    description: str
+    descriptionEn: str
+    sampleImageUrl: str | None
+    minCount: int
+    maxCount: int
+    required: bool
+    accept: list[str]
+    maxBytes: int
+    canUpload: bool
+    remaining: int
+    complete: bool
+    requested: Requested | None = None
+    images: list[ImageOut]
+
+
+class ReviewNote(BaseModel):
+    kind: Literal["comment", "image", "request"]
+    level: str | None
+    levelLabel: str
+    levelLabelEn: str
+    at: str
+    decision: str
+    comment: str | None
+    imageId: str | None = None
+    materialType: str | None = None
+    count: int | None = None
+    reasonCode: str | None = None
+    reasonMessage: str | None = None
+    reasonMessageZh: str | None = None
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    at: str
+    action: str
+    label: str
+    labelEn: str
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    materialType: str | None = None
+    imageId: str | None = None
+    level: str | None = None
+    reasonCode: str | None = None
+    note: str | None = None
+    count: int | None = None
+
+
+class AuditOut(TimelineEntry):
+    actor: str = Field(description="who (reviewers and the exam office only)")
+    role: str
+
+
+class Page(BaseModel):
+    application: ApplicationOut
+    reviewNotes: list[ReviewNote]
+    materials: list[MaterialOut]
+    timeline: list[TimelineEntry]
+
+
+class ReviewPage(BaseModel):
+    application: ReviewApplicationOut
+    reviewNotes: list[ReviewNote]
+    materials: list[MaterialOut]
+    audit: list[AuditOut]
+    imageHistory: dict[str, list[AuditOut]]
+
+
+class PresignedPost(BaseModel):
+    url: str
+    fields: dict[str, str] = Field(description="send every field, then the file last, as multipart/form-data")
+
+
+class Reservation(BaseModel):
+    imageId: str
+    materialType: str
+    upload: PresignedPost
+    expiresAt: str
+    expiresAtEpoch: int
+    maxBytes: int
+
+
+class QueueItem(BaseModel):
+    applicationId: str
+    candidateId: str
+    candidateName: str
+    idNumberMasked: str
+    region: str
+    site: str
+    status: str
+    statusLabel: str
+    readyAt: str | None
+    firstReadyAt: str | None
+    reReview: bool
+    imageCount: int
+    claimedBy: str | None
+    claimExpiresAt: str | None
+    claimExpiresAtEpoch: int | None
+
+
+class QueuePage(BaseModel):
+    level: Literal["SITE", "REGION"]
+    items: list[QueueItem]
+    nextCursor: str | None
+
+
+class Claim(BaseModel):
+    claimedBy: str
+    level: Literal["SITE", "REGION"]
+    expiresAt: str
+    expiresAtEpoch: int
+
+
+class ImageDecisionOut(BaseModel):
+    imageId: str
+    status: str
+    statusLabel: str
+    locked: bool
+    version: int
+    applicationVersion: int
+
+
+class SearchItem(QueueItem):
+    statusLabelEn: str
+    progress: Progress
+    updatedAt: str
+
+
+class SearchPage(BaseModel):
+    items: list[SearchItem]
+    nextCursor: str | None
+
+
+class Waiting(BaseModel):
+    count: int
+    p50Seconds: int | None
+    p90Seconds: int | None
+
+
+class SiteStats(BaseModel):
+    site: str
+    siteName: str
+    region: str
+    byStatus: dict[str, int]
+    byProgress: dict[str, int]
+    waiting: Waiting
+
+
+class Stats(BaseModel):
+    asOf: str
+    sites: list[SiteStats]
+
+
+class Trace(BaseModel):
+    reference: str
+    applicationId: str
+    imageId: str
+    type: str
+    candidateName: str
+    idNumberMasked: str
+    watermarkedAt: str

@@ -1,0 +1,11 @@
+"""Path and query parameter types the API functions share (one definition each)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+AppId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="application id")]
+ImageId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$", description="image id")]
+MaterialTypePath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="material type, e.g. id_card")]

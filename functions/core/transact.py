@@ -1,0 +1,47 @@
+"""Optimistic concurrency for every use case that changes an application: read a fresh snapshot, let
+the pure domain decide, commit the decision as one conditional transaction, and decide again from a
+fresh read if another writer got there first. Never merged blindly, never a read-then-write."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from aws_lambda_powertools import Logger
+
+from core import clock, db
+from core.clock import Now
+from core.errors import DomainError
+from core.models import Snapshot
+from core.plan import Plan
+
+logger = Logger(child=True)
+
+ATTEMPTS = 8
+R = TypeVar("R")
+
+Decide = Callable[[Snapshot | None, Now], "tuple[Plan, R] | None"]
+
+
+def transact(app_id: str, decide: Decide, with_audit: bool = False,
+             read: Snapshot | None = None) -> tuple[Plan, R] | None:
+    """Run `decide(snapshot, now) -> (plan, result) | None` until its plan commits (or it decides there
+    is nothing to write: None). `read`: a snapshot the caller already has, tried first (the version
+    condition catches it if it is stale)."""
+    for attempt in range(ATTEMPTS):
+        snap = read if attempt == 0 and read is not None else db.load(app_id, with_audit)
+        decided = decide(snap, clock.now())
+        if decided is None:
+            return None
+        try:
+            db.commit(decided[0])
+            return decided
+        except db.ReferenceTaken:
+            raise
+        except db.Conflict:
+            logger.info("write conflict, deciding again", extra={"application": app_id, "attempt": attempt})
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))  # full jitter spreads out colliding writers
+    raise DomainError("TRY_AGAIN", "Too many changes at the same moment; please try again.",
+                      "同一时间的修改过多,请重试。")

@@ -1,0 +1,109 @@
+"""process_image's use case: turn one uploaded object into a SUBMITTED (watermarked) or INVALID image,
+exactly once, or discard it if it came too late (R5-R8, R12)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from aws_lambda_powertools import Logger
+
+from core import db, processing, storage
+from core.catalog import MAX_BYTES
+from core.keys import material_key, parse_upload_key
+from core.models import Snapshot
+from core.processing import Outcome
+from core.transact import transact
+
+logger = Logger(child=True)
+
+# Crockford's base32 without I, L, O, U: read back from a photo of a leaked copy without ambiguity.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
+SNIFF_BYTES = 64
+
+Transform = Callable[[bytes, str], tuple[bytes | None, Outcome]]
+Sniff = Callable[[bytes], str | None]
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def process_upload(key: str, transform: Transform, size: int | None = None, sniff: Sniff | None = None) -> str:
+    """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
+
+    Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
+    half-written: the watermarked copy is stored before the record that points at it, and removed
+    again if the record could not take it. `size` is the S3 event's object size (no HEAD needed)."""
+    parsed = parse_upload_key(key)
+    if parsed is None:
+        # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
+        logger.warning("not an upload key, deleted", extra={"key": key[:200]})
+        storage.delete_upload(key)
+        return "orphan"
+    app_id, _, image_id = parsed
+    snap = db.load(app_id, with_audit=False)
+    image = processing.waiting(snap, image_id, key)
+    if image is None:
+        return _settled_or_orphan(snap, image_id, key)
+    if size is None:
+        head = storage.head_upload(key)
+        if head is None:  # already processed and removed by an earlier delivery
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
+        size = head.size
+    for _ in range(3):
+        started = time.perf_counter()
+        jpeg, outcome = _examine(key, size, transform, sniff)
+        if outcome is None:  # gone meanwhile
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
+        stored = None
+        if jpeg is not None:
+            stored = material_key(app_id, image.material_type, image_id)
+            storage.put_material(stored, jpeg)
+            outcome = replace(outcome, object_key=stored)
+        outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
+        try:
+            # the read from before processing is tried first: no second Query if nothing changed meanwhile
+            decided = transact(app_id, lambda current, now, done=outcome: processing.record(current, image_id, key,
+                                                                                              done, now), read=snap)
+        except db.ReferenceTaken:
+            logger.info("watermark reference taken, drawing another", extra={"application": app_id})
+            snap = None
+            continue
+        if decided is None or decided[1] == "discarded":
+            if stored:
+                storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
+            storage.delete_upload(key)
+            if decided is None:
+                return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
+            return "discarded"
+        storage.delete_upload(key)
+        return decided[1]
+    raise RuntimeError("no free watermark reference after 3 draws")  # SQS delivers the message again
+
+
+def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
+    """Cheapest checks first, from the object's size: storage may not have enforced it."""
+    if size == 0:
+        return None, Outcome(reason="EMPTY")
+    if size > MAX_BYTES:
+        # A phone's HEIC photo is usually also too big: its first bytes say so, and HEIC advice helps more.
+        head = storage.read_upload(key, SNIFF_BYTES - 1) if sniff else None
+        found = sniff(head) if head else None
+        if found:
+            return None, Outcome(reason="UNSUPPORTED_FORMAT", found=found)
+        return None, Outcome(reason="TOO_LARGE")
+    data = storage.read_upload(key, MAX_BYTES)
+    if data is None:
+        return None, None
+    return transform(data, new_reference())
+
+
+def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, delete: bool = True) -> str:
+    image = snap.image(image_id) if snap else None
+    if delete:
+        storage.delete_upload(key)  # idempotent: nothing else will ever read this object
+    return "duplicate" if image and image.upload_key == key else "orphan"

@@ -1,0 +1,192 @@
+"""The review function's use cases (R13-R21): ordered queues, claims, the review page, per-image and
+application decisions, later phases, and the exam office's search, season view and watermark trace."""
+
+from __future__ import annotations
+
+import statistics
+
+from core import clock, cursor, db, idnumber, review, storage, views
+from core import contract as c
+from core import page as pages
+from core.access import reviews
+from core.catalog import Site, catalog
+from core.clock import iso, parse_iso
+from core.errors import DomainError
+from core.identity import Caller
+from core.models import Application, AppStatus, AuditEntry, Level
+from core.progress import PROGRESS, progress
+from core.settings import settings
+from core.transact import transact
+
+_QUEUE_KEYS = frozenset({"PK", "SK", "QueuePK", "QueueSK"})
+_SITE_KEYS = frozenset({"PK", "SK", "SitePK", "SiteSK"})
+
+
+def _queue_of(caller: Caller, level: str | None) -> tuple[Level, str]:
+    wanted = Level(level.upper()) if level else (Level.SITE if caller.has("site_reviewer") else Level.REGION)
+    if wanted is Level.SITE and caller.has("site_reviewer") and caller.site:
+        return Level.SITE, caller.site
+    if wanted is Level.REGION and caller.has("region_reviewer") and caller.region:
+        return Level.REGION, caller.region
+    raise DomainError("FORBIDDEN", f"This sign-in has no {wanted.label_en.lower()} review scope.",
+                      f"当前登录没有{wanted.label}审核范围。")
+
+
+def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c.QueuePage:
+    """The caller's queue in the order applications first became ready (R15), one index Query per page.
+    The caller's own application, if it is there, does not exist for them as a reviewer."""
+    level_, scope = _queue_of(caller, level)
+    name = db.queue_pk(level_, scope)
+    start = cursor.decode(name, after, _QUEUE_KEYS)
+    apps, last = db.queue_page(level_, scope, limit, start["k"] if start else None)
+    now = clock.now().seconds
+    return c.QueuePage(level=level_.value, items=[views.queue_item(a, now) for a in apps if a.candidate_id != caller.sub],
+                       nextCursor=cursor.encode(name, last))
+
+
+def claim(caller: Caller, app_id: str) -> c.Claim:
+    for _ in range(3):
+        app = review.in_scope(caller, db.get_application(app_id))
+        level = review.claimable(caller, app)
+        now = clock.now()
+        if app.claimed_by_other(caller.sub, now.seconds):
+            raise DomainError("CLAIMED_BY_OTHER")
+        expires = now.seconds + settings().claim_ttl
+        entry = AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action="claimed", level=level.value)
+        try:
+            db.claim(app_id, app.status, level, caller.sub, expires, now.seconds, entry)
+            return c.Claim(claimedBy=caller.sub, level=level.value, expiresAt=iso(expires), expiresAtEpoch=expires)
+        except db.Conflict:
+            continue  # someone else moved first: look again, the next read says who
+    raise DomainError("TRY_AGAIN")
+
+
+def release(caller: Caller, app_id: str) -> None:
+    app = review.in_scope(caller, db.get_application(app_id))
+    now = clock.now()
+    if app.claimed_by != caller.sub or not app.claim_live(now.seconds):
+        raise DomainError("NOT_CLAIMED")
+    role = Level(app.queue).role if app.queue else next(iter(caller.groups & {"site_reviewer", "region_reviewer"}), "")
+    entry = AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
+                       level=app.queue.value if app.queue else None)
+    try:
+        db.release(app_id, caller.sub, now.seconds, entry)
+    except db.Conflict:
+        raise DomainError("NOT_CLAIMED") from None
+
+
+def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
+    snap = db.load(app_id)
+    review.in_scope(caller, snap.application if snap else None)
+    return pages.review_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
+
+
+def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecision) -> c.ImageDecisionOut:
+    cmd = review.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
+                             reason_code=body.reasonCode, note=body.note)
+    # with the trail: it tells an image the candidate replaced (STALE_VERSION) from one that never was
+    plan, image = transact(app_id, lambda snap, now: review.decide_image(snap, cmd, now), with_audit=True)
+    return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
+                              locked=image.locked, version=image.version, applicationVersion=plan.after.version)
+
+
+def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
+    asks = tuple(review.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
+    cmd = review.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,
+                                   requests=asks)
+    plan, _ = transact(app_id, lambda snap, now: (review.decide_application(snap, cmd, now), None))
+    return views.application_view(plan.after, clock.now().seconds)
+
+
+def set_phase(caller: Caller, app_id: str, body: c.Phase) -> c.ApplicationOut:
+    cmd = review.SetPhase(caller=caller, status=body.status)
+    plan, _ = transact(app_id, lambda snap, now: (review.set_phase(snap, cmd, now), None))
+    return views.application_view(plan.after, clock.now().seconds)
+
+
+# ---------------------------------------------------------------- the exam office
+
+def _sites_in_scope(caller: Caller, region: str | None, site: str | None) -> list[Site]:
+    """The sites a caller may list, narrowed by the filters: a site reviewer their site, a region
+    reviewer their region's, the exam office every one (in catalogue order)."""
+    sites = catalog().sites(region)
+    if site is not None:
+        sites = [s for s in sites if s.code == site]
+    if caller.has("exam_office"):
+        return sites
+    return [s for s in sites if (caller.has("site_reviewer") and s.code == caller.site)
+            or (caller.has("region_reviewer") and s.region == caller.region)]
+
+
+def _matches(app: Application, caller: Caller, status: str | None, region: str | None, site: str | None) -> bool:
+    return (reviews(caller, app) and app.candidate_id != caller.sub and (status is None or app.status.value == status)
+            and (region is None or app.region == region) and (site is None or app.site == site))
+
+
+def search(caller: Caller, status: str | None, region: str | None, site: str | None, q: str | None, limit: int,
+           after: str | None) -> c.SearchPage:
+    """Any application in the caller's scope: by exact application id, id number or candidate name
+    (`q`, from the lookup items written at registration), else by site and status (the BySite index),
+    walking the sites in catalogue order. Never a Scan."""
+    now = clock.now().seconds
+    if q:
+        q = q.strip()
+        ids = db.lookup("IDN", idnumber.normalise(q)) + db.lookup("NAME", q) + [q]
+        apps = [a for a in db.get_applications(ids) if _matches(a, caller, status, region, site)]
+        return c.SearchPage(items=[views.search_item(a, now) for a in apps[:limit]], nextCursor=None)
+    scope = f"search:{status or ''}:{region or ''}:{site or ''}"
+    sites = [s.code for s in _sites_in_scope(caller, region, site)]
+    start = cursor.decode(scope, after, _SITE_KEYS)
+    index, last = 0, None
+    if start:
+        if start.get("s") not in sites:
+            raise DomainError("INVALID_REQUEST", "cursor is not one this list issued; start again without it.",
+                              "cursor(翻页标记)无效或不属于此列表,请不带 cursor 重新开始。")
+        index, last = sites.index(start["s"]), start["k"] or None
+    items: list[c.SearchItem] = []
+    while index < len(sites) and len(items) < limit:
+        rows, last = db.site_page(sites[index], status, limit - len(items), last)
+        items += [views.search_item(a, now) for a in map(db.application_from, rows) if a.candidate_id != caller.sub]
+        if last is None:
+            index += 1
+    done = index >= len(sites)
+    return c.SearchPage(items=items, nextCursor=None if done else cursor.encode(scope, last or {}, s=sites[index]))
+
+
+def _percentile(values: list[int], p: float) -> int | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(p * 100) - 1])
+
+
+def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
+    """Per site, as of now: counts by status and by progress, and how long the applications now
+    waiting in a queue have waited (from readyAt). One BySite Query (or more past 1 MB) per site."""
+    now = clock.now()
+    out = []
+    for s in _sites_in_scope(caller, region, site):
+        apps = [a for a in map(db.application_from, db.site_all(s.code)) if a.candidate_id != caller.sub]
+        by_status = {status.value: 0 for status in AppStatus}
+        by_progress = dict.fromkeys(PROGRESS, 0)
+        waits = []
+        for a in apps:
+            by_status[a.status.value] = by_status.get(a.status.value, 0) + 1
+            by_progress[progress(a, now.seconds)] += 1
+            if a.queue is not None and a.ready_at:
+                waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, byStatus=by_status, byProgress=by_progress,
+                               waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
+                                                 p90Seconds=_percentile(waits, 0.9))))
+    return c.Stats(asOf=now.iso, sites=out)
+
+
+def trace(caller: Caller, reference: str) -> c.Trace:
+    """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
+    found = db.get_reference(reference.strip().upper())
+    app = db.get_application(found["applicationId"]) if found else None
+    review.in_scope(caller, app)
+    return c.Trace(reference=found["reference"], applicationId=app.id, imageId=found["imageId"],
+                   type=found["materialType"], candidateName=app.candidate_name,
+                   idNumberMasked=idnumber.masked(app.id_number), watermarkedAt=found["watermarkedAt"])

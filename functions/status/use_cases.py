@@ -1,0 +1,53 @@
+"""The status function's use cases: registration intake, the candidate's list (R2), the materials
+page and the cheap status poll (R19, R20)."""
+
+from __future__ import annotations
+
+from core import clock, db, registration, storage, views
+from core import contract as c
+from core import page as pages
+from core.access import visible
+from core.errors import DomainError
+from core.identity import Caller
+from core.models import Application
+
+
+def register(app_id: str, body: c.Registration) -> tuple[c.ApplicationOut, bool]:
+    """Idempotent intake from the registration system: created the first time, the same data again
+    is answered as it is, different data for the same id is APPLICATION_EXISTS."""
+    now = clock.now()
+    app, entry = registration.application(app_id, body, now)
+    if db.create_application(app, entry):
+        return views.application_view(app, now.seconds), True
+    existing = db.get_application(app_id)
+    if existing is None:  # created and removed in between: let the client retry
+        raise DomainError("TRY_AGAIN")
+    if existing.registration() != app.registration():
+        raise DomainError("APPLICATION_EXISTS")
+    return views.application_view(existing, now.seconds), False
+
+
+def my_applications(caller: Caller) -> c.ApplicationList:
+    now = clock.now().seconds
+    return c.ApplicationList(items=[views.summary(a, now) for a in db.list_applications(caller.sub)])
+
+
+def materials_page(caller: Caller, app_id: str) -> c.Page:
+    """The whole upload page: one Query on the application's partition, URLs signed locally."""
+    snap = db.load(app_id)
+    visible(caller, snap.application if snap else None)
+    return pages.candidate_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
+
+
+def application(caller: Caller, app_id: str) -> Application:
+    return visible(caller, db.get_application(app_id))
+
+
+def status(caller: Caller, app_id: str, if_none_match: str | None) -> tuple[c.StatusOut | None, str]:
+    """The status and its ETag; no body (None) when the client's copy is current."""
+    app = application(caller, app_id)
+    now = clock.now().seconds
+    tag = views.etag(app, now)
+    if views.etag_matches(if_none_match, tag):
+        return None, tag
+    return views.status_view(app, now), tag

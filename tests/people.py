@@ -1,0 +1,20 @@
+"""Fictitious candidates for tests and the bench: registrations with valid identity numbers.
+No side effects on import (unlike tests/conftest.py, which sets the fake-AWS environment)."""
+
+from __future__ import annotations
+
+
+def id_number(serial: int = 1, born: str = "19900101", area: str = "110101") -> str:
+    """A resident identity number with a valid GB 11643 check digit (the serial makes it unique)."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    first17 = f"{area}{born}{serial % 1000:03d}"
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+
+
+def registration(candidate: str = "cand-001", region: str = "11", site: str = "1101", year: int = 2026,
+                 household: str | None = None, name: str | None = None, number: str | None = None) -> dict:
+    """The registration system's PUT body; `household` defaults to the exam region (a local candidate)."""
+    serial = sum(candidate.encode()) % 1000
+    return {"candidateId": candidate, "candidateName": name or f"考生{candidate[-3:]}",
+            "idNumber": number or id_number(serial), "householdRegion": household or region, "region": region,
+            "site": site, "category": "临床执业医师", "examYear": year}
