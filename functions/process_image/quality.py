@@ -284,7 +284,7 @@ def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
         "contrast": contrast,
         "brightness": _percentile(hist, 0.95),
         "ink": _percentile(hist, 0.01),
-        "midtones": _percentile(hist[:250], 0.25),
+        "midtones": _percentile(hist[:250], 0.25) if any(hist[:250]) else 255,  # all clipped: all lifted
         "saturated": round(saturated, 4),
         "glare": round(glare, 4),
         "glare_surround": surround,
