@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import json
 import math
-import operator
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageFilter, ImageStat
+from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageStat
 
 WARNINGS = ("BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF")
 DUPLICATE = "DUPLICATE"
@@ -126,13 +127,15 @@ def _sampled(img: Image.Image, side: int) -> Image.Image:
 
 
 def _percentile(hist: list[int], q: float) -> int:
-    target = q * sum(hist)
-    acc = 0
-    for value, count in enumerate(hist):
-        acc += count
-        if acc >= target:
-            return value
-    return len(hist) - 1
+    """The smallest value with at least q of the samples at or below it."""
+    cumulative = list(accumulate(hist))
+    return min(bisect_left(cumulative, q * cumulative[-1]), len(hist) - 1)
+
+
+def _band(centre: int, half: int) -> list[int]:
+    """A lookup table: 255 within ``half`` of ``centre``, else 0."""
+    lo, hi = max(0, centre - half), min(255, centre + half)
+    return [0] * lo + [255] * (hi - lo + 1) + [0] * (255 - hi)
 
 
 # --- measures ------------------------------------------------------------------------------------
@@ -183,21 +186,25 @@ PAPER_DELTA = 36
 FULL_FRAME = 0.9
 
 
-def _cut(colour: Image.Image, delta: int = PAPER_DELTA, full_frame: float = FULL_FRAME) -> dict[str, float]:
-    """How far the document reaches into the outermost samples (2 of 128) of each side."""
-    grey = colour.convert("L")
+def _cut(colour: Image.Image, grey: Image.Image, delta: int = PAPER_DELTA, full_frame: float = FULL_FRAME) -> dict:
+    """How far the document reaches into the outermost samples (2 of 128) of each side. ``colour`` is
+    the RGB (or, for a grey picture, L) sample, ``grey`` its grey."""
     w, h = colour.size
     middle = (w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)
-    paper_grey = _percentile(grey.crop(middle).histogram(), 0.75)  # paper: the bright bulk of the middle
-    like_paper = grey.crop(middle).point([255 if abs(v - paper_grey) <= 12 else 0 for v in range(256)])
-    paper = tuple(round(c) for c in ImageStat.Stat(colour.crop(middle), like_paper).mean[:3])
-    r, g, b = ImageChops.difference(colour, Image.new("RGB", colour.size, paper)).split()
-    near = ImageChops.lighter(ImageChops.lighter(r, g), b).point([255] * (delta + 1) + [0] * (255 - delta))
-    ink = grey.point([255 if v < paper_grey * 0.6 else 0 for v in range(256)])
+    centre = grey.crop(middle)
+    paper_grey = _percentile(centre.histogram(), 0.75)  # paper: the bright bulk of the middle
+    like_paper = centre.point(_band(paper_grey, 12))
+    paper = [round(c) for c in ImageStat.Stat(colour.crop(middle), like_paper).mean]
+    # Each channel 255 where within delta of the paper's; the grey of that is 255 only where all are.
+    near = colour.point([v for c in paper for v in _band(c, delta)])
+    if near.mode != "L":
+        near = near.convert("L")
     sides = ((0, 0, 2, h), (w - 2, 0, w, h), (0, 0, w, 2), (0, h - 2, w, h))
     reach = [near.crop(box).histogram()[255] / ((box[2] - box[0]) * (box[3] - box[1])) for box in sides]
     if min(reach) >= full_frame:
         # The document is the frame (a scan): cut only if its content runs into the edge.
+        dark = math.ceil(paper_grey * 0.6)
+        ink = grey.point([255] * dark + [0] * (256 - dark))
         return {"cut": max(ink.crop(box).histogram()[255] / ((box[2] - box[0]) * (box[3] - box[1])) for box in sides),
                 "full_frame": 1.0}  # fmt: skip
     return {"cut": max(reach), "full_frame": 0.0}
@@ -209,20 +216,45 @@ _HASH_SIDE = 32
 # The 64 lowest DCT frequencies of a 32x32 grey thumbnail: the 8x8 block without the DC term (the mean
 # brightness, always above the median: a wasted bit), plus (8, 0).
 _FREQS = [(u, v) for v in range(8) for u in range(8)][1:] + [(8, 0)]
-_COS = [[math.cos(math.pi * (2 * x + 1) * u / (2 * _HASH_SIDE)) for x in range(_HASH_SIDE)] for u in range(9)]
+_U = 9  # horizontal frequencies used (0..8)
+
+
+def _weights(size: tuple[int, int], weight) -> Image.Image:
+    im = Image.new("F", size)
+    im.putdata([weight(x, y) for y in range(size[1]) for x in range(size[0])])
+    return im
+
+
+def _cos(u: int, x: int) -> float:
+    return math.cos(math.pi * (2 * x + 1) * u / (2 * _HASH_SIDE))
+
+
+# The separable DCT-II as two multiply-and-average passes in Pillow's C code (float images): the
+# thumbnail tiled 9 times across, times each frequency's cosines, averaged along x; then that tiled 8
+# times down, times the vertical cosines, averaged along y. 4x faster than the same sums in Python.
+_ROW_COS = _weights((_U * _HASH_SIDE, _HASH_SIDE), lambda x, y: _cos(x // _HASH_SIDE, x % _HASH_SIDE))
+_COLUMN_COS = _weights((_U, 8 * _HASH_SIDE), lambda x, y: _cos(y // _HASH_SIDE, y % _HASH_SIDE))
+
+
+def _product(a: Image.Image, b: Image.Image) -> Image.Image:
+    return ImageMath.lambda_eval(lambda args: args["a"] * args["b"], a=a, b=b)
 
 
 def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     """(hash, each bit's margin from the median): pHash, chosen over dHash and aHash by measurement
     (tools/derive_quality_thresholds.py): as robust to re-encoding, resizing and a few % of crop, and
-    2-3x further apart on the two sides of one card."""
-    px = grey.resize((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX).tobytes()
+    ~3x further apart on the two sides of one card."""
     n = _HASH_SIDE
-    rows = [px[r * n : (r + 1) * n] for r in range(n)]
-    # separable DCT-II: rows first (only the 9 frequencies used), then columns
-    stage = [[sum(map(operator.mul, _COS[u], row)) for u in range(9)] for row in rows]
-    columns = list(zip(*stage, strict=True))
-    coef = [sum(map(operator.mul, _COS[v], columns[u])) for u, v in _FREQS]
+    thumb = grey.resize((n, n), Image.Resampling.BOX).convert("F")
+    tiled = Image.new("F", (_U * n, n))
+    for u in range(_U):
+        tiled.paste(thumb, (u * n, 0))
+    rows = _product(tiled, _ROW_COS).resize((_U, n), Image.Resampling.BOX)  # [y][u]
+    stacked = Image.new("F", (_U, 8 * n))
+    for v in range(8):
+        stacked.paste(rows, (0, v * n))
+    dct = _product(stacked, _COLUMN_COS).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
+    coef = [dct[v * _U + u] for u, v in _FREQS]
     median = sorted(coef)[32]
     bits = 0
     for i, c in enumerate(coef):
@@ -269,15 +301,17 @@ def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
     """All measures, the hash and its bit margins: what ``judge`` and the derivation script read. No
     threshold is used here, so the thresholds can be derived from these numbers."""
     small = _sampled(img, WORK_SIDE)
-    colour = _sampled(small, COARSE_SIDE).convert("RGB")
+    colour = _sampled(small, COARSE_SIDE)
+    if colour.mode not in ("RGB", "L"):
+        colour = colour.convert("RGB")
     grey = small.convert("L")
     hist = grey.histogram()
     sharpness, contrast = _sharpness(grey, hist)
-    coarse_grey = colour.convert("L")
+    coarse_grey = colour.convert("L") if colour.mode != "L" else colour
     coarse_hist = coarse_grey.histogram()
     saturated = sum(coarse_hist[250:]) / sum(coarse_hist)
     glare, surround = _glare(coarse_grey, saturated)
-    cut = _cut(colour)
+    cut = _cut(colour, coarse_grey)
     phash, margins = _phash(grey)
     measures = {
         "sharpness": round(sharpness, 4),
