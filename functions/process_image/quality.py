@@ -245,14 +245,11 @@ def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     (tools/derive_quality_thresholds.py): as robust to re-encoding, resizing and a few % of crop, and
     ~3x further apart on the two sides of one card."""
     n = _HASH_SIDE
-    thumb = grey.resize((n, n), Image.Resampling.BOX).convert("F")
-    tiled = Image.new("F", (_U * n, n))
-    for u in range(_U):
-        tiled.paste(thumb, (u * n, 0))
+    raw = grey.resize((n, n), Image.Resampling.BOX).convert("F").tobytes()
+    row_bytes = 4 * n  # float32
+    tiled = Image.frombytes("F", (_U * n, n), b"".join(raw[i : i + row_bytes] * _U for i in range(0, len(raw), row_bytes)))
     rows = _product(tiled, _ROW_COS).resize((_U, n), Image.Resampling.BOX)  # [y][u]
-    stacked = Image.new("F", (_U, 8 * n))
-    for v in range(8):
-        stacked.paste(rows, (0, v * n))
+    stacked = Image.frombytes("F", (_U, 8 * n), rows.tobytes() * 8)
     dct = _product(stacked, _COLUMN_COS).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
     coef = [dct[v * _U + u] for u, v in _FREQS]
     median = sorted(coef)[32]
