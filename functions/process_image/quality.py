@@ -132,6 +132,12 @@ def _percentile(hist: list[int], q: float) -> int:
     return min(bisect_left(cumulative, q * cumulative[-1]), len(hist) - 1)
 
 
+def _mapped(img: Image.Image, table: list[int]) -> Image.Image:
+    """``img.point(table)`` without Image.point re-rounding all 256-768 entries in Python (a quarter
+    of what a threshold costs on these small copies); the tables here are already ints."""
+    return img._new(img.im.point(table, None))
+
+
 def _band(centre: int, half: int) -> list[int]:
     """A lookup table: 255 within ``half`` of ``centre``, else 0."""
     lo, hi = max(0, centre - half), min(255, centre + half)
@@ -156,7 +162,7 @@ _ANY_ON = [0] + [255] * 255  # after a box blur: some sample around was on (dila
 
 
 def _grow(mask: Image.Image, radius: int) -> Image.Image:
-    return mask.filter(ImageFilter.BoxBlur(radius)).point(_ANY_ON)
+    return _mapped(mask.filter(ImageFilter.BoxBlur(radius)), _ANY_ON)
 
 
 def _glare(grey: Image.Image, saturated_share: float) -> tuple[float, int]:
@@ -168,7 +174,7 @@ def _glare(grey: Image.Image, saturated_share: float) -> tuple[float, int]:
     blobs at least 3x3 samples wide, so text on a white page (ink every few samples) drops out."""
     if not saturated_share:
         return 0.0, 255
-    core = grey.point(_SATURATED).filter(ImageFilter.BoxBlur(1)).point(_ALL_ON)
+    core = _mapped(_mapped(grey, _SATURATED).filter(ImageFilter.BoxBlur(1)), _ALL_ON)
     core = _grow(core, 1)
     area = core.histogram()[255] / (grey.width * grey.height)
     if not area:
@@ -193,10 +199,10 @@ def _cut(colour: Image.Image, grey: Image.Image, delta: int = PAPER_DELTA, full_
     middle = (w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)
     centre = grey.crop(middle)
     paper_grey = _percentile(centre.histogram(), 0.75)  # paper: the bright bulk of the middle
-    like_paper = centre.point(_band(paper_grey, 12))
+    like_paper = _mapped(centre, _band(paper_grey, 12))
     paper = [round(c) for c in ImageStat.Stat(colour.crop(middle), like_paper).mean]
     # Each channel 255 where within delta of the paper's; the grey of that is 255 only where all are.
-    near = colour.point([v for c in paper for v in _band(c, delta)])
+    near = _mapped(colour, [v for c in paper for v in _band(c, delta)])
     if near.mode != "L":
         near = near.convert("L")
     sides = ((0, 0, 2, h), (w - 2, 0, w, h), (0, 0, w, 2), (0, h - 2, w, h))
@@ -204,7 +210,7 @@ def _cut(colour: Image.Image, grey: Image.Image, delta: int = PAPER_DELTA, full_
     if min(reach) >= full_frame:
         # The document is the frame (a scan): cut only if its content runs into the edge.
         dark = math.ceil(paper_grey * 0.6)
-        ink = grey.point([255] * dark + [0] * (256 - dark))
+        ink = _mapped(grey, [255] * dark + [0] * (256 - dark))
         return {"cut": max(ink.crop(box).histogram()[255] / ((box[2] - box[0]) * (box[3] - box[1])) for box in sides),
                 "full_frame": 1.0}  # fmt: skip
     return {"cut": max(reach), "full_frame": 0.0}
@@ -277,7 +283,11 @@ def band_keys(phash: int) -> list[str]:
     """The index keys an image is stored under: its hash cut into 4 bands of 16 bits, e.g. ``2:a3f0``.
     A near duplicate that differs in at most 3 bits shares one by pigeonhole; ``probe_keys`` widens
     that for the lookup."""
-    return [f"{i}:{(phash >> (BAND_BITS * i)) & 0xFFFF:04x}" for i in range(BANDS)]
+    return [_band_key(phash, i) for i in range(BANDS)]
+
+
+def _band_key(phash: int, i: int) -> str:
+    return f"{i}:{(phash >> (BAND_BITS * i)) & 0xFFFF:04x}"
 
 
 def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
@@ -287,7 +297,7 @@ def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
     for i in range(BANDS):
         weakest = sorted(range(BAND_BITS * i, BAND_BITS * (i + 1)), key=margins.__getitem__)[:flips]
         variants = [1 << b for b in weakest] + ([(1 << weakest[0]) | (1 << weakest[1])] if flips >= 2 else [])
-        keys += [band_keys(phash ^ v)[i] for v in variants]
+        keys += [_band_key(phash ^ v, i) for v in variants]
     return tuple(dict.fromkeys(keys))
 
 
