@@ -10,6 +10,7 @@ Key design (one table; see README "DynamoDB key design"):
 | audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
+| likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 Request builders (`*_item`, `plan_items`, `*_request`) are pure and take the table name, so tests
@@ -18,6 +19,7 @@ assert them exactly; the operations below them are the only code that sends anyt
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import asdict
 from decimal import Decimal
@@ -29,6 +31,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core.errors import DomainError
+from core.likeness import as_int, band_keys
 from core.models import (
     Application,
     AppStatus,
@@ -40,7 +43,7 @@ from core.models import (
     Seat,
     Snapshot,
 )
-from core.plan import Plan, Reference
+from core.plan import Likeness, Plan, Reference
 from core.settings import settings
 
 _ser = TypeSerializer()
@@ -133,12 +136,14 @@ _APP_FIELDS = {
     "created_at": "createdAt", "updated_at": "updatedAt", "ready_at": "readyAt", "queue": "queue",
     "site_first_ready_at": "siteFirstReadyAt", "region_first_ready_at": "regionFirstReadyAt",
     "returns": "returns", "requests": "requests", "site_deciders": "siteDeciders", "image_count": "imageCount",
+    "warning_count": "warningCount",
     "site_decision": "siteDecision", "region_decision": "regionDecision", "claimed_by": "claimedBy",
     "claim_expires_at": "claimExpiresAt",
 }
 # Attributes a Plan may change on the application item (the registration fields never change).
 _APP_MUTABLE = ("status", "version", "updated_at", "ready_at", "queue", "site_first_ready_at",
-                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "site_decision",
+                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "warning_count",
+                "site_decision",
                 "region_decision", "claimed_by", "claim_expires_at")
 
 _IMAGE_FIELDS = {
@@ -148,8 +153,10 @@ _IMAGE_FIELDS = {
     "height": "height", "bytes": "bytes", "sha256": "sha256", "processing_ms": "processingMs",
     "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
     "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
-    "decided_by": "decidedBy", "reference": "reference",
+    "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
+    "duplicate_of": "duplicateOf",
 }
+_IMAGE_LISTS = ("quality_warnings", "duplicate_of")
 
 _AUDIT_FIELDS = {
     "at": "at", "actor": "actor", "role": "role", "action": "action", "from_status": "from",
@@ -195,6 +202,8 @@ def application_from(item: dict) -> Application:
 def image_item(app_id: str, image: Image) -> dict:
     item = {"PK": app_pk(app_id), "SK": f"IMG#{image.image_id}", "kind": "image", "imageId": image.image_id}
     item.update({attr: getattr(image, name) for name, attr in _IMAGE_FIELDS.items()})
+    for name in _IMAGE_LISTS:
+        item[_IMAGE_FIELDS[name]] = list(getattr(image, name))
     if image.status is ImageStatus.PENDING and image.expires_at:
         item["ttl"] = image.expires_at + _TTL_GRACE
     return _clean(item)
@@ -203,6 +212,8 @@ def image_item(app_id: str, image: Image) -> dict:
 def image_from(item: dict) -> Image:
     values = {name: item.get(attr) for name, attr in _IMAGE_FIELDS.items()}
     values["status"] = ImageStatus(values["status"])
+    for name in _IMAGE_LISTS:
+        values[name] = tuple(values[name] or ())
     return Image(image_id=item["imageId"], **values)
 
 
@@ -234,6 +245,12 @@ def reference_item(ref: Reference) -> dict:
     return {"PK": f"REF#{ref.reference}", "SK": "REF", "kind": "reference", "reference": ref.reference,
             "applicationId": ref.application_id, "imageId": ref.image_id, "materialType": ref.material_type,
             "watermarkedAt": ref.watermarked_at}
+
+
+def likeness_items(entry: Likeness) -> list[dict]:
+    return [{"PK": f"LIKE#{band}", "SK": f"{entry.application_id}#{entry.image_id}", "kind": "likeness",
+             "phash": entry.phash, "applicationId": entry.application_id, "imageId": entry.image_id,
+             "candidateId": entry.candidate_id} for band in band_keys(as_int(entry.phash))]
 
 
 def snapshot_from(items: list[dict]) -> Snapshot | None:
@@ -334,6 +351,11 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
     for ref in plan.references:
         items.append({"Put": {"TableName": table, "Item": encode(reference_item(ref)),
                               "ConditionExpression": "attribute_not_exists(PK)"}})
+    for entry in plan.add_likeness:
+        items += [{"Put": {"TableName": table, "Item": encode(item)}} for item in likeness_items(entry)]
+    for entry in plan.remove_likeness:
+        items += [{"Delete": {"TableName": table, "Key": _key(item["PK"], item["SK"])}}
+                  for item in likeness_items(entry)]
     for entry in plan.audit:
         items.append({"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}})
     return items
@@ -549,6 +571,30 @@ def lookup(kind: str, value: str) -> list[str]:
     items = _query_all({"TableName": _table(), "KeyConditionExpression": "PK = :pk",
                         "ExpressionAttributeValues": {":pk": {"S": f"{kind}#{value}"}}})
     return [i["applicationId"] for i in items]
+
+
+LIKENESS_PAGE = 100  # per probed band: a band that common says little; the nearest ones come back first
+
+
+def likeness(bands: list[str]) -> list[dict]:
+    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates)."""
+    found: dict[str, dict] = {}
+    for band in bands:
+        page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
+                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{band}"}}, Limit=LIKENESS_PAGE)
+        for item in map(decode, page.get("Items", [])):
+            found[item["SK"]] = item
+    return list(found.values())
+
+
+def note_duplicate(app_id: str, image_id: str, other: dict) -> None:
+    """Tell an earlier image that a later upload of another candidate looks the same (a reviewer's hint,
+    not state: the application's version does not move). Nothing if that image is gone."""
+    with contextlib.suppress(Conflict):
+        _call(client().update_item, TableName=_table(), Key=_key(app_pk(app_id), f"IMG#{image_id}"),
+              UpdateExpression="SET #d = list_append(if_not_exists(#d, :none), :one)",
+              ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#d": "duplicateOf"},
+              ExpressionAttributeValues={":none": {"L": []}, ":one": _ser.serialize([other])})
 
 
 def get_reference(reference: str) -> dict | None:
