@@ -23,10 +23,10 @@ tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-# The most one record may take (R12: one upload must not hold up another): imaging's budgets refuse
-# any file costlier to decode than ~1.1 s on one core of the bench machine (the slowest file they let through, at
-# 100 scans / 12 M block visits), ~2 s at the 0.6 vCPU of 1024 MB, plus its S3 and DynamoDB calls;
-# 3x that. With 30 s per invocation a batch of ten such files still runs whole.
+# The most one record may take (R12: one upload must not hold up another). imaging's budgets (scans,
+# block visits, pixels) refuse any file costlier than the slowest they let through: ~1.1 s on one core
+# of the bench machine, ~2 s at 1024 MB's 0.6 vCPU, with its S3 and DynamoDB calls; 3x that. With 30 s
+# per invocation a batch of ten such files still runs whole.
 RECORD_BOUND_MS = 6_000
 
 CHINA = timezone(timedelta(hours=8))  # the watermark's date is the candidate's calendar day
