@@ -177,6 +177,21 @@ class ApplicationList(_Model):
     items: list[ApplicationSummary]
 
 
+class QualityWarning(_Model):
+    code: Literal["BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF", "DUPLICATE"]
+    message: str
+    messageZh: str
+
+
+class Quality(_Model):
+    warnings: list[QualityWarning] = Field(description="empty when the photo looks fine; a warning never refuses it")
+
+
+class DuplicateRef(_Model):
+    applicationId: str
+    imageId: str
+
+
 class ImageOut(_Model):
     imageId: str
     status: str
@@ -197,7 +212,13 @@ class ImageOut(_Model):
     uploadedAt: str
     processedAt: str | None
     fileName: str | None
-    reference: str | None = Field(default=None, description="the watermark's reference; reviewers and the exam office")
+    quality: Quality | None = Field(default=None, description="instant feedback on a processed photo")
+
+
+class ReviewImageOut(ImageOut):
+    reference: str | None = Field(description="the reference drawn in its watermark (trace it: GET /review/trace/{reference})")
+    duplicateOf: list[DuplicateRef] = Field(
+        description="near-identical pictures in other candidates' applications (never shown to candidates)")
 
 
 class Requested(_Model):
@@ -223,6 +244,10 @@ class MaterialOut(_Model):
     complete: bool
     requested: Requested | None = None
     images: list[ImageOut]
+
+
+class ReviewMaterialOut(MaterialOut):
+    images: list[ReviewImageOut]
 
 
 class ReviewNote(_Model):
@@ -272,7 +297,7 @@ class Page(_Model):
 class ReviewPage(_Model):
     application: ReviewApplicationOut
     reviewNotes: list[ReviewNote]
-    materials: list[MaterialOut]
+    materials: list[ReviewMaterialOut]
     audit: list[AuditOut]
     imageHistory: dict[str, list[AuditOut]]
 
@@ -304,6 +329,7 @@ class QueueItem(_Model):
     firstReadyAt: str | None
     reReview: bool
     imageCount: int
+    warningCount: int = Field(description="quality warnings on its images: a hint to sort by")
     claimedBy: str | None
     claimExpiresAt: str | None
     claimExpiresAtEpoch: int | None

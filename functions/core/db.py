@@ -10,6 +10,7 @@ Key design (one table; see README "DynamoDB key design"):
 | audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
+| likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 Request builders (`*_item`, `plan_items`, `*_request`) are pure and take the table name, so tests
@@ -18,8 +19,10 @@ assert them exactly; the operations below them are the only code that sends anyt
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
@@ -29,6 +32,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core.errors import DomainError
+from core.likeness import as_int, band_keys
 from core.models import (
     Announcement,
     Application,
@@ -45,7 +49,7 @@ from core.models import (
     Snapshot,
     Subscription,
 )
-from core.plan import Plan, Reference
+from core.plan import Likeness, Plan, Reference
 from core.settings import settings
 
 _ser = TypeSerializer()
@@ -138,12 +142,14 @@ _APP_FIELDS = {
     "created_at": "createdAt", "updated_at": "updatedAt", "ready_at": "readyAt", "queue": "queue",
     "site_first_ready_at": "siteFirstReadyAt", "region_first_ready_at": "regionFirstReadyAt",
     "returns": "returns", "requests": "requests", "site_deciders": "siteDeciders", "image_count": "imageCount",
+    "warning_count": "warningCount",
     "site_decision": "siteDecision", "region_decision": "regionDecision", "claimed_by": "claimedBy",
     "claim_expires_at": "claimExpiresAt",
 }
 # Attributes a Plan may change on the application item (the registration fields never change).
 _APP_MUTABLE = ("status", "version", "updated_at", "ready_at", "queue", "site_first_ready_at",
-                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "site_decision",
+                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "warning_count",
+                "site_decision",
                 "region_decision", "claimed_by", "claim_expires_at")
 
 _IMAGE_FIELDS = {
@@ -153,8 +159,10 @@ _IMAGE_FIELDS = {
     "height": "height", "bytes": "bytes", "sha256": "sha256", "processing_ms": "processingMs",
     "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
     "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
-    "decided_by": "decidedBy", "reference": "reference",
+    "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
+    "duplicate_of": "duplicateOf",
 }
+_IMAGE_LISTS = ("quality_warnings", "duplicate_of")
 
 _AUDIT_FIELDS = {
     "at": "at", "actor": "actor", "role": "role", "action": "action", "from_status": "from",
@@ -169,6 +177,27 @@ TRAIL = "TRAIL#"
 # A PENDING reservation that is never uploaded is swept by DynamoDB TTL a day later; correctness
 # never depends on that (expired reservations are treated as free by the conditions themselves).
 _TTL_GRACE = 86400
+CHINA = timezone(timedelta(hours=8))
+
+
+def keep_until(exam_year: int, retention_days: int) -> int | None:
+    """When an application's records may go (DynamoDB TTL): `retention_days` after the end of its exam
+    year, China time; the same instant for every item of the application, so its audit trail never
+    outlives or predeceases its images. None: kept for good."""
+    if not retention_days:
+        return None
+    season_end = datetime(exam_year + 1, 1, 1, tzinfo=CHINA).timestamp()
+    return int(season_end) + retention_days * 86400
+
+
+def _retain(items: list[dict], keep: int | None) -> list[dict]:
+    """Every item put without a TTL of its own (a PENDING reservation has one) is kept until `keep`."""
+    if keep is not None:
+        for entry in items:
+            put = entry.get("Put")
+            if put and "ttl" not in put["Item"]:
+                put["Item"]["ttl"] = {"N": str(keep)}
+    return items
 
 
 def _app_value(name: str, value):
@@ -200,6 +229,8 @@ def application_from(item: dict) -> Application:
 def image_item(app_id: str, image: Image) -> dict:
     item = {"PK": app_pk(app_id), "SK": f"IMG#{image.image_id}", "kind": "image", "imageId": image.image_id}
     item.update({attr: getattr(image, name) for name, attr in _IMAGE_FIELDS.items()})
+    for name in _IMAGE_LISTS:
+        item[_IMAGE_FIELDS[name]] = list(getattr(image, name))
     if image.status is ImageStatus.PENDING and image.expires_at:
         item["ttl"] = image.expires_at + _TTL_GRACE
     return _clean(item)
@@ -208,6 +239,8 @@ def image_item(app_id: str, image: Image) -> dict:
 def image_from(item: dict) -> Image:
     values = {name: item.get(attr) for name, attr in _IMAGE_FIELDS.items()}
     values["status"] = ImageStatus(values["status"])
+    for name in _IMAGE_LISTS:
+        values[name] = tuple(values[name] or ())
     return Image(image_id=item["imageId"], **values)
 
 
@@ -241,6 +274,12 @@ def reference_item(ref: Reference) -> dict:
             "watermarkedAt": ref.watermarked_at}
 
 
+def likeness_items(entry: Likeness) -> list[dict]:
+    return [{"PK": f"LIKE#{band}", "SK": f"{entry.application_id}#{entry.image_id}", "kind": "likeness",
+             "phash": entry.phash, "applicationId": entry.application_id, "imageId": entry.image_id,
+             "candidateId": entry.candidate_id} for band in band_keys(as_int(entry.phash))]
+
+
 def snapshot_from(items: list[dict]) -> Snapshot | None:
     app = None
     snap_images, seats, audit = [], [], []
@@ -262,7 +301,7 @@ def snapshot_from(items: list[dict]) -> Snapshot | None:
 
 # ---------------------------------------------------------------- transaction building (pure)
 
-def _app_update(plan: Plan, table: str) -> dict:
+def _app_update(plan: Plan, table: str, keep: int | None = None) -> dict:
     """SET/REMOVE the application's changed attributes, conditional on the version the plan was made from."""
     before, after = plan.before, plan.after
     sets, removes, values, names = [], [], {}, {}
@@ -286,6 +325,9 @@ def _app_update(plan: Plan, table: str) -> dict:
                 values[f":{attr}"] = {"S": new[attr]}
             else:
                 removes.append(f"#{attr}")
+    if keep is not None:
+        sets.append("#ttl = :keep")
+        names["#ttl"], values[":keep"] = "ttl", {"N": str(keep)}
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     names["#v"] = "version"
     values[":expected"] = {"N": str(before.version)}
@@ -307,10 +349,11 @@ def _versioned(expected: int | None) -> dict:
     return {"ConditionExpression": "version = :expected", "ExpressionAttributeValues": {":expected": {"N": str(expected)}}}
 
 
-def plan_items(plan: Plan, table: str) -> list[dict]:
-    """The Plan as TransactItems, in a fixed order: application, images, seats, references, audit."""
+def plan_items(plan: Plan, table: str, keep: int | None = None) -> list[dict]:
+    """The Plan as TransactItems, in a fixed order: application, images, seats, references, likeness,
+    audit. `keep`: the application's TTL (keep_until), written on everything it puts."""
     app_id = plan.after.id
-    items: list[dict] = [_app_update(plan, table)]
+    items: list[dict] = [_app_update(plan, table, keep)]
     for image, expected in plan.put_images:
         items.append({"Put": {"TableName": table, "Item": encode(image_item(app_id, image)), **_versioned(expected)}})
     for image in plan.delete_images:
@@ -325,11 +368,13 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
             "ExpressionAttributeValues": {":now": {"N": str(plan.now.seconds)}},
         }})
     for seat in plan.keep_seats:
+        kept = {"UpdateExpression": "SET #ttl = :keep REMOVE expiresAt",
+                "ExpressionAttributeValues": {":image": {"S": seat.image_id}, ":keep": {"N": str(keep)}}} \
+            if keep is not None else {"UpdateExpression": "REMOVE expiresAt, #ttl",
+                                      "ExpressionAttributeValues": {":image": {"S": seat.image_id}}}
         items.append({"Update": {
             "TableName": table, "Key": _key(app_pk(app_id), f"SEAT#{seat.material_type}#{seat.index}"),
-            "UpdateExpression": "REMOVE expiresAt, #ttl", "ConditionExpression": "imageId = :image",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ExpressionAttributeValues": {":image": {"S": seat.image_id}},
+            "ConditionExpression": "imageId = :image", "ExpressionAttributeNames": {"#ttl": "ttl"}, **kept,
         }})
     for seat in plan.release_seats:
         items.append({"Delete": {
@@ -339,12 +384,17 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
     for ref in plan.references:
         items.append({"Put": {"TableName": table, "Item": encode(reference_item(ref)),
                               "ConditionExpression": "attribute_not_exists(PK)"}})
+    for entry in plan.add_likeness:
+        items += [{"Put": {"TableName": table, "Item": encode(item)}} for item in likeness_items(entry)]
+    for entry in plan.remove_likeness:
+        items += [{"Delete": {"TableName": table, "Key": _key(item["PK"], item["SK"])}}
+                  for item in likeness_items(entry)]
     for entry in plan.audit:
         items.append({"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}})
-    return items
+    return _retain(items, keep)
 
 
-def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
+def create_items(app: Application, entry: AuditEntry, table: str, keep: int | None = None) -> list[dict]:
     """Registration: the application (only if new), its audit entry, and the office's lookups."""
     items = [{"Put": {"TableName": table, "Item": encode(application_item(app)),
                       "ConditionExpression": "attribute_not_exists(PK)"}},
@@ -352,7 +402,7 @@ def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
     for pk in lookup_pks(app):
         items.append({"Put": {"TableName": table, "Item": encode(
             {"PK": pk, "SK": app_pk(app.id), "kind": "lookup", "applicationId": app.id})}})
-    return items
+    return _retain(items, keep)
 
 
 def claim_items(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
@@ -454,9 +504,13 @@ def _transact(items: list[dict]) -> None:
     _call(client().transact_write_items, transact_items=items, TransactItems=items)
 
 
+def _keep(exam_year: int) -> int | None:
+    return keep_until(exam_year, settings().retention_days)
+
+
 def commit(plan: Plan) -> None:
     """Write a Plan as one transaction; raises Conflict if any condition no longer holds."""
-    _transact(plan_items(plan, _table()))
+    _transact(plan_items(plan, _table(), _keep(plan.after.exam_year)))
 
 
 def _query_all(request: dict) -> list[dict]:
@@ -475,15 +529,15 @@ def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
     return snapshot_from(_query_all(partition_request(app_id, with_audit, _table())))
 
 
-def claim(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
-          entry: AuditEntry) -> None:
+def claim(app: Application, level: Level, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
     """Raises Conflict unless the lease could be taken."""
-    _transact(claim_items(app_id, status, level, reviewer, expires_at, now, entry, _table()))
+    _transact(_retain(claim_items(app.id, app.status, level, reviewer, expires_at, now, entry, _table()),
+                      _keep(app.exam_year)))
 
 
-def release(app_id: str, reviewer: str, now: int, entry: AuditEntry) -> None:
+def release(app: Application, reviewer: str, now: int, entry: AuditEntry) -> None:
     """Give a live lease back. Raises Conflict unless the caller holds it."""
-    _transact(release_items(app_id, reviewer, now, entry, _table()))
+    _transact(_retain(release_items(app.id, reviewer, now, entry, _table()), _keep(app.exam_year)))
 
 
 def get_application(app_id: str) -> Application | None:
@@ -523,7 +577,7 @@ def _created(items: list[dict]) -> bool:
 
 def create_application(app: Application, entry: AuditEntry) -> bool:
     """Register an application; False if it already exists (the caller compares the data)."""
-    return _created(create_items(app, entry, _table()))
+    return _created(create_items(app, entry, _table(), _keep(app.exam_year)))
 
 
 def list_applications(candidate_id: str) -> list[Application]:
@@ -565,6 +619,30 @@ def lookup(kind: str, value: str) -> list[str]:
     return [i["applicationId"] for i in items]
 
 
+LIKENESS_PAGE = 100  # per probed band: a band that common says little; the nearest ones come back first
+
+
+def likeness(bands: list[str]) -> list[dict]:
+    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates)."""
+    found: dict[str, dict] = {}
+    for band in bands:
+        page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
+                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{band}"}}, Limit=LIKENESS_PAGE)
+        for item in map(decode, page.get("Items", [])):
+            found[item["SK"]] = item
+    return list(found.values())
+
+
+def note_duplicate(app_id: str, image_id: str, other: dict) -> None:
+    """Tell an earlier image that a later upload of another candidate looks the same (a reviewer's hint,
+    not state: the application's version does not move). Nothing if that image is gone."""
+    with contextlib.suppress(Conflict):
+        _call(client().update_item, TableName=_table(), Key=_key(app_pk(app_id), f"IMG#{image_id}"),
+              UpdateExpression="SET #d = list_append(if_not_exists(#d, :none), :one)",
+              ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#d": "duplicateOf"},
+              ExpressionAttributeValues={":none": {"L": []}, ":one": _ser.serialize([other])})
+
+
 def get_reference(reference: str) -> dict | None:
     item = _call(client().get_item, TableName=_table(), Key=_key(f"REF#{reference}", "REF")).get("Item")
     return decode(item) if item else None
@@ -604,7 +682,7 @@ def notice_pk(app_id: str) -> str:
     return f"NOTICE#{app_id}"
 
 
-def contact_item(contact: Contact, ttl: int) -> dict:
+def contact_item(contact: Contact, ttl: int | None) -> dict:
     return {"PK": user_pk(contact.user), "SK": CONTACT, "kind": "contact", "phone": contact.phone,
             "consentAt": contact.consent_at, "notice": contact.notice, "updatedAt": contact.updated_at, "ttl": ttl}
 
@@ -614,7 +692,7 @@ def contact_from(item: dict) -> Contact:
                    notice=item["notice"], updated_at=item["updatedAt"])
 
 
-def subscription_items(s: Subscription, ttl: int) -> tuple[dict, dict]:
+def subscription_items(s: Subscription, ttl: int | None) -> tuple[dict, dict]:
     """The candidate's own item and the fan-out list's, always written and deleted together."""
     mine = {"PK": user_pk(s.user), "SK": f"{SUB}{s.id}", "kind": "subscription", "id": s.id,
             "examYear": s.exam_year, "category": s.category, "createdAt": s.created_at, "ttl": ttl}
@@ -633,7 +711,7 @@ _ANNOUNCEMENT_FIELDS = {"exam_year": "examYear", "category": "category", "by": "
                         "failed": "failed", "unconfirmed": "unconfirmed", "done": "done", "finished_at": "finishedAt"}
 
 
-def announcement_item(a: Announcement, ttl: int) -> dict:
+def announcement_item(a: Announcement, ttl: int | None) -> dict:
     item = {"PK": announcement_pk(a.id), "SK": ANN, "kind": "announcement", "id": a.id, "ttl": ttl}
     item.update({attr: getattr(a, name) for name, attr in _ANNOUNCEMENT_FIELDS.items()})
     return _clean(item)
@@ -643,7 +721,7 @@ def announcement_from(item: dict) -> Announcement:
     return Announcement(id=item["id"], **{name: item[attr] for name, attr in _ANNOUNCEMENT_FIELDS.items() if attr in item})
 
 
-def subscription_put_items(s: Subscription, ttl: int, table: str) -> list[dict]:
+def subscription_put_items(s: Subscription, ttl: int | None, table: str) -> list[dict]:
     return [{"Put": {"TableName": table, "Item": encode(item), "ConditionExpression": "attribute_not_exists(PK)"}}
             for item in subscription_items(s, ttl)]
 
@@ -735,7 +813,7 @@ def _old_item_if_condition_fails(fn, **request) -> dict | None:
         return decode(cause.response.get("Item") or {})
 
 
-def put_contact(contact: Contact, ttl: int) -> None:
+def put_contact(contact: Contact, ttl: int | None) -> None:
     """One contact per user: a new number or a new consent replaces the old one."""
     _call(client().put_item, TableName=_table(), Item=encode(contact_item(contact, ttl)))
 
@@ -751,7 +829,7 @@ def get_contacts(users: list[str]) -> dict[str, Contact]:
     return {c.user: c for c in map(contact_from, _batch_get(keys))}
 
 
-def subscribe(s: Subscription, ttl: int) -> bool:
+def subscribe(s: Subscription, ttl: int | None) -> bool:
     """False if the user already has this subscription (nothing is written then)."""
     return _created(subscription_put_items(s, ttl, _table()))
 
@@ -791,7 +869,7 @@ def subscribers_page(exam_year: int, category: str, after: str | None, limit: in
     return users, (last["SK"]["S"] if last else None)
 
 
-def create_announcement(a: Announcement, ttl: int) -> None:
+def create_announcement(a: Announcement, ttl: int | None) -> None:
     _call(client().put_item, TableName=_table(), Item=encode(announcement_item(a, ttl)),
           ConditionExpression="attribute_not_exists(PK)")
 

@@ -13,11 +13,9 @@ from core.http import Api, Path, Response
 from core.identity import ROLES
 from core.settings import settings
 from notify import api_use_cases as use_cases
-from notify.config import retention_days
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
-retention_days()
 tracer = Tracer()
 metrics = Metrics()
 api = Api()

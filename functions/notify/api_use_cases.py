@@ -11,12 +11,18 @@ from core.catalog import catalog
 from core.errors import DomainError
 from core.identity import Caller
 from core.models import Announcement, Contact, Subscription
-from notify.config import retention_days
+from core.settings import settings
 
 
-def _ttl() -> int:
-    """Personal data is not kept forever (README "Retention"): RETENTION_DAYS after its last change."""
-    return clock.now().seconds + retention_days() * 86400
+def _contact_ttl() -> int | None:
+    """A number is not kept forever (README "Retention"): RETENTION_DAYS after it was last given."""
+    days = settings().retention_days
+    return clock.now().seconds + days * 86400 if days else None
+
+
+def _season_ttl(exam_year: int) -> int | None:
+    """Subscriptions and announcements go with their exam season, as its applications do."""
+    return db.keep_until(exam_year, settings().retention_days)
 
 
 def _contact_view(contact: Contact) -> c.ContactOut:
@@ -26,7 +32,7 @@ def _contact_view(contact: Contact) -> c.ContactOut:
 
 def put_contact(caller: Caller, body: c.ContactIn) -> c.ContactOut:
     contact = contacts.contact(caller.sub, body.phone, body.consent, clock.now())
-    db.put_contact(contact, _ttl())
+    db.put_contact(contact, _contact_ttl())
     return _contact_view(contact)
 
 
@@ -49,7 +55,7 @@ def _subscription_view(s: Subscription) -> c.SubscriptionOut:
 def subscribe(caller: Caller, body: c.SubscriptionIn) -> tuple[c.SubscriptionOut, bool]:
     """Created (True), or the same subscription already there (False): subscribing twice is once."""
     s = contacts.subscription(caller.sub, body.examYear, body.category, clock.now())
-    if db.subscribe(s, _ttl()):
+    if db.subscribe(s, _season_ttl(s.exam_year)):
         return _subscription_view(s), True
     existing = db.get_subscription(caller.sub, s.id)
     if existing is None:  # unsubscribed in between: let the client try again
@@ -79,7 +85,7 @@ def announce(caller: Caller, body: c.AnnouncementIn) -> c.AnnouncementAccepted:
     now = clock.now()
     ann = Announcement(id=f"ann-{secrets.token_hex(8)}", exam_year=body.examYear, category=body.category,
                        by=caller.sub, created_at=now.iso, text=body.text)
-    db.create_announcement(ann, _ttl())
+    db.create_announcement(ann, _season_ttl(ann.exam_year))
     return c.AnnouncementAccepted(announcementId=ann.id)
 
 

@@ -31,8 +31,7 @@ def requeue(announcement_id: str, delay_seconds: int) -> None:
 
 
 def announce(announcement_id: str) -> None:
-    outcome = use_cases.announce(announcement_id, channel, pacer, sender.sms_per_second, sender.lease_seconds,
-                                 sender.retention_days, requeue)
+    outcome = use_cases.announce(announcement_id, channel, pacer, sender.sms_per_second, sender.lease_seconds, requeue)
     metrics.add_metric(name=f"Announcement{outcome.title()}", unit="Count", value=1)
 
 
@@ -42,7 +41,7 @@ def record_handler(record: SQSRecord) -> None:
     if body.get("eventSource") == "aws:dynamodb":  # a stream record the pipe let through
         image = db.decode(body.get("dynamodb", {}).get("NewImage", {}))
         if image.get("kind") == "audit":
-            outcome = use_cases.status_changed(image, channel, sender.web_url, sender.retention_days)
+            outcome = use_cases.status_changed(image, channel, sender.web_url)
             logger.info("status message", extra={"outcome": outcome, "application": image["PK"][len("APP#"):]})
             metrics.add_metric(name=f"StatusMessages{outcome.title().replace('_', '')}", unit="Count", value=1)
             return

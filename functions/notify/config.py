@@ -13,7 +13,6 @@ class SenderConfig:
     web_url: str  # where the web client is: the link to the upload page in every status message
     sms_per_second: float  # the fan-out's SMS rate (template parameter SmsPerSecond)
     queue_url: str  # the notify queue: an announcement's next batch is a message to it
-    retention_days: int
     lease_seconds: int = 120  # longer than the function's timeout: a batch never outlives its lease
 
     def __post_init__(self):
@@ -32,15 +31,8 @@ def queue_url() -> str:
     return url
 
 
-def retention_days() -> int:
-    days = int(os.environ.get("RETENTION_DAYS", "1095"))
-    if days < 1:
-        raise RuntimeError("RETENTION_DAYS must be positive")
-    return days
-
-
 @lru_cache(maxsize=1)
 def sender() -> SenderConfig:
     env = os.environ
     return SenderConfig(web_url=env.get("WEB_URL", ""), sms_per_second=float(env.get("SMS_PER_SECOND", "20")),
-                        queue_url=queue_url(), retention_days=retention_days())
+                        queue_url=queue_url())

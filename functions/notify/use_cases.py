@@ -25,6 +25,7 @@ from core import clock, db, notifications
 from core.channels import Channel, Refused, Unconfirmed
 from core.models import Contact, Delivery, Marker
 from core.notifications import Message, Pacer
+from core.settings import settings
 
 logger = Logger(child=True)
 
@@ -33,16 +34,13 @@ COUNTED_AS = {Delivery.SENT: "sent", Delivery.FAILED: "failed", Delivery.UNCONFI
               Delivery.SENDING: "unconfirmed"}  # SENDING found later: its sender stopped mid-way
 
 
-def _ttl(retention_days: int) -> int:
-    return clock.now().seconds + retention_days * 86400
-
-
-def deliver(pk: str, sk: str, to: Contact, message: Message, channel: Channel, retention_days: int,
+def deliver(pk: str, sk: str, to: Contact, message: Message, channel: Channel, keep: int | None,
             before_send: Callable[[], None] = lambda: None) -> tuple[Delivery, bool]:
-    """Send one message at most once. Returns its status and whether it was decided now (False: the
-    marker was there already, from an earlier delivery of the same event)."""
+    """Send one message at most once (its marker is kept until `keep`, the TTL of the exam season it is
+    about). Returns its status and whether it was decided now (False: the marker was there already,
+    from an earlier delivery of the same event)."""
     marker = Marker(pk=pk, sk=sk, message_kind=message.kind, ref=message.ref, channel=channel.name,
-                    token=secrets.token_hex(8), claimed_at=clock.now().iso, ttl=_ttl(retention_days))
+                    token=secrets.token_hex(8), claimed_at=clock.now().iso, ttl=keep)
     held = db.claim_delivery(marker)
     if held is not None:
         return held, False
@@ -62,7 +60,7 @@ def deliver(pk: str, sk: str, to: Contact, message: Message, channel: Channel, r
     return Delivery.SENT, True
 
 
-def status_changed(audit_item: dict, channel: Channel, web_url: str, retention_days: int) -> str:
+def status_changed(audit_item: dict, channel: Channel, web_url: str) -> str:
     """An audit entry of a decision (the stream's NEW_IMAGE): one message to the candidate if the
     status is one they are told about and they gave a consented contact. Returns what happened."""
     app_id = audit_item["PK"][len("APP#"):]
@@ -75,12 +73,13 @@ def status_changed(audit_item: dict, channel: Channel, web_url: str, retention_d
     contact = db.get_contact(app.candidate_id)  # only a contact given with consent exists
     if contact is None:
         return "no_contact"
-    status, now = deliver(db.notice_pk(app_id), audit_item["SK"], contact, message, channel, retention_days)
+    keep = db.keep_until(app.exam_year, settings().retention_days)  # as long as the application's own items
+    status, now = deliver(db.notice_pk(app_id), audit_item["SK"], contact, message, channel, keep)
     return status.value.lower() if now else "duplicate"
 
 
 def announce(ann_id: str, channel: Channel, pacer: Pacer, per_second: float, lease_seconds: int,
-             retention_days: int, requeue: Callable[[str, int], None]) -> str:
+             requeue: Callable[[str, int], None]) -> str:
     """One batch of an announcement's fan-out, then the next batch as a new message. Resumable: the
     announcement's cursor says where to go on, and the markers say who already has it."""
     ann = db.get_announcement(ann_id)
@@ -98,14 +97,15 @@ def announce(ann_id: str, channel: Channel, pacer: Pacer, per_second: float, lea
     users, last = db.subscribers_page(ann.exam_year, ann.category, ann.cursor, notifications.batch_size(per_second))
     contacts = db.get_contacts(users)
     message = notifications.announcement_message(ann)
+    keep = db.keep_until(ann.exam_year, settings().retention_days)
     counts: Counter[str] = Counter()
     cursor = ann.cursor
     try:
         for user in users:
             contact = contacts.get(user)
             if contact is not None:
-                status, _ = deliver(db.announcement_pk(ann_id), db.user_pk(user), contact, message, channel,
-                                    retention_days, before_send=pacer.wait)
+                status, _ = deliver(db.announcement_pk(ann_id), db.user_pk(user), contact, message, channel, keep,
+                                    before_send=pacer.wait)
                 counts["recipients"] += 1
                 counts[COUNTED_AS[status]] += 1
             cursor = db.user_pk(user)

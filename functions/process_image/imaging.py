@@ -26,6 +26,7 @@ import io
 import math
 import string
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -98,6 +99,7 @@ class Processed:
     height: int
     source_format: str  # "JPEG" or "PNG"
     sha256: str  # of ``jpeg``
+    assessment: object | None = None  # what ``assess`` said of the upright picture, before the watermark
 
 
 def check_size(size: int) -> None:
@@ -542,10 +544,14 @@ def _apply_watermark(im: Image.Image, text: str) -> None:
 # --- the pipeline ------------------------------------------------------------------------------
 
 
-def process(data: bytes, *, reference: str, day: datetime.date) -> Processed:
-    """Validate, normalise and watermark one upload. Raises InvalidImage (a permanent verdict)."""
+def process(data: bytes, *, reference: str, day: datetime.date,
+            assess: Callable[[Image.Image], object] | None = None) -> Processed:
+    """Validate, normalise and watermark one upload. Raises InvalidImage (a permanent verdict).
+    ``assess``: looks at the upright picture the candidate took, before the watermark covers it
+    (instant quality feedback; its answer comes back as ``Processed.assessment``)."""
     text = watermark_text(reference, day)  # a bad reference is the caller's bug: ValueError first
-    im, fmt, quality = _render(data, text)
+    found: list = []
+    im, fmt, quality = _render(data, text, (lambda picture: found.append(assess(picture))) if assess else None)
     im, jpeg = _encode(im, quality, budget=int(MAX_PHOTO_GROWTH * len(data)) if fmt == "JPEG" else None)
     return Processed(
         jpeg=jpeg,
@@ -553,10 +559,11 @@ def process(data: bytes, *, reference: str, day: datetime.date) -> Processed:
         height=im.height,
         source_format=fmt,
         sha256=hashlib.sha256(jpeg).hexdigest(),
+        assessment=found[0] if found else None,
     )
 
 
-def _render(data: bytes, text: str) -> tuple[Image.Image, str, int]:
+def _render(data: bytes, text: str, look: Callable[[Image.Image], None] | None = None) -> tuple[Image.Image, str, int]:
     """The upright, sRGB, opaque, watermarked picture, its source format and its output quality."""
     check_size(len(data))
     fmt = sniff_format(data)
@@ -582,6 +589,8 @@ def _render(data: bytes, text: str) -> tuple[Image.Image, str, int]:
     method = _ORIENTATION.get(orientation)
     if method is not None:
         im = im.transpose(method)
+    if look is not None:
+        look(im)
     _apply_watermark(im, text)  # in place, on the decoded picture itself where nothing converted it
     im.info = {}  # Pillow's JPEG writer would carry a source comment over; nothing goes along
     return im, fmt, output_quality(src)

@@ -46,50 +46,17 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageStat
 
+from core.likeness import BAND_BITS, BANDS, band_key, band_keys, hamming  # noqa: F401  (re-exported)
+from core.reasons import QUALITY_WARNINGS
+
 WARNINGS = ("BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF")
 DUPLICATE = "DUPLICATE"
 THRESHOLDS_FILE = Path(__file__).resolve().parent / "quality_thresholds.json"
 
-# What the candidate reads (contract: quality.warnings[].message / messageZh): the cause and the fix.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "BLURRY": (
-        "The photo is blurred, so the text may not be readable. Hold the phone steady (rest your elbows "
-        "on the table), tap the document on the screen to focus, and take it again in good light.",
-        "照片模糊，文字可能无法看清。请双手持稳手机（手肘可支在桌面上），点击屏幕上的证件对焦后，在光线充足处重新拍摄。",
-    ),
-    "TOO_DARK": (
-        "The photo is too dark to read. Take it again near a window or under a lamp; do not cover the "
-        "document with your shadow.",
-        "照片太暗，无法看清。请在窗边或灯下光线充足处重新拍摄，注意不要让手机或身体的影子挡住证件。",
-    ),
-    "OVEREXPOSED": (
-        "The photo is overexposed: the paper is blown out white and the text has faded. Move out of direct "
-        "sunlight or away from the lamp, or tap the document on the screen and lower the brightness.",
-        "照片过曝，纸面发白、文字变淡。请避开阳光直射或强光灯，或点击屏幕上的证件后调低亮度再拍。",
-    ),
-    "GLARE": (
-        "There is a glare on the document that hides part of it. Tilt the phone or the document slightly, "
-        "turn off the flash, and avoid lights directly above it; check that every word is visible.",
-        "证件上有反光，遮住了部分内容。请关闭闪光灯，稍微倾斜手机或证件，避开正上方的灯光，确认每个字都清晰可见后再拍。",
-    ),
-    "CUT_OFF": (
-        "Part of the document is outside the photo. Move the phone back until all four edges and corners "
-        "of the document are visible with a little space around them.",
-        "证件有部分在照片之外。请将手机后移，使证件的四条边和四个角都完整地出现在画面中，四周留出少许空白。",
-    ),
-    DUPLICATE: (
-        "This is the same picture as one already uploaded in another slot of this application (for "
-        "example the same side of the identity card twice). Check that each slot has the right document "
-        "or side.",
-        "这张照片与本报名中另一处已上传的照片相同（例如身份证同一面上传了两次）。请确认每一处上传的是正确的材料或正确的一面。",
-    ),
-}
-
-
 def message(code: str) -> dict[str, str]:
     """``{code, message, messageZh}`` as the contract shows a warning."""
-    en, zh = MESSAGES[code]
-    return {"code": code, "message": en, "messageZh": zh}
+    text = QUALITY_WARNINGS[code]
+    return {"code": code, "message": text.message, "messageZh": text.message_zh}
 
 
 @dataclass(frozen=True)
@@ -266,28 +233,9 @@ def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     return bits, [abs(c - median) for c in coef]
 
 
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
-
-
 def same_picture(a: int, b: int) -> bool:
     """Near-identical pictures: within the derived bound (re-encoded, resized, a few % cropped)."""
     return hamming(a, b) <= thresholds()["DUPLICATE"]["hamming_max"]
-
-
-BANDS = 4
-BAND_BITS = 16
-
-
-def band_keys(phash: int) -> list[str]:
-    """The index keys an image is stored under: its hash cut into 4 bands of 16 bits, e.g. ``2:a3f0``.
-    A near duplicate that differs in at most 3 bits shares one by pigeonhole; ``probe_keys`` widens
-    that for the lookup."""
-    return [_band_key(phash, i) for i in range(BANDS)]
-
-
-def _band_key(phash: int, i: int) -> str:
-    return f"{i}:{(phash >> (BAND_BITS * i)) & 0xFFFF:04x}"
 
 
 def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
@@ -297,7 +245,7 @@ def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
     for i in range(BANDS):
         weakest = sorted(range(BAND_BITS * i, BAND_BITS * (i + 1)), key=margins.__getitem__)[:flips]
         variants = [1 << b for b in weakest] + ([(1 << weakest[0]) | (1 << weakest[1])] if flips >= 2 else [])
-        keys += [_band_key(phash ^ v, i) for v in variants]
+        keys += [band_key(phash ^ v, i) for v in variants]
     return tuple(dict.fromkeys(keys))
 
 

@@ -154,3 +154,27 @@ def test_no_password_anywhere_in_the_api():
             "/announcements/{announcementId}"} <= set(doc["paths"])
     contact = doc["paths"]["/me/contact"]["put"]["responses"]
     assert "INVALID_PHONE" in json.dumps(contact["400"]) and "CONSENT_REQUIRED" in json.dumps(contact["400"])
+
+
+def test_personal_data_expires_with_retention_days(aws, year, monkeypatch):
+    """A number goes RETENTION_DAYS after it was last given; a subscription with its exam season, as
+    that season's applications do (core.db.keep_until)."""
+    from core import clock, db
+    from core.settings import settings
+
+    monkeypatch.setenv("RETENTION_DAYS", "30")
+    settings.cache_clear()
+    try:
+        notify_api("PUT", "/me/contact", CAND, {"phone": "13812345678", "consent": True})
+        notify_api("POST", "/subscriptions", CAND, {"examYear": year, "category": CATEGORY})
+    finally:
+        monkeypatch.delenv("RETENTION_DAYS")
+        settings.cache_clear()
+    items = {i["SK"][:4]: i for i in partition(aws, "USER#cand-001")}
+    assert abs(items["CONT"]["ttl"] - (clock.now().seconds + 30 * 86400)) < 60
+    assert items["SUB#"]["ttl"] == db.keep_until(year, 30)
+    (listed,) = partition(aws, f"SUBS#{year}#{CATEGORY}")
+    assert listed["ttl"] == db.keep_until(year, 30)
+    # and without a retention (RETENTION_DAYS 0) nothing expires
+    notify_api("PUT", "/me/contact", OTHER, {"phone": "13812345678", "consent": True})
+    assert "ttl" not in partition(aws, "USER#cand-002")[0]

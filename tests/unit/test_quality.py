@@ -145,7 +145,7 @@ def test_every_code_has_a_chinese_and_an_english_fix():
         assert m["code"] == code
         assert len(m["message"]) > 40 and m["message"].isascii()
         assert len(m["messageZh"]) > 15 and not m["messageZh"].isascii()
-    assert set(quality.MESSAGES) == {*WARNINGS, quality.DUPLICATE}
+    assert set(quality.QUALITY_WARNINGS) == {*WARNINGS, quality.DUPLICATE}
 
 
 def test_every_threshold_is_data_with_a_comment():
