@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -623,13 +624,17 @@ LIKENESS_PAGE = 100  # per probed band: a band that common says little; the near
 
 
 def likeness(bands: list[str]) -> list[dict]:
-    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates)."""
-    found: dict[str, dict] = {}
-    for band in bands:
+    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates).
+    One Query per band, sent together: the lookup waits for the slowest, not for their sum."""
+    def band(key: str) -> list[dict]:
         page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
-                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{band}"}}, Limit=LIKENESS_PAGE)
-        for item in map(decode, page.get("Items", [])):
-            found[item["SK"]] = item
+                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{key}"}}, Limit=LIKENESS_PAGE)
+        return [decode(i) for i in page.get("Items", [])]
+
+    found: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=min(8, len(bands) or 1)) as pool:
+        for items in pool.map(band, bands):
+            found.update((item["SK"], item) for item in items)
     return list(found.values())
 
 
