@@ -37,3 +37,13 @@ redrive: venv
 .PHONY: bench
 bench: venv
 	$(BIN)/python -m bench $(ARGS)
+
+# Schemathesis against the local stack, longer than `make test`'s run: every operation as a candidate, a
+# site reviewer and the exam office. A new seed each run (printed; API_FUZZ_SEED=… repeats one).
+.PHONY: fuzz-api
+FUZZ_EXAMPLES ?= 300
+fuzz-api: venv
+	@seed=$${API_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)"; \
+	API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/local/test_schemathesis.py -k test_every_operation
