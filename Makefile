@@ -2,11 +2,11 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt functions/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint unit run clean
 
-$(STAMP): requirements-dev.txt functions/requirements.txt layers/pillow/requirements.txt
+$(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
@@ -16,14 +16,22 @@ venv: $(STAMP)
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv lint
+test: venv lint scan browser
 	$(BIN)/python -m pytest -q
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright: Playwright's own browser
+# download cannot work offline. CJK fonts so the pages (and their screenshots) show Chinese.
+.PHONY: browser
+browser:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "installing chromium and fonts-noto-cjk for the browser tests (needs root)"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
 
 run: venv
 	$(BIN)/python -m local
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .aws-sam .aws-sam-transformed.json
 
 # The upload dead-letter queue of the running `make run` stack (PORT as for make run).
 .PHONY: dlq redrive
@@ -38,12 +46,55 @@ redrive: venv
 bench: venv
 	$(BIN)/python -m bench $(ARGS)
 
+# ---------------------------------------------------------------- deploy
+# sam and checkov live in venvs of their own: each pins a boto3 older than the project's.
+SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
+SAM := $(SAM_VENV)/bin/sam
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+STACK_NAME ?= exam-materials
+
+$(SAM): deploy/requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q -r deploy/requirements-sam.txt
+	touch $@
+
+$(CHECKOV): deploy/requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r deploy/requirements-checkov.txt
+	touch $@
+
+# checkov on the template as CloudFormation receives it (after the SAM transform): zero failed checks;
+# each suppression is in the resource's Metadata with its reason.
+.PHONY: scan build deploy-web
+scan: venv $(CHECKOV)
+	$(BIN)/python -m deploy.transform > .aws-sam-transformed.json
+	$(CHECKOV) -f .aws-sam-transformed.json --framework cloudformation --compact --quiet
+
+# sam build: the functions' code and the layers, compiled to .pyc by Lambda's Python (3.12).
+build: $(SAM)
+	@PY312="$$(deploy/find_python312.sh)" || { echo "make build needs Python 3.12, the Lambda runtime's version, to compile the" \
+	  ".pyc the artifacts ship: install it (e.g. pyenv install 3.12) or point PY312 at a python3.12." >&2; exit 1; }; \
+	PATH="$$(dirname "$$PY312"):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --template template.yaml
+
+# After `sam deploy`: the web client to its bucket (cache headers per file), the config.json it reads,
+# the sample pictures to the materials bucket, then a CloudFront invalidation. STACK_NAME as deployed.
+deploy-web: venv
+	$(BIN)/python -m deploy.web --stack-name $(STACK_NAME)
+
+# File fuzzing of the image pipeline with a large random budget (make test runs a small fixed one).
+# FUZZ_EXAMPLES files per strategy (random bytes, mutated JPEG/PNG); prints files fuzzed and bounds.
+FUZZ_EXAMPLES ?= 20000
+.PHONY: fuzz
+fuzz: venv
+	PYTHONPATH=functions:. $(BIN)/python -m tests.unit.test_imaging_fuzz --examples $(FUZZ_EXAMPLES)
+
 # Schemathesis against the local stack, longer than `make test`'s run: every operation as a candidate, a
 # site reviewer and the exam office. A new seed each run (printed; API_FUZZ_SEED=… repeats one).
 .PHONY: fuzz-api
-FUZZ_EXAMPLES ?= 300
+API_FUZZ_EXAMPLES ?= 300
 fuzz-api: venv
 	@seed=$${API_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
-	echo "API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES)"; \
-	API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+	echo "API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES)"; \
+	API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/local/test_schemathesis.py -k test_every_operation

@@ -14,7 +14,7 @@ from bench import RESULTS
 from bench.common import Row, machine, use_function_env
 
 ROWS = {1: "process_image per image", 2: "handler throughput", 3: "cold start", 4: "AWS calls per journey",
-        5: "cost model", 6: "load through the local stack"}
+        5: "cost model", 6: "load through the local stack", 7: "quality feedback per image"}
 
 
 def fmt(value, unit: str = "") -> str:
@@ -111,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import load
 
         section(6, lambda: load.run(candidates, args.workers))
+    if 7 in only:
+        from bench import quality_row
+
+        section(7, lambda: quality_row.run(repeats["image"]))
 
     print()
     print(table(rows))

@@ -1,64 +1,102 @@
-"""Row 3: cold start per function, as the import of its handler module in a fresh interpreter with
-the function's own environment (template.yaml, plus the variables by which Powertools knows it is
-inside Lambda, so the Tracer sets up X-Ray as it does there), against ``import boto3`` alone (every function
-needs it; Lambda's Python runtime ships it). Runs are interleaved across modules; the median
-counts. Each probe also reports whether Pillow got imported: only process_image may import it.
+"""Row 3: what a cold start loads, as Lambda lays it out, before and after the deploy build.
+
+* **artifact size**: each function's zip and its layers, as `sam package` uploads them. *before* is the
+  first release's build (python3.12 builder: functions/requirements.txt installed with its
+  dependencies into every function, aws-xray-sdk's botocore included; no .pyc); *after* is
+  deploy/Makefile's (code only in the function, a --no-deps layer without botocore, all compiled).
+* **cold import**: the import of each handler module in a fresh interpreter of Lambda's Python (3.12
+  when this machine has it), isolated (`-I`), with the function's environment and Lambda's path order
+  (task root, /opt/python, then the runtime's site-packages: a venv holding boto3 and nothing else, no
+  dev package), nothing written (`-B`, as /var/task and /opt are read-only).
+  Floor: `import boto3` in that same venv, measured the same way and interleaved. Goal <= 1.7x, aim 1.3x.
+  *before* rows show the first release's trees the same way (each import compiles its sources).
+  The trees are built for this machine's CPU (the arm64 build's own checks are in test_build.py).
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
-from bench import ROOT
-from bench.common import GOAL_COLD, Row, median, ratio, subprocess_env
+from bench.common import Row, median, ratio, subprocess_env
+from deploy import artifacts
 
-MODULES = {  # module -> the function whose environment it gets
-    "boto3": "StatusFunction",
+GOAL = 1.7
+AIM = 1.3
+FUNCTIONS = {  # handler module -> the function whose environment it gets
     "status.app": "StatusFunction",
     "upload_presign.app": "UploadPresignFunction",
     "review.app": "ReviewFunction",
     "process_image.app": "ProcessImageFunction",
 }
 MAY_IMPORT_PIL = {"process_image.app"}
-
-PROBE = """
-import sys, time
-started = time.perf_counter()
-import {module}
-elapsed = time.perf_counter() - started
-import json
-print(json.dumps({{"seconds": elapsed, "pil": "PIL" in sys.modules, "modules": len(sys.modules)}}))
-"""
+MB = 1024 * 1024
 
 
-def probe(module: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], cwd=ROOT, env=subprocess_env(MODULES[module]),
-                         capture_output=True, text=True, timeout=120)
-    if out.returncode != 0:
-        raise RuntimeError(f"import {module} failed:\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _env(function: str, task: Path) -> dict[str, str]:
+    env = subprocess_env(function)
+    env.pop("PYTHONPATH", None)
+    env["LAMBDA_TASK_ROOT"] = str(task)
+    return env
+
+
+def _sizes(before: dict, after: dict) -> list[Row]:
+    rows = []
+    b_task, a_task = artifacts.size(before["task"]), artifacts.size(after["task"])
+    rows.append(Row("3 function artifact, zipped (each function)", a_task[1] / MB, b_task[1] / MB,
+                    ratio(a_task[1], b_task[1]), None, "MB", note=f"unzipped {a_task[0] / MB:.1f} vs {b_task[0] / MB:.1f} MB"))
+    a_deps, a_pil, b_pil = artifacts.size(after["opt"]), artifacts.size(after["opt_pillow"]), artifacts.size(before["opt_pillow"])
+    rows.append(Row("3 dependencies layer, zipped (shared)", a_deps[1] / MB, None, None, None, "MB",
+                    note=f"unzipped {a_deps[0] / MB:.1f} MB; before, inside each function"))
+    rows.append(Row("3 Pillow layer, zipped", a_pil[1] / MB, b_pil[1] / MB, ratio(a_pil[1], b_pil[1]), None, "MB",
+                    note="after ships .pyc"))
+    api_after = a_task[0] + a_deps[0]
+    rows.append(Row("3 an API function unzipped (code + layers)", api_after / MB, b_task[0] / MB,
+                    ratio(api_after, b_task[0]), None, "MB", note="Lambda's limit: 250 MB"))
+    return rows
 
 
 def run(repeats: int) -> tuple[list[Row], dict]:
-    for module in MODULES:
-        probe(module)  # compiles .pyc and warms the page cache; not counted
-    samples: dict[str, list[dict]] = {m: [] for m in MODULES}
-    for _ in range(repeats):
-        for module in MODULES:
-            samples[module].append(probe(module))
-    ms = {m: median([s["seconds"] * 1000 for s in runs]) for m, runs in samples.items()}
-    pil = {m: any(s["pil"] for s in runs) for m, runs in samples.items()}
-    floor = ms["boto3"]
-    rows = []
-    for module in MODULES:
-        if module == "boto3":
-            continue
-        rows.append(Row(f"3 cold import {module}", ms[module], floor, ratio(ms[module], floor), GOAL_COLD, "ms",
-                        note="imports PIL" if pil[module] else "no PIL").judge())
-    leaks = [m for m, used in pil.items() if used and m not in MAY_IMPORT_PIL]
+    python = artifacts.interpreter()
+    with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
+        scratch = Path(scratch)
+        site = artifacts.runtime_venv(python, scratch / "runtime")
+        trees = {kind: artifacts.tree(kind, python, scratch / kind) for kind in ("before", "after")}
+        probes = {("floor", "boto3"): (["boto3"], [site], "StatusFunction")}
+        for kind, built in trees.items():
+            for module, function in FUNCTIONS.items():
+                probes[(kind, module)] = ([module], artifacts.function_paths(built, module, site), function)
+
+        def probe(key):
+            (module,), paths, function = probes[key]
+            task = paths[0] if key[0] != "floor" else trees["after"]["task"]
+            return artifacts.import_probe(python, module, paths, _env(function, task))
+
+        for key in probes:
+            probe(key)  # warms the page cache; not counted
+        samples: dict = {key: [] for key in probes}
+        for _ in range(repeats):
+            for key in probes:
+                samples[key].append(probe(key))
+        rows = _sizes(trees["before"], trees["after"])
+    ms = {key: median([s["seconds"] * 1000 for s in runs]) for key, runs in samples.items()}
+    floor = ms[("floor", "boto3")]
+    version = artifacts.python_tag(python)
+    for module in FUNCTIONS:
+        after, before = ms[("after", module)], ms[("before", module)]
+        compiled = max(len(s["compiled"]) for s in samples[("after", module)])
+        pil = any(s["pil"] for s in samples[("after", module)])
+        rows.append(Row(f"3 cold import {module}", after, floor, ratio(after, floor), GOAL, "ms",
+                        note=f"Python {version}, .pyc; aim {AIM}x; {'imports PIL' if pil else 'no PIL'}; "
+                             f"compiled from source: {compiled}").judge())
+        rows.append(Row(f"3   before: {module}", before, floor, ratio(before, floor), None, "ms",
+                        note="first release's tree: botocore bundled, no .pyc"))
+    leaks = [m for m in FUNCTIONS if any(s["pil"] for s in samples[("after", m)]) and m not in MAY_IMPORT_PIL]
     rows.append(Row("3 only process_image imports PIL", "yes" if not leaks else "no: " + ", ".join(leaks),
                     verdict="PASS" if not leaks else "MISS"))
-    detail = {"median_ms": ms, "imports_pil": pil, "samples": samples, "repeats": repeats}
+    uncompiled = {m: samples[("after", m)][-1]["compiled"][:3] for m in FUNCTIONS if samples[("after", m)][-1]["compiled"]}
+    rows.append(Row("3 every module loads from its .pyc", "yes" if not uncompiled else f"no: {uncompiled}",
+                    verdict="PASS" if not uncompiled else "MISS"))
+    detail = {"python": version, "median_ms": {f"{k[0]} {k[1]}": v for k, v in ms.items()}, "repeats": repeats,
+              "samples": {f"{k[0]} {k[1]}": [s["seconds"] for s in v] for k, v in samples.items()}}
     return rows, detail

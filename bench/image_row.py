@@ -2,28 +2,37 @@
 
 For each generated upload (tests/corpus.py, the pictures the tests use):
 
-* subject  - ``imaging.process``: sniff, header checks, decode, upright, normalise, watermark, encode;
-* floor    - Pillow decode + JPEG encode of the same file at ``imaging.JPEG_QUALITY`` (nothing less
-             can produce the output); "floor + upright" adds ``ImageOps.exif_transpose``, shown in
-             the note: the part of a rotated photo's ratio no implementation can avoid;
+* subject  - ``imaging.process``: sniff, marker walk, header checks, decode, colour to sRGB, upright,
+             normalise, watermark, encode;
+* floor    - what no implementation can skip to produce the same output: Pillow decode, the EXIF
+             turn if the photo has one (R5), the ICC conversion to sRGB if it is tagged (a cached
+             LittleCMS transform, as the subject's), JPEG encode at the output's quality with
+             optimised Huffman tables; "bare" is decode + encode alone, in the note;
 * baseline - the naive watermark: upright, RGBA, a full-image transparent overlay with the text
              tiled on it, ``alpha_composite``, encode.
 
-Subject, floor and "floor + upright" run interleaved, each round starting with the next one, so
-machine noise hits all of them; the baseline, whose ~35 MB per call slows whatever runs after it,
-runs in a loop of its own, interleaved with the floor again. The watermark caches are warm, as in
-a warm Lambda. Peak RSS is measured in a fresh
-interpreter per (case, variant), cold (the first image, fonts and stamp included): the process's
-peak RSS (VmHWM) after the run minus its RSS before it, with the imports done and the input read.
-``python -m bench.image_row rss <variant> <file>`` is that probe.
+Subject, floor and bare run interleaved, each round starting with the next one, so machine noise
+hits all of them; the baseline, whose ~35 MB per call slows whatever runs after it, runs in a loop
+of its own, interleaved with the floor again. The watermark and colour caches are warm, as in a warm
+Lambda. Peak RSS is measured in a fresh interpreter per (case, variant), cold (the first image,
+fonts and stamp included): the process's peak RSS (VmHWM) after the run minus its RSS before it,
+with the imports done and the input read. ``python -m bench.image_row rss <variant> <file>`` is that
+probe.
+
+Then, per kind: output bytes against input bytes (goal 1.15x for JPEG uploads; every output <=
+200 KB) with the output's quality and its PSNR against the watermarked picture before encoding;
+colour (mean CIE76 ΔE of the output against the upload rendered colour-managed to sRGB, goal <= 4,
+per profile kind); a scan flood's refusal time against the decode of a normal file of its size.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import io
 import json
+import math
 import os
 import resource
 import subprocess
@@ -32,7 +41,7 @@ import tempfile
 import time
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont, ImageOps, ImageStat
 
 from bench import ROOT
 from bench.common import GOAL_PROCESS, Row, median, p95, ratio
@@ -42,7 +51,13 @@ REFERENCE = "AB12CD34"
 DAY = datetime.date(2026, 11, 25)
 
 
+GOAL_GROWTH = 1.15  # output bytes / upload bytes for a JPEG upload
+GOAL_DELTA_E = 4.0  # mean CIE76 against the colour-managed rendering of the upload
+GOAL_REFUSAL_MS = 10.0  # a scan flood is refused in milliseconds
+
+
 def cases() -> dict[str, bytes]:
+    """The four kinds of upload; row 4's journey uploads these too (keep them and their order)."""
     from tests import corpus
 
     return {
@@ -53,33 +68,79 @@ def cases() -> dict[str, bytes]:
     }
 
 
-# ---------------------------------------------------------------- the three variants
+def colour_cases() -> dict[str, bytes]:
+    """Tagged photos timed like the others: every iPhone photo is Display P3; a CMYK press file."""
+    from tests import corpus, icc
+
+    pic = corpus.colourful(corpus.photo((1600, 1200), seed=5))
+    cmyk = corpus.colourful(corpus.photo((1024, 768), seed=5)).convert("CMYK")  # 4 full channels: smaller
+    return {
+        "photo 1600x1200 Display P3": corpus.fit_jpeg(pic, icc_profile=icc.rgb_profile(icc.DISPLAY_P3)),
+        "photo 1024x768 CMYK + press profile": corpus.fit_jpeg(cmyk, icc_profile=icc.cmyk_profile()),
+    }
+
+
+def delta_e_cases() -> dict[str, bytes]:
+    """One colourful photo per profile kind (and untagged: what the watermark and JPEG alone cost)."""
+    from tests import corpus, icc
+
+    pic = corpus.colourful(corpus.photo((800, 600), seed=71))
+    files = {
+        "untagged (sRGB)": corpus.jpeg(pic),
+        "Display P3": corpus.tagged_jpeg(pic, icc.rgb_profile(icc.DISPLAY_P3)),
+        "Adobe RGB": corpus.tagged_jpeg(pic, icc.rgb_profile(icc.ADOBE_RGB)),
+        "gamma 1.8 RGB": corpus.tagged_jpeg(pic, icc.rgb_profile(icc.GAMMA18_RGB)),
+        "gamma 1.8 grey": corpus.tagged_jpeg(pic.convert("L"), icc.grey_profile(1.8)),
+        "CMYK + press profile": corpus.tagged_jpeg(pic.convert("CMYK"), icc.cmyk_profile()),
+        "CMYK, no profile": corpus.jpeg(pic.convert("CMYK")),
+    }
+    small = corpus.colourful(corpus.photo((300, 300), seed=71))
+    for name, profile in icc.os_profiles().items():  # Debian's icc-profiles-free, Ghostscript's, if there
+        space = ImageCms.ImageCmsProfile(io.BytesIO(profile)).profile.xcolor_space
+        mode = {"RGB ": "RGB", "CMYK": "CMYK", "GRAY": "L"}[space]
+        big = len(profile) > imaging.MAX_BYTES // 3  # a 187 KB press profile: a small picture beside it
+        files[f"OS {name}"] = corpus.tagged_jpeg((small if big else pic).convert(mode), profile, 50 if big else 85)
+    return files
+
+
+# ---------------------------------------------------------------- the variants
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+@lru_cache(maxsize=8)
+def _to_srgb(profile: bytes, mode: str) -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(ImageCms.ImageCmsProfile(io.BytesIO(profile)), _SRGB, mode, "RGB")
+
 
 def subject(data: bytes) -> bytes:
     return imaging.process(data, reference=REFERENCE, day=DAY).jpeg
 
 
 def floor(data: bytes) -> bytes:
+    """Decode, EXIF turn, ICC conversion, encode at the output's settings: nothing less makes it."""
     im = Image.open(io.BytesIO(data))
     im.load()
+    quality = imaging.output_quality(im)
+    icc = im.info.get("icc_profile")
+    turn = imaging._ORIENTATION.get(imaging._orientation(im))
+    if icc:
+        im = ImageCms.applyTransform(im, _to_srgb(icc, im.mode))
+    if turn is not None:
+        im = im.transpose(turn)
     if im.mode not in ("RGB", "L"):
         im = im.convert("RGB")
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=imaging.JPEG_QUALITY)
-    return out.getvalue()
+    return imaging.encode_jpeg(im, quality)
 
 
-def upright_floor(data: bytes) -> bytes:
-    """The floor plus what EXIF orientation makes unavoidable: turning the pixels upright."""
+def bare(data: bytes) -> bytes:
+    """Decode + encode alone, as if the picture needed neither turning nor colour conversion."""
     im = Image.open(io.BytesIO(data))
     im.load()
-    if im.getexif().get(0x0112, 1) != 1:  # without an orientation there is nothing to turn
-        im = ImageOps.exif_transpose(im)
+    quality = imaging.output_quality(im)
     if im.mode not in ("RGB", "L"):
         im = im.convert("RGB")
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=imaging.JPEG_QUALITY)
-    return out.getvalue()
+    return imaging.encode_jpeg(im, quality)
 
 
 @lru_cache(maxsize=8)
@@ -110,7 +171,7 @@ def baseline(data: bytes) -> bytes:
     return out.getvalue()
 
 
-VARIANTS = {"subject": subject, "floor": floor, "upright_floor": upright_floor, "baseline": baseline}
+VARIANTS = {"subject": subject, "floor": floor, "bare": bare, "baseline": baseline}
 
 
 # ---------------------------------------------------------------- timing
@@ -145,7 +206,8 @@ def peak_rss(variant: str, path: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _status_kb(field: str) -> int | None:
+def status_kb(field: str) -> int | None:
+    """A field of /proc/self/status (VmRSS, VmHWM) in KiB; None off Linux."""
     try:
         with open("/proc/self/status", encoding="ascii") as f:
             for line in f:
@@ -156,59 +218,167 @@ def _status_kb(field: str) -> int | None:
     return None
 
 
+def reset_peak_rss() -> bool:
+    """Linux: VmHWM := VmRSS, so VmHWM then says the peak of what runs next. False where it cannot."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
 def _probe(variant: str, path: str) -> None:
     """Linux: VmHWM is this process's own peak (ru_maxrss would carry the parent's over exec)."""
     with open(path, "rb") as f:
         data = f.read()
     gc.collect()
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")  # resets VmHWM to the current RSS: import-time peaks do not count
-    except OSError:
-        pass
-    before = _status_kb("VmRSS")
+    reset_peak_rss()  # import-time peaks do not count
+    before = status_kb("VmRSS")
     if before is None:  # not Linux: ru_maxrss (KiB on Linux, bytes on macOS) is the best there is
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     VARIANTS[variant](data)
-    peak = _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"before_kb": before, "peak_kb": peak, "delta_kb": peak - before}))
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    rms = ImageStat.Stat(ImageChops.difference(a, b)).rms
+    mse = sum(r * r for r in rms) / len(rms)
+    return 10 * math.log10(255**2 / mse) if mse else math.inf
+
+
+def output_quality_figures(data: bytes, out: bytes) -> tuple[int, float]:
+    """The output's JPEG quality and its PSNR against the watermarked picture before encoding."""
+    before, _, _ = imaging._render(data, imaging.watermark_text(REFERENCE, DAY))
+    decoded = Image.open(io.BytesIO(out))
+    quality = imaging.input_quality(decoded) or 0
+    if decoded.size != before.size:  # made smaller to fit 200 KB: compare at the output's size
+        before = before.resize(decoded.size, Image.Resampling.LANCZOS)
+    return quality, _psnr(decoded.convert(before.mode), before)
+
+
+def time_rows(name: str, data: bytes, repeats: int, tmp: str) -> tuple[list[Row], dict]:
+    # The baseline churns ~35 MB per call, which slows whatever runs next: it gets its own loop,
+    # interleaved with a second measurement of the floor.
+    times = time_case(data, repeats, ("subject", "floor", "bare"))
+    naive = time_case(data, repeats, ("baseline", "floor"))
+    path = os.path.join(tmp, "input")
+    with open(path, "wb") as f:
+        f.write(data)
+    rss = {v: peak_rss(v, path) for v in ("subject", "floor", "baseline")}
+    out = subject(data)
+    quality, psnr = output_quality_figures(data, out)
+    med = {v: median(t) for v, t in times.items()}
+    high = {v: p95(t) for v, t in times.items()}
+    base, base_floor = median(naive["baseline"]), median(naive["floor"])
+    growth = ratio(len(out), len(data))
+    is_jpeg = data[:2] == b"\xff\xd8"
+    detail = {"input_bytes": len(data), "output_bytes": len(out), "output_quality": quality, "psnr_db": psnr,
+              "median_ms": med, "p95_ms": high, "samples_ms": times, "rss_kb": rss,
+              "baseline_median_ms": base, "baseline_floor_median_ms": base_floor,
+              "baseline_samples_ms": naive, "speedup_vs_baseline": base / med["subject"]}  # fmt: skip
+    bare_note = (f"{med['subject'] / med['bare']:.2f}x the bare decode+encode ({med['bare']:.1f} ms)"
+                 if med["floor"] > 1.05 * med["bare"] else "")  # fmt: skip
+    size_row = Row("1   output vs input bytes", len(out) / 1000, len(data) / 1000, growth,
+                   GOAL_GROWTH if is_jpeg else None, "kB",
+                   note=f"q{quality}, PSNR {psnr:.1f} dB vs the watermarked picture; <= 200 KB: "
+                   f"{'yes' if len(out) <= imaging.MAX_OUTPUT_BYTES else 'NO'}")  # fmt: skip
+    size_row.judge()
+    if len(out) > imaging.MAX_OUTPUT_BYTES:
+        size_row.verdict = "MISS"
+    rows = [
+        Row(f"1 process {name}, median", med["subject"], med["floor"], ratio(med["subject"], med["floor"]),
+            GOAL_PROCESS, "ms", note=bare_note).judge(),
+        Row(f"1 process {name}, p95", high["subject"], high["floor"], ratio(high["subject"], high["floor"]),
+            GOAL_PROCESS, "ms").judge(),
+        Row("1   naive RGBA overlay (baseline), median", base, base_floor, ratio(base, base_floor), unit="ms",
+            note=f"process is {base / med['subject']:.1f}x faster"),
+        Row("1   peak RSS above imports", rss["subject"]["delta_kb"] / 1024, rss["floor"]["delta_kb"] / 1024,
+            ratio(rss["subject"]["delta_kb"], rss["floor"]["delta_kb"]), unit="MB",
+            note=f"baseline {rss['baseline']['delta_kb'] / 1024:.1f} MB"),
+        size_row,
+    ]
+    return rows, detail
+
+
+def colour_rows() -> tuple[list[Row], dict]:
+    """Mean ΔE of each output against its upload rendered colour-managed to sRGB (and, as the floor,
+    the untagged photo's: what the watermark and the JPEG cost by themselves)."""
+    from tests import icc
+
+    found: dict[str, dict] = {}
+    for name, data in delta_e_cases().items():
+        upload = Image.open(io.BytesIO(data))
+        managed = icc.managed_srgb(upload)
+        out = Image.open(io.BytesIO(subject(data))).convert("RGB")
+        found[name] = {"delta_e": icc.mean_delta_e(out, managed, step=2),
+                       "unmanaged": icc.mean_delta_e(upload.convert("RGB"), managed, step=2)}  # fmt: skip
+    alone = found["untagged (sRGB)"]["delta_e"]
+    rows = []
+    os_kinds = {k: v for k, v in found.items() if k.startswith("OS ")}
+    for name, f in found.items():
+        if name.startswith("OS "):
+            continue
+        row = Row(f"1 colour {name}, mean ΔE", f["delta_e"], alone, ratio(f["delta_e"], alone), unit="ΔE",
+                  note=f"goal ΔE <= {GOAL_DELTA_E:g}; the upload's numbers read as sRGB: {f['unmanaged']:.1f}")
+        row.verdict = "PASS" if f["delta_e"] <= GOAL_DELTA_E else "MISS"
+        rows.append(row)
+    if os_kinds:
+        worst = max(os_kinds, key=lambda k: os_kinds[k]["delta_e"])
+        row = Row(f"1 colour {len(os_kinds)} OS profiles, worst mean ΔE", os_kinds[worst]["delta_e"], alone,
+                  ratio(os_kinds[worst]["delta_e"], alone), unit="ΔE", note=f"{worst[3:]}; /usr/share/color/icc")
+        row.verdict = "PASS" if os_kinds[worst]["delta_e"] <= GOAL_DELTA_E else "MISS"
+        rows.append(row)
+    return rows, {"floor_is_untagged": alone, "kinds": found}
+
+
+def _timed(fn, data: bytes) -> float:
+    started = time.perf_counter()
+    with contextlib.suppress(imaging.InvalidImage):  # the flood is refused: that is what is timed
+        fn(data)
+    return (time.perf_counter() - started) * 1000
+
+
+def _pillow_decode(data: bytes) -> None:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+
+
+def flood_rows(repeats: int) -> tuple[list[Row], dict]:
+    """A crafted progressive JPEG with thousands of scans: refused against the decode of a normal
+    progressive file of the same size; the note says what decoding the flood itself takes."""
+    from tests import corpus
+
+    rows, detail = [], {}
+    for size, scans in (((1000, 1000), 5000), ((4000, 4000), 1800)):
+        flood = corpus.scan_flood(size, scans)
+        normal = corpus.jpeg(Image.new("RGB", size, (128, 100, 90)), 90, progressive=True)
+        refused = [_timed(subject, flood) for _ in range(repeats)]
+        decoded = [_timed(_pillow_decode, normal) for _ in range(max(3, repeats // 5))]
+        pillow = _timed(_pillow_decode, flood)  # once: seconds
+        figure, base = median(refused), median(decoded)
+        row = Row(f"1 scan flood {size[0]}x{size[1]}, {scans} scans ({len(flood) / 1000:.0f} kB): refused",
+                  figure, base, ratio(figure, base), unit="ms",
+                  note=f"goal <= {GOAL_REFUSAL_MS:g} ms; Pillow alone decodes it in {pillow / 1000:.1f} s")  # fmt: skip
+        row.verdict = "PASS" if figure <= GOAL_REFUSAL_MS else "MISS"
+        rows.append(row)
+        detail[f"{size[0]}x{size[1]}"] = {"scans": scans, "bytes": len(flood), "refused_ms": refused,
+                                            "normal_decode_ms": decoded, "pillow_flood_ms": pillow}  # fmt: skip
+    return rows, detail
 
 
 def run(repeats: int) -> tuple[list[Row], dict]:
     rows: list[Row] = []
     detail: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-img-") as tmp:
-        for name, data in cases().items():
-            # The baseline churns ~35 MB per call, which slows whatever runs next: it gets its own loop,
-            # interleaved with a second measurement of the floor.
-            times = time_case(data, repeats, ("subject", "floor", "upright_floor"))
-            naive = time_case(data, repeats, ("baseline", "floor"))
-            path = os.path.join(tmp, "input")
-            with open(path, "wb") as f:
-                f.write(data)
-            rss = {v: peak_rss(v, path) for v in ("subject", "floor", "baseline")}
-            out = subject(data)
-            med = {v: median(t) for v, t in times.items()}
-            high = {v: p95(t) for v, t in times.items()}
-            base, base_floor = median(naive["baseline"]), median(naive["floor"])
-            detail[name] = {"input_bytes": len(data), "output_bytes": len(out), "floor_output_bytes": len(floor(data)),
-                            "median_ms": med, "p95_ms": high, "samples_ms": times, "rss_kb": rss,
-                            "baseline_median_ms": base, "baseline_floor_median_ms": base_floor,
-                            "baseline_samples_ms": naive, "speedup_vs_baseline": base / med["subject"]}
-            rows += [
-                Row(f"1 process {name}, median", med["subject"], med["floor"], ratio(med["subject"], med["floor"]),
-                    GOAL_PROCESS, "ms", note=f"{med['subject'] / med['upright_floor']:.2f}x the floor + upright"
-                    f" ({med['upright_floor']:.1f} ms)").judge(),
-                Row(f"1 process {name}, p95", high["subject"], high["floor"], ratio(high["subject"], high["floor"]),
-                    GOAL_PROCESS, "ms").judge(),
-                Row("1   naive RGBA overlay (baseline), median", base, base_floor, ratio(base, base_floor), unit="ms",
-                    note=f"process is {base / med['subject']:.1f}x faster"),
-                Row("1   peak RSS above imports", rss["subject"]["delta_kb"] / 1024, rss["floor"]["delta_kb"] / 1024,
-                    ratio(rss["subject"]["delta_kb"], rss["floor"]["delta_kb"]), unit="MB",
-                    note=f"baseline {rss['baseline']['delta_kb'] / 1024:.1f} MB"),
-                Row("1   output vs input bytes", len(out) / 1000, len(data) / 1000, ratio(len(out), len(data)),
-                    unit="kB", note=f"floor output {len(floor(data)) / 1000:.0f} kB"),
-            ]
+        for name, data in {**cases(), **colour_cases()}.items():
+            got, detail[name] = time_rows(name, data, repeats, tmp)
+            rows += got
+    got, detail["colour"] = colour_rows()
+    rows += got
+    got, detail["scan flood"] = flood_rows(repeats)
+    rows += got
     return rows, detail
 
 

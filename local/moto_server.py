@@ -25,9 +25,33 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 
+from local.s3_cors import S3Cors
+
 log = logging.getLogger(__name__)
 
 _RECEIVE = "AmazonSQS.ReceiveMessage"  # botocore speaks SQS's JSON protocol
+
+
+# DynamoDB operations whose moto results are already JSON in the wire shape (no timestamps, no blobs).
+AS_IS = frozenset({"Query", "GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
+                   "TransactGetItems", "Scan", "BatchWriteItem"})
+
+
+def _json_as_is() -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    shaped = BaseJSONSerializer._serialize_result
+
+    def serialize_result(self, resp, result):
+        op = self.operation_model
+        if (isinstance(result, dict) and op.name in AS_IS
+                and op.service_model.service_name == "dynamodb"):
+            body = {k: v for k, v in result.items() if v is not None}
+            return self._serialized_result_to_response(resp, result, op.output_shape, body)
+        return shaped(self, resp, result)
+
+    serialize_result.shaped = shaped
+    BaseJSONSerializer._serialize_result = serialize_result
 
 
 def one_backup_per_transaction() -> None:
@@ -39,12 +63,16 @@ def one_backup_per_transaction() -> None:
       transaction names are copied instead (at most 100), and put back if it fails for any reason.
     - A Query on the table's own key: moto builds and sorts the list of every item, then keeps one
       partition. Here it reads only that partition (index queries keep moto's own path).
+    - A response: moto walks botocore's output shape value by value to write JSON it already holds
+      in DynamoDB's wire form (~10 ms per Query of one application). The item-level operations'
+      results are written as they are (tests/local/test_moto_server.py compares both ways).
     """
     import moto.dynamodb.models as models
     from moto.dynamodb.models.table import Table
 
     if getattr(models.DynamoDBBackend.transact_write_items, "_touched_items_only", False):
         return
+    _json_as_is()
     transact_write_items = models.DynamoDBBackend.transact_write_items
     query, all_items = Table.query, Table.all_items
     query_signature = inspect.signature(query)
@@ -189,7 +217,8 @@ class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         one_backup_per_transaction()
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=MotoRequestHandler)
+        self.cors = S3Cors(self.app)  # S3's own CORS rules, not moto's looser ones (local/s3_cors.py)
+        self._server = make_server(host, port, self.cors, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     @property

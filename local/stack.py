@@ -19,11 +19,21 @@ from local import auth
 from local.gateway import Gateway, GatewayServer, Request, Response, error
 from local.moto_server import MotoServer
 from local.runtime import Runtime
-from local.seed import seed
+from local.seed import DEMO_USERS, seed
 from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
 from local.worker import Worker
 
 log = logging.getLogger(__name__)
+
+# The browsable API reference: swagger-ui-dist vendored under web/vendor/ (web/vendor/README.md), so
+# every asset comes from our own origin.
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>API reference</title>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div><script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});</script>
+</body></html>"""
+
 
 def client(service: str, endpoint_url: str, **config):
     """A boto3 client for the local AWS, from its own session (boto3's default one is not thread-safe)."""
@@ -104,10 +114,11 @@ class LocalStack:
     def start(self) -> str:
         self.moto = MotoServer(self.host, self.moto_port).start()
         self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
-        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": self.tokens.audience, "WebOrigin": self.url}
+        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url}
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
+        self.moto.cors.configure(self.stack.buckets)
         upload_samples(self.stack, self.moto.url)
         self.runtime = Runtime(self.stack.functions, one_at_a_time={r.function for r in self.stack.routes})
         local_routes = {
@@ -115,6 +126,9 @@ class LocalStack:
             ("POST", "/dev/token"): self._dev_token,
             ("GET", "/openapi.json"): self._openapi,
             ("GET", "/dev/aws"): self._aws,
+            ("POST", "/oauth2/token"): lambda r: Response.json(*auth.token_endpoint(self.tokens, r.header("authorization"), r.body)),
+            ("GET", "/docs"): self._docs,
+            ("GET", "/config.json"): self._web_config,
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
@@ -189,6 +203,16 @@ class LocalStack:
     def _aws(self, _: Request) -> Response:
         """Where the embedded AWS is and what the resources are called there (for tests and make dlq)."""
         return Response.json(200, {"endpointUrl": self.moto.url, "region": REGION, "resources": self.stack.names})
+
+    def _docs(self, _: Request) -> Response:
+        return Response(200, [("Content-Type", "text/html; charset=utf-8")], DOCS_PAGE.encode())
+
+    def _web_config(self, _: Request) -> Response:
+        """What the web client reads first (deployed, a generated file says "cognito"): the API on this
+        origin, and the demo logins for the sign-in picker."""
+        users = [{"sub": u.sub, "groups": list(u.groups), "site": u.site, "region": u.region, "note": u.note}
+                 for u in DEMO_USERS if "registrar" not in u.groups]
+        return Response.json(200, {"apiUrl": "", "auth": {"type": "local", "demoUsers": users}})
 
     def _openapi(self, _: Request) -> Response:
         """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged: the

@@ -4,6 +4,14 @@ Pure: `derive(template, parameters)` takes the parsed template and returns plain
 arguments for the resources, the functions with their merged Globals, the HTTP routes, the SQS event
 sources, the JWT authorizer). Nothing here is written by hand a second time, so the local stack
 cannot drift from what `sam deploy` builds.
+
+Conditions are evaluated as CloudFormation does (a resource whose condition is false does not exist;
+`Fn::If` picks a branch; `AWS::NoValue` removes the property). Resource types the local stack has no
+stand-in for are ignored, except where their absence must show: there is no CloudFront here (the
+gateway serves `web/` itself, at the WebOrigin parameter), so a value built from a distribution's
+attributes, such as its origin in a CORS list, is left out, and a bucket that is only a distribution's
+origin is not created. Cognito is not emulated either: the local stack passes its own issuer
+(local.auth) as JwtIssuer, which is the template's "bring your own issuer" branch.
 """
 
 from __future__ import annotations
@@ -105,16 +113,37 @@ class Stack:
     names: dict[str, str] = field(default_factory=dict)  # logical id -> local physical name
 
 
+class _NoValue:
+    """What `Ref AWS::NoValue`, and anything built from a resource with no local stand-in, resolve to:
+    dropped from the list or map that holds it."""
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+_NOT_EMULATED = ("AWS::CloudFront::",)  # attributes of these resolve to NO_VALUE
+
+
+def _parameter(spec: dict, value: Any) -> Any:
+    if spec.get("Type") == "CommaDelimitedList" and isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
 class Resolver:
     """Just enough of CloudFormation's intrinsic functions for this template: Ref, Fn::Sub,
-    Fn::GetAtt, Fn::Join, with parameter defaults and pseudo parameters."""
+    Fn::GetAtt, Fn::Join, Fn::If and the condition functions, with parameter defaults and pseudo
+    parameters."""
 
     def __init__(self, template: dict, parameters: dict[str, str], account_id: str, region: str):
         self.resources = template.get("Resources", {})
+        self.conditions = template.get("Conditions", {})
+        declared = template.get("Parameters", {})
         self.values: dict[str, Any] = {
-            name: spec["Default"] for name, spec in template.get("Parameters", {}).items() if "Default" in spec
+            name: _parameter(spec, spec["Default"]) for name, spec in declared.items() if "Default" in spec
         }
-        self.values.update(parameters)
+        self.values.update({name: _parameter(declared.get(name, {}), v) for name, v in parameters.items()})
         self.values.update({
             "AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "local",
@@ -130,7 +159,29 @@ class Resolver:
             return self.resolve(props[explicit])
         return logical_id.lower() if resource["Type"] == "AWS::S3::Bucket" else logical_id
 
+    def condition(self, name: str) -> bool:
+        return bool(self._condition(self.conditions[name]))
+
+    def _condition(self, expression: Any) -> Any:
+        if not isinstance(expression, dict) or len(expression) != 1:
+            return self.resolve(expression)
+        (key, arg), = expression.items()
+        if key == "Fn::Equals":
+            left, right = (self._condition(a) for a in arg)
+            return left == right or str(left) == str(right)
+        if key == "Fn::Not":
+            return not self._condition(arg[0])
+        if key == "Fn::And":
+            return all(self._condition(a) for a in arg)
+        if key == "Fn::Or":
+            return any(self._condition(a) for a in arg)
+        if key == "Condition":
+            return self.condition(arg)
+        return self.resolve(expression)
+
     def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.values:
             return self.values[name]
         if name not in self.resources:
@@ -141,6 +192,8 @@ class Resolver:
 
     def get_att(self, logical_id: str, attribute: str) -> str:
         kind, name = self.resources[logical_id]["Type"], self.name(logical_id)
+        if kind.startswith(_NOT_EMULATED):
+            return NO_VALUE
         arns = {
             "AWS::S3::Bucket": f"arn:aws:s3:::{name}",
             "AWS::SQS::Queue": f"arn:aws:sqs:{self.region}:{self.account_id}:{name}",
@@ -154,13 +207,16 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [v for v in (self.resolve(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (key, arg), = value.items()
             if key == "Ref":
                 return self.ref(arg)
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
             if key == "Fn::GetAtt":
                 logical_id, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
                 return self.get_att(logical_id, attribute)
@@ -170,22 +226,29 @@ class Resolver:
                 return arg[0].join(str(v) for v in self.resolve(arg[1]))
             if key.startswith("Fn::"):
                 raise KeyError(f"{key} is not supported locally")
-        return {k: self.resolve(v) for k, v in value.items()}
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
-    def _sub(self, arg: str | list) -> str:
+    def _sub(self, arg: str | list) -> Any:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        missing = []
 
         def replace(m: re.Match) -> str:
             name = m.group(1)
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
             if name in variables:
-                return str(self.resolve(variables[name]))
-            if "." in name and name.split(".", 1)[0] in self.resources:
-                return self.get_att(*name.split(".", 1))
-            return str(self.ref(name))
+                value = self.resolve(variables[name])
+            elif "." in name and name.split(".", 1)[0] in self.resources:
+                value = self.get_att(*name.split(".", 1))
+            else:
+                value = self.ref(name)
+            if value is NO_VALUE:
+                missing.append(name)
+            return str(value)
 
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
+        text = re.sub(r"\$\{([^}]+)\}", replace, text)
+        return NO_VALUE if missing else text
 
 
 def _merge_globals(glob: dict, props: dict) -> dict:
@@ -203,6 +266,25 @@ def _merge_globals(glob: dict, props: dict) -> dict:
 
 def _of_type(template: dict, kind: str) -> dict[str, dict]:
     return {lid: r for lid, r in template.get("Resources", {}).items() if r.get("Type") == kind}
+
+
+def _existing(template: dict, resolver: Resolver) -> dict:
+    """The template with only the resources whose Condition holds (as CloudFormation creates them)."""
+    resources = {lid: r for lid, r in template.get("Resources", {}).items()
+                 if "Condition" not in r or resolver.condition(r["Condition"])}
+    return {**template, "Resources": resources}
+
+
+def _site_buckets(template: dict) -> set[str]:
+    """Buckets that only serve a CloudFront distribution: locally the gateway serves web/ instead."""
+    found = set()
+    for distribution in _of_type(template, "AWS::CloudFront::Distribution").values():
+        for origin in distribution.get("Properties", {}).get("DistributionConfig", {}).get("Origins", []):
+            domain = origin.get("DomainName")
+            if isinstance(domain, dict) and "Fn::GetAtt" in domain:
+                target = domain["Fn::GetAtt"]
+                found.add(target[0] if isinstance(target, list) else target.split(".")[0])
+    return found
 
 
 def _table(resolver: Resolver, logical_id: str, props: dict) -> dict:
@@ -236,7 +318,8 @@ def _bucket(resolver: Resolver, logical_id: str, props: dict) -> dict:
     spec: dict[str, Any] = {"Bucket": resolver.name(logical_id)}
     if "PublicAccessBlockConfiguration" in props:
         spec["PublicAccessBlockConfiguration"] = resolver.resolve(props["PublicAccessBlockConfiguration"])
-    rules = resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", [])
+    # A rule whose only origin was the CloudFront site has none left locally: S3 refuses such a rule.
+    rules = [r for r in resolver.resolve(props.get("CorsConfiguration", {})).get("CorsRules", []) if r.get("AllowedOrigins")]
     if rules:
         renames = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
         spec["CORSConfiguration"] = {"CORSRules": [{renames.get(k, k): v for k, v in r.items()} for r in rules]}
@@ -289,6 +372,8 @@ def _events(function: str, events: dict, default_authorizers: dict) -> tuple[lis
 def derive(template: dict, parameters: dict[str, str] | None = None,
            account_id: str = ACCOUNT_ID, region: str = REGION) -> Stack:
     resolver = Resolver(template, parameters or {}, account_id, region)
+    template = _existing(template, resolver)
+    resolver.resources = template["Resources"]
     authorizers, default_authorizers, cors = _api(resolver, template)
 
     glob = template.get("Globals", {}).get("Function", {})
@@ -304,8 +389,11 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
         sources += more_sources
     routes.sort(key=lambda r: r.specificity)
 
+    site = _site_buckets(template)
+
     def build(kind: str, make) -> list[dict]:
-        return [make(resolver, lid, r.get("Properties", {})) for lid, r in _of_type(template, kind).items()]
+        return [make(resolver, lid, r.get("Properties", {})) for lid, r in _of_type(template, kind).items()
+                if lid not in site]
 
     queues = build("AWS::SQS::Queue", _queue)
     queues.sort(key=lambda q: "RedrivePolicy" in q["Attributes"])  # a dead-letter queue must exist first
@@ -313,7 +401,7 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
     return Stack(
         tables=build("AWS::DynamoDB::Table", _table), queues=queues, buckets=build("AWS::S3::Bucket", _bucket),
         functions=functions, routes=routes, sqs_sources=sources, authorizers=authorizers, cors=cors,
-        names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind)},
+        names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind) if lid not in site},
     )
 
 

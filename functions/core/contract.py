@@ -35,8 +35,14 @@ MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 # ---------------------------------------------------------------- requests
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+class _Model(BaseModel):
+    # Validators are built on first use, not at import: a cold start pays only for the models of
+    # the route it serves (each function declares dozens it may never use in that instance).
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Request(_Model):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True)
 
 
 class Registration(_Request):
@@ -87,23 +93,23 @@ class Phase(_Request):
 # ---------------------------------------------------------------- responses
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_Model):
     code: str = Field(description="stable machine code (api-contract.md \"Errors\")")
     message: str
     messageZh: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Model):
     error: ErrorDetail
 
 
-class Progress(BaseModel):
+class Progress(_Model):
     code: str
     label: str
     labelEn: str
 
 
-class LevelOutcome(BaseModel):
+class LevelOutcome(_Model):
     decision: str
     at: str
     comment: str | None = None
@@ -113,17 +119,17 @@ class ReviewLevelOutcome(LevelOutcome):
     by: str = Field(description="who decided (reviewers and the exam office only)")
 
 
-class Outcomes(BaseModel):
+class Outcomes(_Model):
     site: LevelOutcome | None = None
     region: LevelOutcome | None = None
 
 
-class ReviewOutcomes(BaseModel):
+class ReviewOutcomes(_Model):
     site: ReviewLevelOutcome | None = None
     region: ReviewLevelOutcome | None = None
 
 
-class ApplicationOut(BaseModel):
+class ApplicationOut(_Model):
     id: str
     candidateId: str
     candidateName: str
@@ -157,7 +163,7 @@ class ReviewApplicationOut(ApplicationOut):
     reReview: bool = False
 
 
-class StatusOut(BaseModel):
+class StatusOut(_Model):
     status: str
     statusLabel: str
     statusLabelEn: str
@@ -166,7 +172,7 @@ class StatusOut(BaseModel):
     updatedAt: str
 
 
-class ApplicationSummary(BaseModel):
+class ApplicationSummary(_Model):
     id: str
     status: str
     statusLabel: str
@@ -181,11 +187,26 @@ class ApplicationSummary(BaseModel):
     updatedAt: str
 
 
-class ApplicationList(BaseModel):
+class ApplicationList(_Model):
     items: list[ApplicationSummary]
 
 
-class ImageOut(BaseModel):
+class QualityWarning(_Model):
+    code: Literal["BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF", "DUPLICATE"]
+    message: str
+    messageZh: str
+
+
+class Quality(_Model):
+    warnings: list[QualityWarning] = Field(description="empty when the photo looks fine; a warning never refuses it")
+
+
+class DuplicateRef(_Model):
+    applicationId: str
+    imageId: str
+
+
+class ImageOut(_Model):
     imageId: str
     status: str
     statusLabel: str
@@ -205,16 +226,22 @@ class ImageOut(BaseModel):
     uploadedAt: str
     processedAt: str | None
     fileName: str | None
-    reference: str | None = Field(default=None, description="the watermark's reference; reviewers and the exam office")
+    quality: Quality | None = Field(default=None, description="instant feedback on a processed photo")
 
 
-class Requested(BaseModel):
+class ReviewImageOut(ImageOut):
+    reference: str | None = Field(description="the reference drawn in its watermark (trace it: GET /review/trace/{reference})")
+    duplicateOf: list[DuplicateRef] = Field(
+        description="near-identical pictures in other candidates' applications (never shown to candidates)")
+
+
+class Requested(_Model):
     count: int
     note: str | None
     met: bool
 
 
-class MaterialOut(BaseModel):
+class MaterialOut(_Model):
     type: str
     name: str
     nameEn: str
@@ -233,7 +260,11 @@ class MaterialOut(BaseModel):
     images: list[ImageOut]
 
 
-class ReviewNote(BaseModel):
+class ReviewMaterialOut(MaterialOut):
+    images: list[ReviewImageOut]
+
+
+class ReviewNote(_Model):
     kind: Literal["comment", "image", "request"]
     level: str | None
     levelLabel: str
@@ -249,7 +280,7 @@ class ReviewNote(BaseModel):
     reasonMessageZh: str | None = None
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(_Model):
     model_config = ConfigDict(populate_by_name=True)
     at: str
     action: str
@@ -270,27 +301,27 @@ class AuditOut(TimelineEntry):
     role: str
 
 
-class Page(BaseModel):
+class Page(_Model):
     application: ApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[MaterialOut]
     timeline: list[TimelineEntry]
 
 
-class ReviewPage(BaseModel):
+class ReviewPage(_Model):
     application: ReviewApplicationOut
     reviewNotes: list[ReviewNote]
-    materials: list[MaterialOut]
+    materials: list[ReviewMaterialOut]
     audit: list[AuditOut]
     imageHistory: dict[str, list[AuditOut]]
 
 
-class PresignedPost(BaseModel):
+class PresignedPost(_Model):
     url: str
     fields: dict[str, str] = Field(description="send every field, then the file last, as multipart/form-data")
 
 
-class Reservation(BaseModel):
+class Reservation(_Model):
     imageId: str
     materialType: str
     upload: PresignedPost
@@ -299,7 +330,7 @@ class Reservation(BaseModel):
     maxBytes: int
 
 
-class QueueItem(BaseModel):
+class QueueItem(_Model):
     applicationId: str
     candidateId: str
     candidateName: str
@@ -312,25 +343,26 @@ class QueueItem(BaseModel):
     firstReadyAt: str | None
     reReview: bool
     imageCount: int
+    warningCount: int = Field(description="quality warnings on its images: a hint to sort by")
     claimedBy: str | None
     claimExpiresAt: str | None
     claimExpiresAtEpoch: int | None
 
 
-class QueuePage(BaseModel):
+class QueuePage(_Model):
     level: Literal["SITE", "REGION"]
     items: list[QueueItem]
     nextCursor: str | None
 
 
-class Claim(BaseModel):
+class Claim(_Model):
     claimedBy: str
     level: Literal["SITE", "REGION"]
     expiresAt: str
     expiresAtEpoch: int
 
 
-class ImageDecisionOut(BaseModel):
+class ImageDecisionOut(_Model):
     imageId: str
     status: str
     statusLabel: str
@@ -345,18 +377,18 @@ class SearchItem(QueueItem):
     updatedAt: str
 
 
-class SearchPage(BaseModel):
+class SearchPage(_Model):
     items: list[SearchItem]
     nextCursor: str | None
 
 
-class Waiting(BaseModel):
+class Waiting(_Model):
     count: int
     p50Seconds: int | None
     p90Seconds: int | None
 
 
-class SiteStats(BaseModel):
+class SiteStats(_Model):
     site: str
     siteName: str
     region: str
@@ -365,12 +397,12 @@ class SiteStats(BaseModel):
     waiting: Waiting
 
 
-class Stats(BaseModel):
+class Stats(_Model):
     asOf: str
     sites: list[SiteStats]
 
 
-class Trace(BaseModel):
+class Trace(_Model):
     reference: str
     applicationId: str
     imageId: str

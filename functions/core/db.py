@@ -10,6 +10,7 @@ Key design (one table; see README "DynamoDB key design"):
 | audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
+| likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 Request builders (`*_item`, `plan_items`, `*_request`) are pure and take the table name, so tests
@@ -18,8 +19,11 @@ assert them exactly; the operations below them are the only code that sends anyt
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
@@ -29,6 +33,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core.errors import DomainError
+from core.likeness import as_int, band_keys
 from core.models import (
     Application,
     AppStatus,
@@ -40,7 +45,7 @@ from core.models import (
     Seat,
     Snapshot,
 )
-from core.plan import Plan, Reference
+from core.plan import Likeness, Plan, Reference
 from core.settings import settings
 
 _ser = TypeSerializer()
@@ -142,12 +147,14 @@ _APP_FIELDS = {
     "created_at": "createdAt", "updated_at": "updatedAt", "ready_at": "readyAt", "queue": "queue",
     "site_first_ready_at": "siteFirstReadyAt", "region_first_ready_at": "regionFirstReadyAt",
     "returns": "returns", "requests": "requests", "site_deciders": "siteDeciders", "image_count": "imageCount",
+    "warning_count": "warningCount",
     "site_decision": "siteDecision", "region_decision": "regionDecision", "claimed_by": "claimedBy",
     "claim_expires_at": "claimExpiresAt",
 }
 # Attributes a Plan may change on the application item (the registration fields never change).
 _APP_MUTABLE = ("status", "version", "updated_at", "ready_at", "queue", "site_first_ready_at",
-                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "site_decision",
+                "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "warning_count",
+                "site_decision",
                 "region_decision", "claimed_by", "claim_expires_at")
 
 _IMAGE_FIELDS = {
@@ -157,8 +164,10 @@ _IMAGE_FIELDS = {
     "height": "height", "bytes": "bytes", "sha256": "sha256", "processing_ms": "processingMs",
     "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
     "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
-    "decided_by": "decidedBy", "reference": "reference",
+    "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
+    "duplicate_of": "duplicateOf",
 }
+_IMAGE_LISTS = ("quality_warnings", "duplicate_of")
 
 _AUDIT_FIELDS = {
     "at": "at", "actor": "actor", "role": "role", "action": "action", "from_status": "from",
@@ -173,6 +182,27 @@ TRAIL = "TRAIL#"
 # A PENDING reservation that is never uploaded is swept by DynamoDB TTL a day later; correctness
 # never depends on that (expired reservations are treated as free by the conditions themselves).
 _TTL_GRACE = 86400
+CHINA = timezone(timedelta(hours=8))
+
+
+def keep_until(exam_year: int, retention_days: int) -> int | None:
+    """When an application's records may go (DynamoDB TTL): `retention_days` after the end of its exam
+    year, China time; the same instant for every item of the application, so its audit trail never
+    outlives or predeceases its images. None: kept for good."""
+    if not retention_days:
+        return None
+    season_end = datetime(exam_year + 1, 1, 1, tzinfo=CHINA).timestamp()
+    return int(season_end) + retention_days * 86400
+
+
+def _retain(items: list[dict], keep: int | None) -> list[dict]:
+    """Every item put without a TTL of its own (a PENDING reservation has one) is kept until `keep`."""
+    if keep is not None:
+        for entry in items:
+            put = entry.get("Put")
+            if put and "ttl" not in put["Item"]:
+                put["Item"]["ttl"] = {"N": str(keep)}
+    return items
 
 
 def _app_value(name: str, value):
@@ -204,6 +234,8 @@ def application_from(item: dict) -> Application:
 def image_item(app_id: str, image: Image) -> dict:
     item = {"PK": app_pk(app_id), "SK": f"IMG#{image.image_id}", "kind": "image", "imageId": image.image_id}
     item.update({attr: getattr(image, name) for name, attr in _IMAGE_FIELDS.items()})
+    for name in _IMAGE_LISTS:
+        item[_IMAGE_FIELDS[name]] = list(getattr(image, name))
     if image.status is ImageStatus.PENDING and image.expires_at:
         item["ttl"] = image.expires_at + _TTL_GRACE
     return _clean(item)
@@ -212,6 +244,8 @@ def image_item(app_id: str, image: Image) -> dict:
 def image_from(item: dict) -> Image:
     values = {name: item.get(attr) for name, attr in _IMAGE_FIELDS.items()}
     values["status"] = ImageStatus(values["status"])
+    for name in _IMAGE_LISTS:
+        values[name] = tuple(values[name] or ())
     return Image(image_id=item["imageId"], **values)
 
 
@@ -245,6 +279,12 @@ def reference_item(ref: Reference) -> dict:
             "watermarkedAt": ref.watermarked_at}
 
 
+def likeness_items(entry: Likeness) -> list[dict]:
+    return [{"PK": f"LIKE#{band}", "SK": f"{entry.application_id}#{entry.image_id}", "kind": "likeness",
+             "phash": entry.phash, "applicationId": entry.application_id, "imageId": entry.image_id,
+             "candidateId": entry.candidate_id} for band in band_keys(as_int(entry.phash))]
+
+
 def snapshot_from(items: list[dict]) -> Snapshot | None:
     app = None
     snap_images, seats, audit = [], [], []
@@ -266,7 +306,7 @@ def snapshot_from(items: list[dict]) -> Snapshot | None:
 
 # ---------------------------------------------------------------- transaction building (pure)
 
-def _app_update(plan: Plan, table: str) -> dict:
+def _app_update(plan: Plan, table: str, keep: int | None = None) -> dict:
     """SET/REMOVE the application's changed attributes, conditional on the version the plan was made from."""
     before, after = plan.before, plan.after
     sets, removes, values, names = [], [], {}, {}
@@ -290,6 +330,9 @@ def _app_update(plan: Plan, table: str) -> dict:
                 values[f":{attr}"] = {"S": new[attr]}
             else:
                 removes.append(f"#{attr}")
+    if keep is not None:
+        sets.append("#ttl = :keep")
+        names["#ttl"], values[":keep"] = "ttl", {"N": str(keep)}
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     names["#v"] = "version"
     values[":expected"] = {"N": str(before.version)}
@@ -311,10 +354,11 @@ def _versioned(expected: int | None) -> dict:
     return {"ConditionExpression": "version = :expected", "ExpressionAttributeValues": {":expected": {"N": str(expected)}}}
 
 
-def plan_items(plan: Plan, table: str) -> list[dict]:
-    """The Plan as TransactItems, in a fixed order: application, images, seats, references, audit."""
+def plan_items(plan: Plan, table: str, keep: int | None = None) -> list[dict]:
+    """The Plan as TransactItems, in a fixed order: application, images, seats, references, likeness,
+    audit. `keep`: the application's TTL (keep_until), written on everything it puts."""
     app_id = plan.after.id
-    items: list[dict] = [_app_update(plan, table)]
+    items: list[dict] = [_app_update(plan, table, keep)]
     for image, expected in plan.put_images:
         items.append({"Put": {"TableName": table, "Item": encode(image_item(app_id, image)), **_versioned(expected)}})
     for image in plan.delete_images:
@@ -329,11 +373,13 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
             "ExpressionAttributeValues": {":now": {"N": str(plan.now.seconds)}},
         }})
     for seat in plan.keep_seats:
+        kept = {"UpdateExpression": "SET #ttl = :keep REMOVE expiresAt",
+                "ExpressionAttributeValues": {":image": {"S": seat.image_id}, ":keep": {"N": str(keep)}}} \
+            if keep is not None else {"UpdateExpression": "REMOVE expiresAt, #ttl",
+                                      "ExpressionAttributeValues": {":image": {"S": seat.image_id}}}
         items.append({"Update": {
             "TableName": table, "Key": _key(app_pk(app_id), f"SEAT#{seat.material_type}#{seat.index}"),
-            "UpdateExpression": "REMOVE expiresAt, #ttl", "ConditionExpression": "imageId = :image",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ExpressionAttributeValues": {":image": {"S": seat.image_id}},
+            "ConditionExpression": "imageId = :image", "ExpressionAttributeNames": {"#ttl": "ttl"}, **kept,
         }})
     for seat in plan.release_seats:
         items.append({"Delete": {
@@ -343,12 +389,17 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
     for ref in plan.references:
         items.append({"Put": {"TableName": table, "Item": encode(reference_item(ref)),
                               "ConditionExpression": "attribute_not_exists(PK)"}})
+    for entry in plan.add_likeness:
+        items += [{"Put": {"TableName": table, "Item": encode(item)}} for item in likeness_items(entry)]
+    for entry in plan.remove_likeness:
+        items += [{"Delete": {"TableName": table, "Key": _key(item["PK"], item["SK"])}}
+                  for item in likeness_items(entry)]
     for entry in plan.audit:
         items.append({"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}})
-    return items
+    return _retain(items, keep)
 
 
-def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
+def create_items(app: Application, entry: AuditEntry, table: str, keep: int | None = None) -> list[dict]:
     """Registration: the application (only if new), its audit entry, and the office's lookups."""
     items = [{"Put": {"TableName": table, "Item": encode(application_item(app)),
                       "ConditionExpression": "attribute_not_exists(PK)"}},
@@ -356,7 +407,7 @@ def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
     for pk in lookup_pks(app):
         items.append({"Put": {"TableName": table, "Item": encode(
             {"PK": pk, "SK": app_pk(app.id), "kind": "lookup", "applicationId": app.id})}})
-    return items
+    return _retain(items, keep)
 
 
 def claim_items(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
@@ -458,9 +509,13 @@ def _transact(items: list[dict]) -> None:
     _call(client().transact_write_items, transact_items=items, TransactItems=items)
 
 
+def _keep(exam_year: int) -> int | None:
+    return keep_until(exam_year, settings().retention_days)
+
+
 def commit(plan: Plan) -> None:
     """Write a Plan as one transaction; raises Conflict if any condition no longer holds."""
-    _transact(plan_items(plan, _table()))
+    _transact(plan_items(plan, _table(), _keep(plan.after.exam_year)))
 
 
 def _query_all(request: dict) -> list[dict]:
@@ -479,15 +534,15 @@ def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
     return snapshot_from(_query_all(partition_request(app_id, with_audit, _table())))
 
 
-def claim(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
-          entry: AuditEntry) -> None:
+def claim(app: Application, level: Level, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
     """Raises Conflict unless the lease could be taken."""
-    _transact(claim_items(app_id, status, level, reviewer, expires_at, now, entry, _table()))
+    _transact(_retain(claim_items(app.id, app.status, level, reviewer, expires_at, now, entry, _table()),
+                      _keep(app.exam_year)))
 
 
-def release(app_id: str, reviewer: str, now: int, entry: AuditEntry) -> None:
+def release(app: Application, reviewer: str, now: int, entry: AuditEntry) -> None:
     """Give a live lease back. Raises Conflict unless the caller holds it."""
-    _transact(release_items(app_id, reviewer, now, entry, _table()))
+    _transact(_retain(release_items(app.id, reviewer, now, entry, _table()), _keep(app.exam_year)))
 
 
 def get_application(app_id: str) -> Application | None:
@@ -515,7 +570,7 @@ def get_applications(app_ids: list[str]) -> list[Application]:
 def create_application(app: Application, entry: AuditEntry) -> bool:
     """Register an application; False if it already exists (the caller compares the data)."""
     try:
-        _transact(create_items(app, entry, _table()))
+        _transact(create_items(app, entry, _table(), _keep(app.exam_year)))
         return True
     except Conflict:
         return False
@@ -558,6 +613,34 @@ def lookup(kind: str, value: str) -> list[str]:
     items = _query_all({"TableName": _table(), "KeyConditionExpression": "PK = :pk",
                         "ExpressionAttributeValues": {":pk": {"S": f"{kind}#{value}"}}})
     return [i["applicationId"] for i in items]
+
+
+LIKENESS_PAGE = 100  # per probed band: a band that common says little; the nearest ones come back first
+
+
+def likeness(bands: list[str]) -> list[dict]:
+    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates).
+    One Query per band, sent together: the lookup waits for the slowest, not for their sum."""
+    def band(key: str) -> list[dict]:
+        page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
+                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{key}"}}, Limit=LIKENESS_PAGE)
+        return [decode(i) for i in page.get("Items", [])]
+
+    found: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=min(8, len(bands) or 1)) as pool:
+        for items in pool.map(band, bands):
+            found.update((item["SK"], item) for item in items)
+    return list(found.values())
+
+
+def note_duplicate(app_id: str, image_id: str, other: dict) -> None:
+    """Tell an earlier image that a later upload of another candidate looks the same (a reviewer's hint,
+    not state: the application's version does not move). Nothing if that image is gone."""
+    with contextlib.suppress(Conflict):
+        _call(client().update_item, TableName=_table(), Key=_key(app_pk(app_id), f"IMG#{image_id}"),
+              UpdateExpression="SET #d = list_append(if_not_exists(#d, :none), :one)",
+              ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#d": "duplicateOf"},
+              ExpressionAttributeValues={":none": {"L": []}, ":one": _ser.serialize([other])})
 
 
 def get_reference(reference: str) -> dict | None:

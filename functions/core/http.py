@@ -21,10 +21,13 @@ from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolv
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
 from core.contract import ErrorBody
 from core.errors import ERRORS, DomainError
 from core.identity import Caller, caller_from_event
+
+__all__ = ["Api", "Header", "Path", "Query", "Response"]  # handlers import the event handler's parts from here
 
 logger = Logger(child=True)
 

@@ -120,6 +120,7 @@ class Application:
     requests: tuple[Request, ...] = ()  # the open requests of the last return
     site_deciders: tuple[str, ...] = ()  # everyone who made a site-level decision (separation of duties)
     image_count: int = 0  # images a reviewer will look at (the queue shows it without reading them)
+    warning_count: int = 0  # quality warnings on those images: a hint reviewers can sort by
     site_decision: dict | None = None
     region_decision: dict | None = None
     claimed_by: str | None = None
@@ -184,6 +185,9 @@ class Image:
     decided_at: str | None = None
     decided_by: str | None = None
     reference: str | None = None  # drawn in its watermark; unique, so a leaked copy can be traced (R7)
+    quality_warnings: tuple[str, ...] = ()  # instant feedback on the photo; never refuses it
+    phash: str | None = None  # 64-bit perceptual hash, hex (near-identical pictures)
+    duplicate_of: tuple[dict, ...] = ()  # {applicationId, imageId} of near-identical pictures of other candidates
 
     @property
     def label(self) -> str:

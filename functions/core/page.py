@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot
+from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot
 from core.progress import materials_for
-from core.reasons import REVIEW_REASONS, invalid_message
+from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, invalid_message
 from core.views import application_view, review_application_view
 
 # What each audit action means to a candidate (timeline), in both languages.
@@ -44,11 +44,21 @@ def visible_images(snap: Snapshot, now: int) -> list[Image]:
     return [i for i in snap.images if not i.expired(now)]
 
 
+def quality_view(image: Image) -> c.Quality | None:
+    if not image.processed_at or image.status not in REVIEWABLE:
+        return None
+    return c.Quality(warnings=[c.QualityWarning(code=code, message=QUALITY_WARNINGS[code].message,
+                                                messageZh=QUALITY_WARNINGS[code].message_zh)
+                               for code in image.quality_warnings if code in QUALITY_WARNINGS])
+
+
 def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageOut:
-    shown = image.object_key and image.status in (ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED)
+    shown = image.object_key and image.status in REVIEWABLE
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
-    return c.ImageOut(
+    model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of)}) \
+        if for_reviewer else (c.ImageOut, {})
+    return model(
         imageId=image.image_id, status=image.status.value, statusLabel=image.label, locked=image.locked,
         version=image.version, url=sign(image.object_key) if shown else None,
         width=image.width, height=image.height, bytes=image.bytes,
@@ -58,12 +68,13 @@ def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageO
         reviewReasonMessage=review.message if review else None,
         reviewReasonMessageZh=review.message_zh if review else None,
         uploadedAt=image.uploaded_at, processedAt=image.processed_at, fileName=image.file_name,
-        reference=image.reference if for_reviewer else None)
+        quality=quality_view(image), **extra)
 
 
 def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: bool = False) -> list[c.MaterialOut]:
     app = snap.application
     images = visible_images(snap, now)
+    material_model = c.ReviewMaterialOut if for_reviewer else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
     out = []
     for m in materials_for(app):
@@ -72,7 +83,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: 
         remaining = max(m.max_count - held, 0)
         ok = len([i for i in mine if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
         request = asked.get(m.type)
-        out.append(c.MaterialOut(
+        out.append(material_model(
             type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
             sampleImageUrl=sample(m.sample) if m.sample else None, minCount=m.min_count, maxCount=m.max_count,
             required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
@@ -82,7 +93,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: 
     # Types no longer required but still holding images (the catalogue changed) stay visible.
     known = {m.type for m in out}
     for type_ in dict.fromkeys(i.material_type for i in images if i.material_type not in known):
-        out.append(c.MaterialOut(
+        out.append(material_model(
             type=type_, name=type_, nameEn=type_, description="", descriptionEn="", sampleImageUrl=None,
             minCount=0, maxCount=0, required=False, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=False,
             remaining=0, complete=True,

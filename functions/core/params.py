@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from core.http import Path
 
 AppId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="application id")]
 ImageId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{8,64}$", description="image id")]

@@ -25,6 +25,16 @@ class Reference:
     watermarked_at: str
 
 
+@dataclass(frozen=True)
+class Likeness:
+    """An image's entries in the near-duplicate index (one per band of its perceptual hash)."""
+
+    phash: str
+    application_id: str
+    image_id: str
+    candidate_id: str
+
+
 @dataclass
 class Plan:
     before: Application
@@ -39,6 +49,8 @@ class Plan:
     keep_seats: list[Seat] = field(default_factory=list)
     release_seats: list[Seat] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    add_likeness: list[Likeness] = field(default_factory=list)
+    remove_likeness: list[Likeness] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     # A reviewer's decision lands only while they hold a live claim on the application (R15).
     # Claims do not move `version` (taking one changes nothing a candidate sees), so it is its own condition.

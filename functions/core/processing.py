@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.clock import Now
-from core.models import AuditEntry, Image, ImageStatus, Snapshot
-from core.plan import Plan, Reference
+from core.likeness import as_int, hamming
+from core.models import REVIEWABLE, AuditEntry, Image, ImageStatus, Snapshot
+from core.plan import Likeness, Plan, Reference
 from core.progress import settle
 from core.uploads import replaced, with_status
 
@@ -34,6 +35,11 @@ class Outcome:
     reference: str | None = None  # drawn in the watermark
     reason: str | None = None  # set when the file is INVALID
     found: str | None = None
+    warnings: tuple[str, ...] = ()  # quality warnings on the picture (never a refusal)
+    phash: str | None = None  # perceptual hash, hex
+    duplicate_bound: int = 0  # Hamming distance within which two pictures are the same one
+    duplicate_of: tuple[dict, ...] = ()  # near-identical pictures in other candidates' applications
+    probes: tuple[str, ...] = ()  # the likeness index's bands to look in for those
 
 
 def waiting(snap: Snapshot | None, image_id: str, upload_key: str) -> Image | None:
@@ -44,6 +50,17 @@ def waiting(snap: Snapshot | None, image_id: str, upload_key: str) -> Image | No
     if image is None or image.upload_key != upload_key or image.status is not ImageStatus.PENDING:
         return None
     return image
+
+
+def duplicated(snap: Snapshot, image_id: str, outcome: Outcome) -> bool:
+    """The same picture is already in another place of this application (e.g. one side of the identity
+    card uploaded twice). Decided on the snapshot the record commits against, so two uploads of one
+    picture processed at the same moment still see each other (the later one retries on a fresh read)."""
+    if not outcome.phash:
+        return False
+    mine = as_int(outcome.phash)
+    return any(other.phash and other.image_id != image_id and other.status in REVIEWABLE
+               and hamming(mine, as_int(other.phash)) <= outcome.duplicate_bound for other in snap.images)
 
 
 def too_late(snap: Snapshot, image: Image) -> str | None:
@@ -72,26 +89,30 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
             audit=[AuditEntry(at=now.iso, actor=SYSTEM, role="system", action="upload_discarded", image_id=image_id,
                               material_type=image.material_type, from_status=image.status, note=late)],
         ), "discarded"
-    references = []
+    references, likeness = [], []
     if outcome.reason:
         new = with_status(image, ImageStatus.INVALID, expires_at=None, seat=None, processed_at=now.iso,
                           reason=outcome.reason, reason_found=outcome.found, processing_ms=outcome.processing_ms)
         action = "image_invalid"
     else:
+        warnings = outcome.warnings + (("DUPLICATE",) if duplicated(snap, image_id, outcome) else ())
         new = with_status(image, ImageStatus.SUBMITTED, expires_at=None, processed_at=now.iso,
                           object_key=outcome.object_key, width=outcome.width, height=outcome.height,
                           bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms,
-                          reference=outcome.reference)
+                          reference=outcome.reference, quality_warnings=warnings, phash=outcome.phash,
+                          duplicate_of=outcome.duplicate_of)
         action = "image_submitted"
         if outcome.reference:
             references.append(Reference(outcome.reference, app.id, image_id, image.material_type, now.iso))
+        if outcome.phash:
+            likeness.append(Likeness(outcome.phash, app.id, image_id, app.candidate_id))
     after, settled = settle(app.changed(now.iso), replaced(snap.images, new), now)
     return Plan(
         before=app, after=after, now=now, put_images=[(new, image.version)],
         # INVALID images hold no place in their slot; a SUBMITTED one keeps its place for good.
         keep_seats=[seat] if seat and new.status is ImageStatus.SUBMITTED else [],
         release_seats=[seat] if seat and new.status is ImageStatus.INVALID else [],
-        references=references,
+        references=references, add_likeness=likeness,
         audit=[AuditEntry(at=now.iso, actor=SYSTEM, role="system", action=action, image_id=image_id,
                           material_type=image.material_type, from_status=image.status, to_status=new.status,
                           reason_code=outcome.reason), *settled],

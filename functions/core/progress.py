@@ -101,6 +101,6 @@ def settle(app: Application, images: list[Image], now: Now) -> tuple[Application
             queue, ready_at, first = Level.SITE, now.iso, first or now.iso
         elif not ready:
             queue, ready_at = None, None
-    count = sum(1 for i in images if i.status in REVIEWABLE)
+    shown = [i for i in images if i.status in REVIEWABLE]
     return replace(app, status=status, queue=queue, ready_at=ready_at, site_first_ready_at=first,
-                   image_count=count), audit
+                   image_count=len(shown), warning_count=sum(len(i.quality_warnings) for i in shown)), audit

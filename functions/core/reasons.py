@@ -34,8 +34,9 @@ INVALID_REASONS: dict[str, Reason] = {
         "图片已损坏或不完整,无法打开。请重新拍摄或导出后上传。",
     ),
     "DIMENSIONS_TOO_LARGE": Reason(
-        "The image has too many pixels. Resize it to at most 4000 pixels on its longest side and upload it again.",
-        "图片像素过大,请将最长边缩小到 4000 像素以内后重新上传。",
+        "The image has too many pixels. Resize it to at most 16 megapixels (e.g. 4000x4000, 4600x3450),"
+        " with no side over 8000 pixels, and upload it again.",
+        "图片像素过大,请将图片缩小到 1600 万像素以内(如 4000×4000、4600×3450),且任一边不超过 8000 像素后重新上传。",
     ),
     "TOO_SMALL": Reason(
         "The image is too small to read. Its shorter side must be at least 300 pixels; take the photo closer or at a higher resolution.",
@@ -48,6 +49,10 @@ FORMAT_FIXES: dict[str, Reason] = {
     "HEIC": Reason(
         "HEIC photo (iPhone's default): set the camera to 'Most Compatible' or export the photo as JPEG.",
         "HEIC 格式照片(苹果手机默认):请在相机设置中选择“兼容性最佳”,或将照片导出为 JPG。",
+    ),
+    "AVIF": Reason(
+        "AVIF image (a newer format some phones and websites use): open it and save or export it as JPG.",
+        "AVIF 格式图片(部分手机和网站使用的新格式):请打开后另存或导出为 JPG。",
     ),
     "WEBP": Reason("WebP image: save it as JPG (e.g. open it and 'Save as' JPG).", "WebP 图片:请另存为 JPG 格式。"),
     "GIF": Reason("GIF image: save it as JPG or PNG.", "GIF 图片:请另存为 JPG 或 PNG 格式。"),
@@ -88,6 +93,43 @@ REVIEW_REASONS: dict[str, Reason] = {
     "OTHER": Reason(
         "The reviewer asks for a new image; see the reviewer's note.",
         "审核人员要求重新上传,请查看审核意见。",
+    ),
+}
+
+
+# What a photo's quality warning tells the candidate (api-contract.md "Instant quality feedback"): the
+# cause and the fix. A warning never refuses an image; process_image/quality.py decides when it applies.
+QUALITY_WARNINGS: dict[str, Reason] = {
+    "BLURRY": Reason(
+        "The photo is blurred, so the text may not be readable. Hold the phone steady (rest your elbows "
+        "on the table), tap the document on the screen to focus, and take it again in good light.",
+        "照片模糊，文字可能无法看清。请双手持稳手机（手肘可支在桌面上），点击屏幕上的证件对焦后，在光线充足处重新拍摄。",
+    ),
+    "TOO_DARK": Reason(
+        "The photo is too dark to read. Take it again near a window or under a lamp; do not cover the "
+        "document with your shadow.",
+        "照片太暗，无法看清。请在窗边或灯下光线充足处重新拍摄，注意不要让手机或身体的影子挡住证件。",
+    ),
+    "OVEREXPOSED": Reason(
+        "The photo is overexposed: the paper is blown out white and the text has faded. Move out of direct "
+        "sunlight or away from the lamp, or tap the document on the screen and lower the brightness.",
+        "照片过曝，纸面发白、文字变淡。请避开阳光直射或强光灯，或点击屏幕上的证件后调低亮度再拍。",
+    ),
+    "GLARE": Reason(
+        "There is a glare on the document that hides part of it. Tilt the phone or the document slightly, "
+        "turn off the flash, and avoid lights directly above it; check that every word is visible.",
+        "证件上有反光，遮住了部分内容。请关闭闪光灯，稍微倾斜手机或证件，避开正上方的灯光，确认每个字都清晰可见后再拍。",
+    ),
+    "CUT_OFF": Reason(
+        "Part of the document is outside the photo. Move the phone back until all four edges and corners "
+        "of the document are visible with a little space around them.",
+        "证件有部分在照片之外。请将手机后移，使证件的四条边和四个角都完整地出现在画面中，四周留出少许空白。",
+    ),
+    "DUPLICATE": Reason(
+        "This is the same picture as one already uploaded in another slot of this application (for "
+        "example the same side of the identity card twice). Check that each slot has the right document "
+        "or side.",
+        "这张照片与本报名中另一处已上传的照片相同（例如身份证同一面上传了两次）。请确认每一处上传的是正确的材料或正确的一面。",
     ),
 }
 

@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.identity import Caller
 from core.keys import upload_key
 from core.models import AuditEntry, Image, ImageStatus, Seat, Snapshot
-from core.plan import Plan
+from core.plan import Likeness, Plan
 from core.progress import materials_for, settle
 
 
@@ -113,6 +113,7 @@ def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
     after, settled = settle(app.changed(now.iso), remaining, now)
     return Plan(
         before=app, after=after, now=now, delete_images=[image], release_seats=[seat] if seat else [],
+        remove_likeness=[Likeness(image.phash, app.id, image.image_id, app.candidate_id)] if image.phash else [],
         audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="candidate", action="image_deleted",
                           image_id=cmd.image_id, material_type=cmd.material_type, from_status=image.status),
                *settled],

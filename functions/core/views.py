@@ -74,6 +74,7 @@ def queue_item(app: Application, now: int) -> c.QueueItem:
         idNumberMasked=idnumber.masked(app.id_number), region=app.region, site=app.site,
         status=app.status.value, statusLabel=app.label, readyAt=app.ready_at,
         firstReadyAt=app.first_ready_at(level), reReview=app.returns > 0, imageCount=app.image_count,
+        warningCount=app.warning_count,
         claimedBy=app.claimed_by if live else None,
         claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,
         claimExpiresAtEpoch=app.claim_expires_at if live else None)

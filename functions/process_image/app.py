@@ -11,9 +11,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.likeness import as_text
 from core.processing import Outcome
 from core.settings import settings
-from process_image import imaging, use_cases
+from process_image import imaging, quality, use_cases
 
 logger = Logger()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
@@ -27,16 +28,21 @@ SUPPORTED = ("JPEG", "PNG")
 
 def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
     try:
-        done = imaging.process(data, reference=reference, day=datetime.now(UTC).astimezone(CHINA).date())
+        done = imaging.process(data, reference=reference, day=datetime.now(UTC).astimezone(CHINA).date(),
+                               assess=quality.assess)
     except imaging.InvalidImage as e:
         return None, Outcome(reason=e.reason, found=e.found)
+    seen: quality.Assessment = done.assessment
     return done.jpeg, Outcome(width=done.width, height=done.height, bytes=len(done.jpeg), sha256=done.sha256,
-                              reference=reference)
+                              reference=reference, warnings=seen.warnings, phash=as_text(seen.phash),
+                              duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"],
+                              probes=seen.probe_keys)
 
 
 def sniff(head: bytes) -> str | None:
-    """What a file too big to read really is, from its first bytes, when it is not a JPEG or PNG."""
-    found = imaging.sniff_format(head)
+    """What a file too big to read really is, from its first bytes, when it is a format we can name
+    and not a JPEG or PNG (an oversized HEIC photo gets the HEIC advice, R8)."""
+    found = imaging.sniff(head)
     return None if found in SUPPORTED else found
 
 

@@ -4,11 +4,17 @@
 encoded, upright, metadata-free, watermarked JPEG, or raises ``InvalidImage(reason, found)`` with a
 contract reason code (api-contract.md "Image status"; the human texts live in ``core.reasons``).
 
-Checks run cheapest first: byte size, real format from the magic bytes, dimensions from the header
-(before any pixel is decoded; decompression bombs), minimum size, then the full decode with truncated
-images refused. The watermark is a stamp rendered once per (text, size, mode) and cut into small
-pieces that hug the ink, so applying it touches only the pixels near the text, through Pillow's C
-``paste`` with a mask; see ``_stamp`` and ``_apply_watermark``.
+Checks run cheapest first: byte size, real format from the magic bytes, for JPEG the scan count and
+the decoding work from the markers (``jpeg_layout``; a flood of scans is refused before it is
+decoded), dimensions from the header (before any pixel is decoded; decompression bombs), minimum
+size, then the full decode with truncated images refused (a JPEG that lacks only its end marker is
+whole and accepted). Colours are converted to sRGB from an embedded ICC profile (``colour``), the
+picture is turned upright by its EXIF orientation only, and the output is a JPEG at a quality just
+below the upload's, never over 200 KB.
+
+The watermark is a stamp rendered once per (text, size, mode) and cut into small pieces that hug the
+ink, so applying it touches only the pixels near the text, through Pillow's C ``paste`` with a mask;
+see ``_stamp`` and ``_apply_watermark``.
 """
 
 from __future__ import annotations
@@ -20,20 +26,38 @@ import io
 import math
 import string
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont
 
+from process_image import colour, jpeg_layout
+
 MAX_BYTES = 204800  # R6: a single file at most 200 KB
 MIN_SHORT_SIDE = 300  # below this a document is not readable: TOO_SMALL
 MAX_SIDE = 8000  # longest side accepted
 MAX_PIXELS = 4000 * 4000  # explicit pixel cap, well below Pillow's own bomb limit (~89 Mpx)
-JPEG_QUALITY = 85  # output encode; Pillow's default 4:2:0 subsampling, no optimize pass
+# Output: the stored picture is no bigger than an upload may be (R6), and for a photo about the size
+# of its upload: the watermark's outline costs bytes, so the output is encoded a little below the
+# upload's own quality (estimated from its quantisation tables), with optimised Huffman tables.
+# A q85 photo comes out at q70 and 0.96x its bytes, 39 dB PSNR against the watermarked picture.
+MAX_OUTPUT_BYTES = MAX_BYTES
+JPEG_QUALITY = 70  # the most the output gets, and what a PNG gets
+MIN_JPEG_QUALITY = 50  # the least a photo gets: text on documents stays readable (R5 "true, complete")
+QUALITY_BELOW_INPUT = 12  # output quality = upload's - this (and a little more below q75), see output_quality
+MAX_PHOTO_GROWTH = 1.15  # a JPEG's output over this many times its bytes is encoded once more, lower
+GROWTH_STEP = 8  # ... this much lower (not below MIN_JPEG_QUALITY)
+FALLBACK_QUALITY = 40  # an output still over MAX_OUTPUT_BYTES: this, then smaller
+_FALLBACK_SHARE = 0.75  # measured: q40 makes 0.6-0.7x the bytes of q70 (photos, line art)
+# Slow decodes (R12: one upload must not hold up the others): cameras write one scan or, progressive,
+# about ten; libjpeg visits every block of a scan's components however small the scan is.
+MAX_SCANS = 100
+MAX_SCAN_BLOCKS = 12_000_000  # block visits: ~3x a 10-scan progressive 4000x4000 4:4:4 JPEG, < 1 s
 
 REASONS = ("EMPTY", "TOO_LARGE", "UNSUPPORTED_FORMAT", "CORRUPT", "DIMENSIONS_TOO_LARGE", "TOO_SMALL")
-FOUND_FORMATS = ("HEIC", "WEBP", "GIF", "BMP", "TIFF", "SVG", "PDF", "HTML", "TEXT", "UNKNOWN")
+FOUND_FORMATS = ("HEIC", "AVIF", "WEBP", "GIF", "BMP", "TIFF", "SVG", "PDF", "HTML", "TEXT", "UNKNOWN")
 
 WATERMARK_PREFIX = "仅用于医师资格考试"  # "for the physician qualification exam only" (R7)
 WATERMARK_SEPARATOR = " · "
@@ -75,6 +99,7 @@ class Processed:
     height: int
     source_format: str  # "JPEG" or "PNG"
     sha256: str  # of ``jpeg``
+    assessment: object | None = None  # what ``assess`` said of the upright picture, before the watermark
 
 
 def check_size(size: int) -> None:
@@ -102,15 +127,22 @@ def watermark_text(reference: str, day: datetime.date) -> str:
 
 # --- format sniffing ---------------------------------------------------------------------------
 
-_HEIF_BRANDS = {
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
-    b"mif1", b"mif2", b"msf1", b"avif", b"avis", b"avio",
-}  # fmt: skip
+_HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"}
+_AVIF_BRANDS = {b"avif", b"avis", b"avio"}
+_HEIF_BRANDS = {b"mif1", b"mif2", b"msf1"}  # the container alone: an iPhone's HEIC in practice
 _HTML_STARTS = (
     "<!doctype html", "<html", "<head", "<body", "<script", "<meta", "<title", "<iframe", "<div",
     "<p>", "<a ", "<img", "<style", "<link", "<table", "<form",
 )  # fmt: skip
 _TEXT_CONTROL_OK = {"\t", "\n", "\r", "\f", "\x1b"}
+
+
+def sniff(first_bytes: bytes) -> str | None:
+    """The format the first bytes of a file name (``JPEG``, ``PNG``, or one of FOUND_FORMATS but
+    UNKNOWN), or None. Pure: for a ranged GET of an object too large to download, e.g. to give an
+    oversized HEIC photo the HEIC advice; 64 bytes name the image formats, 4 KB text and web pages."""
+    fmt = sniff_format(first_bytes)
+    return None if fmt == "UNKNOWN" else fmt
 
 
 def sniff_format(data: bytes) -> str:
@@ -122,9 +154,7 @@ def sniff_format(data: bytes) -> str:
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "PNG"
     if head[4:8] == b"ftyp":
-        box_len = int.from_bytes(head[:4], "big")
-        brands = {head[8:12]} | {data[i : i + 4] for i in range(16, min(max(box_len, 16), 64), 4)}
-        return "HEIC" if brands & _HEIF_BRANDS else "UNKNOWN"
+        return _heif_kind(data)
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     if head[:6] in (b"GIF87a", b"GIF89a"):
@@ -148,6 +178,19 @@ def sniff_format(data: bytes) -> str:
     if "<svg" in lowered:
         return "SVG"
     return "TEXT"
+
+
+def _heif_kind(data: bytes) -> str:
+    """HEIC or AVIF from an ISO-BMFF ``ftyp`` box: the major brand first, then the compatible ones."""
+    box_len = int.from_bytes(data[:4], "big")
+    major = data[8:12]
+    compatible = {data[i : i + 4] for i in range(16, min(max(box_len, 16), 64), 4)}
+    for brands in ({major}, compatible):
+        if brands & _AVIF_BRANDS:
+            return "AVIF"
+        if brands & _HEIC_BRANDS:
+            return "HEIC"
+    return "HEIC" if ({major} | compatible) & _HEIF_BRANDS else "UNKNOWN"
 
 
 def _as_text(chunk: bytes) -> str | None:
@@ -220,11 +263,78 @@ def _load(im: Image.Image) -> None:
 
 
 def _orientation(im: Image.Image) -> int:
+    """EXIF orientation (JPEG APP1, PNG eXIf) only: browsers and phone galleries ignore an
+    orientation in XMP, so following it would turn the picture away from what the candidate saw
+    (R5). Pillow's ``getexif`` falls back to XMP, hence reading the EXIF block by hand."""
+    raw = im.info.get("exif")
+    if not isinstance(raw, bytes) or not raw.startswith(b"Exif\x00\x00"):
+        return 1
     try:
-        value = im.getexif().get(0x0112, 1)
+        exif = Image.Exif()
+        exif.load(raw)
+        value = exif.get(0x0112, 1)
     except Exception:  # a broken EXIF block is not a broken picture; it just has no orientation
         return 1
     return value if isinstance(value, int) else 1
+
+
+# --- JPEG structure ------------------------------------------------------------------------------
+
+_EOI = b"\xff\xd9"
+# Entropy-coded filler (no 0xFF, so no marker) put where a JPEG without an end marker stops: if the
+# decoder needed bits past the end, these change the picture, so a cut file shows itself.
+_FILLER = bytes((i * 151 + 89) % 255 for i in range(64))
+
+
+@dataclass(frozen=True)
+class _JpegPlan:
+    layout: jpeg_layout.Layout
+    data: bytes  # what to decode: the upload, or the upload with its end marker put back
+    check: bytes | None  # without an end marker: the same with filler before it, to compare
+
+
+def _plan_jpeg(data: bytes) -> _JpegPlan:
+    """The scan count and the end marker, from the markers alone, before anything is decoded."""
+    try:
+        layout = jpeg_layout.read(data, max_scans=MAX_SCANS)
+    except jpeg_layout.Unreadable:
+        raise InvalidImage("CORRUPT") from None
+    if layout.scans > MAX_SCANS:  # a scan flood (LJT-01-003): refused in a millisecond
+        raise InvalidImage("CORRUPT")
+    if layout.has_eoi:
+        return _JpegPlan(layout, data, None)
+    # Only the 2-byte end marker missing (some apps and cameras write such files, every viewer shows
+    # them): whole if every component and coefficient has its scan and the last scan's data ends
+    # where the decoder stops reading; a cut file is not.
+    if not layout.complete:
+        raise InvalidImage("CORRUPT")
+    body = data[: layout.end]
+    return _JpegPlan(layout, body + _EOI, body + _FILLER + _EOI)
+
+
+def _check_work(plan: _JpegPlan) -> None:
+    """Bound one image's decoding work whatever its scans look like, and refuse scans too short for
+    their blocks, which libjpeg would fill in grey at full cost (after the dimension checks, so an
+    oversized header is still DIMENSIONS_TOO_LARGE)."""
+    if plan.layout.block_visits > MAX_SCAN_BLOCKS or plan.layout.short_scans:
+        raise InvalidImage("CORRUPT")
+
+
+def _check_whole(decoded: Image.Image, plan: _JpegPlan) -> None:
+    """A JPEG that lacked its end marker decodes to the same pixels with filler before the marker."""
+    if plan.check is None:
+        return
+    try:
+        other = Image.open(io.BytesIO(plan.check), formats=["JPEG"])
+        other.load()
+        same = other.size == decoded.size and other.mode == decoded.mode
+        same = same and ImageChops.difference(other, decoded).getbbox() is None
+    except MemoryError:
+        raise
+    except Exception:
+        same = False
+    if not same:
+        raise InvalidImage("CORRUPT")
 
 
 def _flatten(im: Image.Image) -> Image.Image:
@@ -242,7 +352,7 @@ def _flatten(im: Image.Image) -> Image.Image:
 
 
 def _normalise_mode(im: Image.Image) -> Image.Image:
-    """To 'RGB' or 'L' (8-bit), something every browser shows."""
+    """To 'RGB' or 'L' (8-bit), something every browser shows; colours already in sRGB."""
     mode = im.mode
     if mode in ("RGB", "L"):
         return _flatten(im) if "transparency" in im.info else im
@@ -425,29 +535,53 @@ def _apply_watermark(im: Image.Image, text: str) -> None:
                 continue
             for ox, oy, pieces in stamp.runs:
                 left, top = round(sx + ox), round(sy + oy)
-                for dx, dy, w, h, colour, alpha in pieces:
+                for dx, dy, w, h, tint, alpha in pieces:
                     x, y = left + dx, top + dy
                     if x < width and y < height and x + w > 0 and y + h > 0:
-                        paste(colour, (x, y, x + w, y + h), alpha)
+                        paste(tint, (x, y, x + w, y + h), alpha)
 
 
 # --- the pipeline ------------------------------------------------------------------------------
 
 
-def process(data: bytes, *, reference: str, day: datetime.date) -> Processed:
-    """Validate, normalise and watermark one upload. Raises InvalidImage (a permanent verdict)."""
+def process(data: bytes, *, reference: str, day: datetime.date,
+            assess: Callable[[Image.Image], object] | None = None) -> Processed:
+    """Validate, normalise and watermark one upload. Raises InvalidImage (a permanent verdict).
+    ``assess``: looks at the upright picture the candidate took, before the watermark covers it
+    (instant quality feedback; its answer comes back as ``Processed.assessment``)."""
     text = watermark_text(reference, day)  # a bad reference is the caller's bug: ValueError first
+    found: list = []
+    im, fmt, quality = _render(data, text, (lambda picture: found.append(assess(picture))) if assess else None)
+    im, jpeg = _encode(im, quality, budget=int(MAX_PHOTO_GROWTH * len(data)) if fmt == "JPEG" else None)
+    return Processed(
+        jpeg=jpeg,
+        width=im.width,
+        height=im.height,
+        source_format=fmt,
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        assessment=found[0] if found else None,
+    )
+
+
+def _render(data: bytes, text: str, look: Callable[[Image.Image], None] | None = None) -> tuple[Image.Image, str, int]:
+    """The upright, sRGB, opaque, watermarked picture, its source format and its output quality."""
     check_size(len(data))
     fmt = sniff_format(data)
     if fmt not in ("JPEG", "PNG"):
         raise InvalidImage("UNSUPPORTED_FORMAT", fmt)
+    plan = _plan_jpeg(data) if fmt == "JPEG" else None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        src = _open(data, fmt)
+        warnings.simplefilter("ignore", UserWarning)  # Pillow on broken EXIF/ICC: the verdict says it
+        src = _open(plan.data if plan else data, fmt)
+        if plan:
+            _check_work(plan)
         _load(src)
+        if plan:
+            _check_whole(src, plan)
         orientation = _orientation(src)
         try:
-            im = _normalise_mode(src)
+            im = _normalise_mode(colour.to_srgb(src, colour.profile_of(src)))
         except MemoryError:
             raise
         except Exception:
@@ -455,15 +589,78 @@ def process(data: bytes, *, reference: str, day: datetime.date) -> Processed:
     method = _ORIENTATION.get(orientation)
     if method is not None:
         im = im.transpose(method)
-    _apply_watermark(im, text)
+    if look is not None:
+        look(im)
+    _apply_watermark(im, text)  # in place, on the decoded picture itself where nothing converted it
     im.info = {}  # Pillow's JPEG writer would carry a source comment over; nothing goes along
+    return im, fmt, output_quality(src)
+
+
+# --- the output ----------------------------------------------------------------------------------
+
+# libjpeg's luminance table (the JPEG standard's Annex K example) and its quality scaling: the sum of
+# a picture's luminance table says which libjpeg quality it matches (other encoders: the nearest).
+_ANNEX_K_LUMA = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+
+
+def _luma_sum(quality: int) -> int:
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return sum(min(255, max(1, (v * scale + 50) // 100)) for v in _ANNEX_K_LUMA)
+
+
+_LUMA_SUMS = {q: _luma_sum(q) for q in range(1, 101)}
+
+
+def input_quality(im: Image.Image) -> int | None:
+    """The libjpeg quality a decoded JPEG was saved at (estimated), or None if it is not a JPEG."""
+    tables = getattr(im, "quantization", None)
+    luma = tables.get(0) if isinstance(tables, dict) else None
+    if not luma or len(luma) != 64:
+        return None
+    total = sum(luma)
+    return min(_LUMA_SUMS, key=lambda q: (abs(_LUMA_SUMS[q] - total), -q))
+
+
+def output_quality(src: Image.Image) -> int:
+    """JPEG quality for the output: a little below the upload's, so the watermark's bytes do not make
+    a photo bigger than its upload; PNGs (no quality of their own) get the ceiling. The watermark's
+    share of the bytes grows as the upload's quality drops, hence the extra step below q75."""
+    found = input_quality(src)
+    if found is None:
+        return JPEG_QUALITY
+    target = found - QUALITY_BELOW_INPUT - max(0, 75 - found) // 4
+    return max(MIN_JPEG_QUALITY, min(JPEG_QUALITY, target))
+
+
+def encode_jpeg(im: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
-    im.save(out, "JPEG", quality=JPEG_QUALITY)
-    jpeg = out.getvalue()
-    return Processed(
-        jpeg=jpeg,
-        width=im.width,
-        height=im.height,
-        source_format=fmt,
-        sha256=hashlib.sha256(jpeg).hexdigest(),
-    )
+    im.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def _encode(im: Image.Image, quality: int, budget: int | None = None) -> tuple[Image.Image, bytes]:
+    """The JPEG, at most MAX_OUTPUT_BYTES (R6): a picture too detailed for that at ``quality`` (dense
+    line art saved as PNG) gets FALLBACK_QUALITY, then is made smaller until it fits. A photo over its
+    ``budget`` (the watermark weighs more on some pictures than the quality estimate allows for) is
+    encoded once more, GROWTH_STEP lower."""
+    jpeg = encode_jpeg(im, quality)
+    if budget is not None and len(jpeg) > budget and quality > MIN_JPEG_QUALITY:
+        quality = max(MIN_JPEG_QUALITY, quality - GROWTH_STEP)
+        jpeg = encode_jpeg(im, quality)
+    if len(jpeg) <= MAX_OUTPUT_BYTES:
+        return im, jpeg
+    size = len(jpeg) * _FALLBACK_SHARE  # about what FALLBACK_QUALITY makes of it
+    if quality > FALLBACK_QUALITY and size <= MAX_OUTPUT_BYTES:
+        jpeg = encode_jpeg(im, FALLBACK_QUALITY)
+        size = len(jpeg)
+    quality = min(quality, FALLBACK_QUALITY)
+    while size > MAX_OUTPUT_BYTES:  # bytes go with the area: shrink by the square root, and a bit
+        scale = 0.9 * math.sqrt(MAX_OUTPUT_BYTES / size)
+        im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))), Image.Resampling.HAMMING)
+        jpeg = encode_jpeg(im, quality)
+        size = len(jpeg)
+    return im, jpeg

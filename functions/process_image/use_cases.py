@@ -13,6 +13,7 @@ from aws_lambda_powertools import Logger
 from core import db, processing, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
+from core.likeness import as_int, hamming
 from core.models import Snapshot
 from core.processing import Outcome
 from core.transact import transact
@@ -63,7 +64,8 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
         if jpeg is not None:
             stored = material_key(app_id, image.material_type, image_id)
             storage.put_material(stored, jpeg)
-            outcome = replace(outcome, object_key=stored)
+            outcome = replace(outcome, object_key=stored,
+                              duplicate_of=_elsewhere(outcome, app_id, snap.application.candidate_id if snap else None))
         outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
         try:
             # the read from before processing is tried first: no second Query if nothing changed meanwhile
@@ -81,8 +83,26 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
                 return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
             return "discarded"
         storage.delete_upload(key)
+        for other in outcome.duplicate_of if decided[1] == "submitted" else ():
+            db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
         return decided[1]
     raise RuntimeError("no free watermark reference after 3 draws")  # SQS delivers the message again
+
+
+MAX_DUPLICATES = 10
+
+
+def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple[dict, ...]:
+    """Near-identical pictures in other candidates' applications, from the likeness index (a few
+    Queries, never a Scan). A hint for reviewers and the exam office; the candidate never sees it."""
+    if not outcome.phash or not outcome.probes:
+        return ()
+    mine = as_int(outcome.phash)
+    found = [e for e in db.likeness(list(outcome.probes))
+             if e["applicationId"] != app_id and e.get("candidateId") != candidate_id
+             and hamming(mine, as_int(e["phash"])) <= outcome.duplicate_bound]
+    found.sort(key=lambda e: (hamming(mine, as_int(e["phash"])), e["applicationId"], e["imageId"]))
+    return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 
 def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:

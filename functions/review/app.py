@@ -5,13 +5,11 @@ office's search, season view and watermark trace."""
 from typing import Annotated, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contract as c
-from core.http import Api
+from core.http import Api, Path, Query, Response
 from core.identity import REVIEWERS
 from core.params import AppId, ImageId
 from core.settings import settings

@@ -4,13 +4,11 @@
 from typing import Annotated
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.api_gateway import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contract as c
-from core.http import Api
+from core.http import Api, Header, Response
 from core.identity import READERS
 from core.params import AppId
 from core.settings import settings

@@ -2,12 +2,11 @@
 (R6, R9, R10), or delete an image before it is locked (R11, R13)."""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contract as c
-from core.http import Api
+from core.http import Api, Response
 from core.params import AppId, ImageId, MaterialTypePath
 from core.settings import settings
 from upload_presign import use_cases

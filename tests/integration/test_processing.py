@@ -165,3 +165,20 @@ def test_a_fault_on_every_attempt_ends_in_the_dlq_after_five_receives_and_redriv
 
     assert images(aws, "app-1")[image_id]["status"] == "SUBMITTED"
     assert dlq.show(aws.sqs, aws.dlq_url) == []
+
+
+def test_a_file_storage_let_through_over_200_kb_is_named_by_its_first_bytes(api, aws, app1):
+    # Given objects larger than R6 allows (storage would refuse them; this is the defence behind it)
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 210_000
+    big_jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 210_000
+    heic_id = upload(api, aws, CAND, "app-1", "other", heic)
+    jpeg_id = upload(api, aws, CAND, "app-1", "other", big_jpeg)
+    # When processed
+    drain(aws)
+    # Then the HEIC photo gets the HEIC advice (R8), the oversized JPEG the size advice
+    found = images(aws, "app-1")
+    assert (found[heic_id]["reason"], found[heic_id]["reasonFound"]) == ("UNSUPPORTED_FORMAT", "HEIC")
+    assert found[jpeg_id]["reason"] == "TOO_LARGE" and "reasonFound" not in found[jpeg_id]
+    page = api("status", "GET", "/applications/app-1", CAND).body
+    texts = {i["imageId"]: i["reasonMessageZh"] for m in page["materials"] for i in m["images"]}
+    assert "HEIC" in texts[heic_id] and "200KB" in texts[jpeg_id]

@@ -11,7 +11,7 @@ from tests.flow import caller, complete, drain, race, small_photo, upload
 from upload_presign import use_cases as uploads
 
 CAND = claims("cand-001", "candidate")
-DAY = int(__import__("os").environ.get("DAY", "30"))
+DAY = 30
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
 SITE2 = claims("rev-site-2", "site_reviewer", site="1101", region="11")
 REGION = claims("rev-region", "region_reviewer", region="11")

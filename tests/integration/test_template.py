@@ -7,12 +7,12 @@ import copy
 import re
 from pathlib import Path
 
-import boto3
 import pytest
-from cfnlint.api import lint, lint_all
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
+from cfnlint.api import lint
+from cfnlint.helpers import REGIONS
 from samtranslator.yaml_helper import yaml_parse
+
+from deploy.transform import transform
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -31,6 +31,9 @@ ROUTES = {
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
 }
+# The CloudFront site's origin, and the optional WebOrigin parameter when one is given.
+SITE_AND_WEB_ORIGIN = [{"Fn::Sub": "https://${WebDistribution.DomainName}"},
+                       {"Fn::If": ["HasWebOrigin", {"Ref": "WebOrigin"}, {"Ref": "AWS::NoValue"}]}]
 HANDLERS = {
     "StatusFunction": "status.app.lambda_handler",
     "UploadPresignFunction": "upload_presign.app.lambda_handler",
@@ -56,24 +59,29 @@ def resources(template) -> dict:
 
 @pytest.fixture(scope="module")
 def cfn(template) -> dict:
-    """The CloudFormation that `sam deploy` would create (code locations replaced as `sam package` does)."""
-    sam = copy.deepcopy(template)
-    sam["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
-    sam["Resources"]["PillowLayer"]["Properties"]["ContentUri"] = "s3://artifacts/pillow.zip"
-    session = boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    translator = Translator(None, Parser(), boto_session=session)
-    return translator.translate(sam, {"JwtIssuer": "https://issuer.example", "JwtAudience": "client"},
-                                get_managed_policy_map=lambda: {})
+    """The CloudFormation that `sam deploy` would create with the defaults (the stack's own user pool),
+    code locations replaced as `sam package` does."""
+    return transform(copy.deepcopy(template))
+
+
+@pytest.fixture(scope="module")
+def cfn_own_issuer(template) -> dict:
+    return transform(copy.deepcopy(template), {"JwtIssuer": "https://issuer.example", "JwtAudience": "web,machine"})
 
 
 def of_type(cfn: dict, kind: str) -> dict:
     return {lid: r for lid, r in cfn["Resources"].items() if r["Type"] == kind}
 
 
+# Cognito user pools and CloudFront's origin access control do not exist in the China and GovCloud
+# partitions (README "Deploy to AWS"): the template is linted for every other region.
+COMMERCIAL = [r for r in REGIONS if not r.startswith(("cn-", "us-gov-"))]
+
+
 def test_cfn_lint_finds_no_errors_and_no_warnings(text):
     # lint() runs the error and warning rules (with the SAM transform); informational rules aside.
     assert [str(m) for m in lint(text, regions=["us-east-1"])] == []
-    assert [str(m) for m in lint_all(text) if m.rule.id[0] in "EW"] == []
+    assert [str(m) for m in lint(text, regions=COMMERCIAL) if m.rule.id[0] in "EW"] == []
 
 
 def test_transforms_to_the_expected_resources(cfn):
@@ -92,7 +100,7 @@ def test_functions_share_one_code_uri_with_dotted_handlers_on_arm64(cfn):
         assert props["TracingConfig"] == {"Mode": "Active"}
 
 
-def test_every_function_gets_the_environment(cfn):
+def test_every_function_gets_the_environment(cfn, resources):
     for name, function in of_type(cfn, "AWS::Lambda::Function").items():
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TABLE_NAME"] == {"Ref": "AppTable"}
@@ -101,16 +109,31 @@ def test_every_function_gets_the_environment(cfn):
         assert (env["UPLOAD_URL_TTL_SECONDS"], env["VIEW_URL_TTL_SECONDS"], env["CLAIM_TTL_SECONDS"]) == ("300", "600", "900")
         assert env["POWERTOOLS_SERVICE_NAME"] == HANDLERS[name].split(".")[0]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ExamMaterials"
-        assert env["WEB_ORIGIN"] == {"Ref": "WebOrigin"}
+        assert env["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+        assert "WEB_ORIGIN" not in env  # no function reads it
+    assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "ttl"
 
 
 def test_pillow_layer_is_attached_only_to_process_image(cfn, resources):
-    layered = {name: f["Properties"].get("Layers") for name, f in of_type(cfn, "AWS::Lambda::Function").items()}
-    assert {name for name, layers in layered.items() if layers} == {"ProcessImageFunction"}
-    (layer_id,) = of_type(cfn, "AWS::Lambda::LayerVersion")
-    assert layered["ProcessImageFunction"] == [{"Ref": layer_id}]
-    assert resources["PillowLayer"]["Metadata"]["BuildMethod"] == "python3.12"
+    layers = {lid.rstrip("0123456789abcdef"): lid for lid in of_type(cfn, "AWS::Lambda::LayerVersion")}
+    assert set(layers) == {"DependenciesLayer", "PillowLayer"}
+    attached = {name: f["Properties"]["Layers"] for name, f in of_type(cfn, "AWS::Lambda::Function").items()}
+    pillow = {"Ref": layers["PillowLayer"]}
+    assert {name for name, refs in attached.items() if pillow in refs} == {"ProcessImageFunction"}
+    assert attached["ProcessImageFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow]
     assert resources["PillowLayer"]["Properties"]["ContentUri"] == "layers/pillow/"
+
+
+def test_everything_is_built_by_the_deploy_makefile_for_arm64(cfn, resources):
+    """deploy/Makefile compiles .pyc with Python 3.12 and installs the layers --no-deps (test_build)."""
+    built = {lid: r for lid, r in resources.items() if r["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")}
+    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer"}
+    for lid, resource in built.items():
+        assert {k: resource["Metadata"][k] for k in ("BuildMethod", "BuildArchitecture", "ContextPath")} == {
+            "BuildMethod": "makefile", "BuildArchitecture": "arm64", "ContextPath": "deploy"}, lid
+    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+        layers = function["Properties"]["Layers"]
+        assert layers[0] == {"Ref": next(lid for lid in cfn["Resources"] if lid.startswith("DependenciesLayer"))}, name
 
 
 def test_process_image_is_fed_by_the_queue_with_partial_batch_failures(cfn):
@@ -136,7 +159,7 @@ def test_table_keys_indexes_ttl_and_protection(resources):
     table = resources["AppTable"]
     props = table["Properties"]
     assert table["Type"] == "AWS::DynamoDB::Table"
-    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}]
     indexes = {i["IndexName"]: i for i in props["GlobalSecondaryIndexes"]}
@@ -162,7 +185,8 @@ def test_table_keys_indexes_ttl_and_protection(resources):
 def test_buckets_are_private_encrypted_retained_and_tls_only(resources, bucket):
     resource = resources[bucket]
     props = resource["Properties"]
-    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    # A failed first deploy deletes what it created, so the fixed names do not block the retry.
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
         ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True)
     (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -185,8 +209,15 @@ def test_uploads_bucket_is_a_quarantine_that_notifies_the_queue(resources):
     assert expiry["Status"] == "Enabled" and expiry["ExpirationInDays"] == 1
     assert expiry["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     (cors,) = props["CorsConfiguration"]["CorsRules"]
-    assert cors["AllowedMethods"] == ["POST"] and cors["AllowedOrigins"] == [{"Ref": "WebOrigin"}]
-    assert "ExpirationInDays" not in str(resources["MaterialsBucket"]["Properties"].get("LifecycleConfiguration"))
+    assert cors["AllowedMethods"] == ["POST"]
+    assert cors["AllowedOrigins"] == SITE_AND_WEB_ORIGIN
+
+
+def test_materials_expire_after_the_retention_parameter_and_samples_never(resources):
+    rules = resources["MaterialsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (expiry,) = [r for r in rules if "ExpirationInDays" in r]
+    assert (expiry["Prefix"], expiry["ExpirationInDays"], expiry["Status"]) == ("materials/", {"Ref": "RetentionDays"}, "Enabled")
+    assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
 
 
 def test_queue_policy_lets_only_the_uploads_bucket_send_and_exists_before_it(resources):
@@ -226,9 +257,10 @@ def test_api_has_jwt_authorizer_and_cors_from_parameters(resources):
     props = resources["HttpApi"]["Properties"]
     authorizer = props["Auth"]["Authorizers"][props["Auth"]["DefaultAuthorizer"]]
     assert authorizer["IdentitySource"] == "$request.header.Authorization"
-    assert authorizer["JwtConfiguration"] == {"issuer": {"Ref": "JwtIssuer"}, "audience": [{"Ref": "JwtAudience"}]}
+    assert authorizer["JwtConfiguration"]["issuer"]["Fn::If"][2] == {"Ref": "JwtIssuer"}
+    assert authorizer["JwtConfiguration"]["audience"]["Fn::If"][2] == {"Ref": "JwtAudience"}
     cors = props["CorsConfiguration"]
-    assert cors["AllowOrigins"] == [{"Ref": "WebOrigin"}]
+    assert cors["AllowOrigins"] == SITE_AND_WEB_ORIGIN
     assert set(cors["AllowMethods"]) == {"GET", "PUT", "POST", "DELETE"}
     assert set(cors["AllowHeaders"]) == {"Authorization", "Content-Type", "If-None-Match"}
     assert cors["ExposeHeaders"] == ["ETag"]
@@ -248,10 +280,191 @@ def test_function_policies_are_narrow(cfn):
             assert "*" not in resources, name
             if actions == ["s3:ListBucket"]:  # only to tell a missing upload (404) from a denied one (403)
                 assert (name, resources) == ("ProcessImageFunction", [{"Fn::GetAtt": ["UploadsBucket", "Arn"]}])
+                assert statement["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*"]}}
             elif any(a.startswith("s3:") for a in actions):
                 assert all(re.search(r"/(uploads|materials|samples)/\*$", r["Fn::Sub"]) for r in resources), name
 
 
 def test_outputs(template):
     assert set(template["Outputs"]) >= {"ApiUrl", "UploadsBucketName", "MaterialsBucketName", "TableName",
-                                        "UploadQueueUrl", "DeadLetterQueueUrl"}
+                                        "UploadQueueUrl", "DeadLetterQueueUrl", "WebUrl", "WebBucketName",
+                                        "WebDistributionId", "UserPoolId", "WebClientId", "AuthDomain",
+                                        "RegistrationClientId", "AlertTopicArn"}
+
+
+# ---------------------------------------------------------------- least privilege, limits, operations
+
+TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs each item's action)
+    "StatusFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},
+    "UploadPresignFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    "ReviewFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+                       "dynamodb:UpdateItem"},
+    "ProcessImageFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+}
+INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", "BySite"}}
+
+
+def statements(cfn: dict, function: str) -> list[dict]:
+    role = cfn["Resources"][f"{function}Role"]["Properties"]
+    return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+
+
+@pytest.mark.parametrize("function", HANDLERS)
+def test_each_function_holds_only_the_table_actions_it_uses(cfn, function):
+    on_table, on_indexes = set(), {}
+    for s in statements(cfn, function):
+        actions = {a for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
+        for resource in as_list(s["Resource"]):
+            if resource == {"Fn::GetAtt": ["AppTable", "Arn"]}:
+                on_table |= actions
+            elif "Fn::Sub" in resource and resource["Fn::Sub"].startswith("${AppTable.Arn}/index/"):
+                on_indexes.setdefault(resource["Fn::Sub"].rsplit("/", 1)[1], set()).update(actions)
+    assert on_table == TABLE_ACTIONS[function]
+    assert "dynamodb:Scan" not in on_table
+    assert on_indexes == dict.fromkeys(INDEXES.get(function, ()), {"dynamodb:Query"})
+
+
+def test_api_is_throttled_per_stage_and_per_busy_route(cfn):
+    stage = cfn["Resources"]["HttpApiApiGatewayDefaultStage"]["Properties"]
+    assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": 300, "ThrottlingBurstLimit": 600}
+    routes = stage["RouteSettings"]
+    declared = {route for fn in ROUTES.values() for route in fn}
+    assert set(routes) <= declared and set(routes) >= {"POST /applications/{id}/materials/{type}/images",
+                                                        "GET /applications/{id}/status", "PUT /applications/{id}"}
+    for limits in routes.values():
+        assert 0 < limits["ThrottlingRateLimit"] < 300 and limits["ThrottlingBurstLimit"] == 2 * limits["ThrottlingRateLimit"]
+
+
+def test_every_function_has_a_concurrency_cap_and_its_own_log_group_with_retention(cfn):
+    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+        props = function["Properties"]
+        assert props["ReservedConcurrentExecutions"]["Fn::If"][0] == "Reserve", name
+        assert props["ReservedConcurrentExecutions"]["Fn::If"][1] > 0, name
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert cfn["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert cfn["Resources"]["HttpApiAccessLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    # The queue's poller stays below process_image's reservation: a throttled batch would count a receive.
+    (mapping,) = of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+    reserved = cfn["Resources"]["ProcessImageFunction"]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1]
+    assert 2 <= mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] < reserved
+
+
+def test_dead_letter_alarm_notifies_the_operators_topic(cfn, template):
+    alarm = cfn["Resources"]["UploadDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlertTopic"}]
+    assert cfn["Resources"]["AlertTopic"]["Type"] == "AWS::SNS::Topic"
+    assert template["Outputs"]["AlertTopicArn"]["Value"] == {"Ref": "AlertTopic"}
+
+
+def test_web_origin_is_optional_and_never_a_localhost_default(template):
+    assert template["Parameters"]["WebOrigin"]["Default"] == ""
+    assert "localhost" not in str(template["Parameters"]) and "127.0.0.1" not in str(template["Parameters"])
+
+
+# ---------------------------------------------------------------- sign-in
+
+def test_the_stack_creates_a_user_pool_with_the_contracts_groups_and_scope_attributes(cfn):
+    (pool,) = of_type(cfn, "AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert {a["Name"]: a["AttributeDataType"] for a in props["Schema"]} == {"site": "String", "region": "String"}
+    assert all(a["Mutable"] for a in props["Schema"])
+    assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
+    groups = {g["Properties"]["GroupName"] for g in of_type(cfn, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"candidate", "site_reviewer", "region_reviewer", "registrar", "exam_office"}
+    (server,) = of_type(cfn, "AWS::Cognito::UserPoolResourceServer").values()
+    assert server["Properties"]["Identifier"] == "exam-materials"
+    assert server["Properties"]["Scopes"] == [{"ScopeName": "registrar", "ScopeDescription": server["Properties"]["Scopes"][0]["ScopeDescription"]}]
+
+
+def test_the_web_client_is_public_code_flow_and_cannot_write_a_reviewers_scope(cfn):
+    web = cfn["Resources"]["WebClient"]["Properties"]
+    assert web["GenerateSecret"] is False and web["AllowedOAuthFlows"] == ["code"]
+    assert web["AllowedOAuthScopes"] == ["openid", "email", "profile"]
+    assert web["CallbackURLs"] == [{"Fn::Sub": "https://${WebDistribution.DomainName}/"}]
+    assert {"custom:site", "custom:region"} <= set(web["ReadAttributes"])
+    assert not {a for a in web["WriteAttributes"] if a.startswith("custom:")}
+    assert "exam-materials/registrar" not in web["AllowedOAuthScopes"]
+
+
+def test_the_registration_system_gets_client_credentials_with_only_the_registrar_scope(cfn):
+    client = cfn["Resources"]["RegistrationClient"]["Properties"]
+    assert client["GenerateSecret"] is True
+    assert client["AllowedOAuthFlows"] == ["client_credentials"]
+    assert client["AllowedOAuthScopes"] == ["exam-materials/registrar"]
+    assert cfn["Resources"]["RegistrationClient"]["DependsOn"] == "ApiResourceServer"
+
+
+def test_the_authorizer_trusts_the_pool_and_both_clients(cfn):
+    scheme = cfn["Resources"]["HttpApi"]["Properties"]["Body"]["components"]["securitySchemes"]["JwtAuthorizer"]
+    jwt = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
+    assert jwt["issuer"]["Fn::If"][1] == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${UserPool}"}
+    assert jwt["audience"]["Fn::If"][1] == [{"Ref": "WebClient"}, {"Ref": "RegistrationClient"}]
+
+
+def test_with_an_issuer_of_its_own_the_stack_creates_no_pool(template):
+    conditioned = {lid for lid, r in template["Resources"].items() if r.get("Condition") == "CreateUserPool"}
+    cognito = {lid for lid, r in template["Resources"].items() if r["Type"].startswith("AWS::Cognito::")}
+    assert conditioned == cognito and len(cognito) == 10
+    assert template["Conditions"]["CreateUserPool"] == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
+    assert {o for o, spec in template["Outputs"].items() if spec.get("Condition") == "CreateUserPool"} == {
+        "UserPoolId", "WebClientId", "AuthDomain", "RegistrationClientId"}
+
+
+# ---------------------------------------------------------------- web hosting
+
+def test_the_site_is_a_private_bucket_behind_cloudfront_https_only(cfn):
+    (distribution,) = of_type(cfn, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["WebBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["WebOriginAccessControl", "Id"]}
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behaviour["AllowedMethods"] == ["GET", "HEAD"]
+    assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "WebSecurityHeaders"}
+    web = cfn["Resources"]["WebBucket"]["Properties"]
+    assert web["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"], True)
+    read = cfn["Resources"]["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][1]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == "s3:GetObject"
+    assert "${WebDistribution}" in read["Condition"]["StringEquals"]["aws:SourceArn"]["Fn::Sub"]
+
+
+def test_api_and_uploads_cors_are_the_distributions_origin(cfn):
+    site = "https://${WebDistribution.DomainName}"
+    cors = cfn["Resources"]["HttpApi"]["Properties"]["Body"]["x-amazon-apigateway-cors"]
+    # SAM resolves the parameter (empty by default) at transform time; without it the list is the site alone.
+    assert cors["allowOrigins"] == [{"Fn::Sub": site}, {"Fn::If": ["HasWebOrigin", "", {"Ref": "AWS::NoValue"}]}]
+    assert set(cors["allowMethods"]) == {"GET", "PUT", "POST", "DELETE"} and cors["exposeHeaders"] == ["ETag"]
+    uploads = cfn["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"]
+    assert uploads == SITE_AND_WEB_ORIGIN
+    assert cfn["Resources"]["WebClient"]["Properties"]["CallbackURLs"] == [{"Fn::Sub": site + "/"}]
+
+
+def csp(cfn: dict) -> dict[str, list]:
+    policy = cfn["Resources"]["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    text = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Join"]
+    assert text[0] == "; "
+    directives = {}
+    for part in text[1]:
+        part = part if isinstance(part, str) else part["Fn::Sub"] if isinstance(part["Fn::Sub"], str) else part["Fn::Sub"][0]
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+def test_the_content_security_policy_allows_exactly_the_page_its_api_buckets_and_sign_in(cfn):
+    d = csp(cfn)
+    assert d["default-src"] == ["'none'"] and d["object-src"] == ["'none'"] and d["frame-ancestors"] == ["'none'"]
+    assert d["script-src"] == ["'self'", "'wasm-unsafe-eval'"] and d["style-src"] == ["'self'"]
+    s3 = "https://s3.${AWS::Region}.${AWS::URLSuffix}/${BucketPrefix}"
+    assert d["img-src"] == ["'self'", s3 + "-materials-${AWS::AccountId}-${AWS::Region}/"]
+    assert d["connect-src"] == ["'self'", "${Api}", s3 + "-uploads-${AWS::AccountId}-${AWS::Region}", "${Auth}"]
+    # Same names as the buckets' own (the CSP names them by string: a reference would be a cycle).
+    names = {b: cfn["Resources"][b]["Properties"]["BucketName"]["Fn::Sub"] for b in ("UploadsBucket", "MaterialsBucket")}
+    assert names == {"UploadsBucket": "${BucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}",
+                     "MaterialsBucket": "${BucketPrefix}-materials-${AWS::AccountId}-${AWS::Region}"}
+    headers = cfn["Resources"]["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert headers["FrameOptions"]["FrameOption"] == "DENY" and headers["ContentTypeOptions"] == {"Override": True}

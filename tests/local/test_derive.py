@@ -66,7 +66,7 @@ def test_functions_get_globals_merged_with_their_own_settings(template, stack):
     assert status.environment["POWERTOOLS_SERVICE_NAME"] == "status"
     assert status.environment["TABLE_NAME"] == stack.names["AppTable"]
     assert status.environment["UPLOADS_BUCKET"] == stack.names["UploadsBucket"]
-    assert status.environment["WEB_ORIGIN"] == PARAMETERS["WebOrigin"]
+    assert status.environment["RETENTION_DAYS"] == str(template["Parameters"]["RetentionDays"]["Default"])
     assert status.environment["UPLOAD_URL_TTL_SECONDS"] == "300"
 
 

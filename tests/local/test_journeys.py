@@ -176,3 +176,23 @@ def test_returned_fixed_requeued_and_approved(local_stack):
     version = region.call("GET", f"/review/applications/{app_id}").json()["application"]["version"]
     assert region.call("POST", f"/review/applications/{app_id}/decision",
                        {"decision": "approve", "version": version}).json()["status"] == "APPROVED"
+
+
+def test_the_stack_log_of_a_journey_has_no_name_number_token_or_signature(local_stack):
+    # Given a journey with a name, an identity number, a token, presigned URLs and a refused token
+    candidate = Session(local_stack, "cand-http-log", ["candidate"])
+    app_id = f"app-{uuid.uuid4().hex[:10]}"
+    body = registration("cand-http-log", name="司马相如", number="110101198001010053")
+    registrar = Session(local_stack, "registrar", ["registrar"])
+    assert registrar.call("PUT", f"/applications/{app_id}", {**body, "phone": "13987654329"}).status_code == 201
+    upload_required(candidate, app_id)
+    page = candidate.call("GET", f"/applications/{app_id}").json()
+    signatures = [i["url"].split("Signature=")[1][:32] for m in page["materials"] for i in m["images"] if i["url"]]
+    token = candidate.headers["Authorization"].split()[1]
+    requests.get(f"{local_stack.url}/applications", headers={"Authorization": "Bearer " + token[:-4] + "AAAA"},
+                 timeout=10)
+    # Then none of it is in what `make run` printed
+    log = local_stack.log.read_text(encoding="utf-8", errors="replace")
+    assert "upload processed" in log or "INFO" in log  # the log is there and was written to
+    for secret in ["司马相如", "110101198001010053", "13987654329", token[:40], token[-20:], *signatures]:
+        assert secret not in log, secret

@@ -4,6 +4,7 @@ and a Query on the table's key reads its partition alone with moto's answers."""
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -262,3 +263,47 @@ def test_a_query_on_the_table_key_answers_as_moto_does(seeded):
     assert nothing["Items"] == [] and nothing["Count"] == 0
     # Index queries keep moto's own path
     assert [i["PK"]["S"] for i in everything(seeded)["by_candidate"]] == ["APP#2", "APP#1"]
+
+
+def test_dynamodb_results_written_as_they_are_equal_what_the_shapes_would_write(embedded_aws):
+    """The fast path of one_backup_per_transaction() changes no byte a client reads."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    from local.moto_server import one_backup_per_transaction
+
+    one_backup_per_transaction()
+    ddb = embedded_aws.client("dynamodb")
+    item = {"PK": {"S": "APP#x"}, "SK": {"S": "IMG#1"}, "n": {"N": "1.50"}, "l": {"L": [{"S": "a"}, {"N": "2"}]},
+            "m": {"M": {"b": {"BOOL": True}, "z": {"NULL": True}}}, "ss": {"SS": ["a", "b"]}, "zh": {"S": "考生"}}
+
+    def run() -> dict:
+        table = "as-is-" + uuid.uuid4().hex[:8]
+        ddb.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}, {"AttributeName": "SK", "AttributeType": "S"}])
+        calls = [
+            ("put_item", {"TableName": table, "Item": item, "ReturnConsumedCapacity": "TOTAL"}),
+            ("transact_write_items", {"TransactItems": [{"Put": {"TableName": table, "Item": {**item, "SK": {"S": "B"}}}}]}),
+            ("get_item", {"TableName": table, "Key": {"PK": item["PK"], "SK": item["SK"]}}),
+            ("query", {"TableName": table, "KeyConditionExpression": "PK = :p", "Limit": 1,
+                       "ExpressionAttributeValues": {":p": {"S": "APP#x"}}, "ReturnConsumedCapacity": "INDEXES"}),
+            ("query", {"TableName": table, "KeyConditionExpression": "PK = :p",
+                       "ExpressionAttributeValues": {":p": {"S": "APP#x"}}}),
+        ]
+        out = {}
+        for n, (name, kwargs) in enumerate(calls):
+            reply = getattr(ddb, name)(**kwargs)
+            reply.pop("ResponseMetadata")
+            out[f"{n}:{name}"] = json.loads(json.dumps(reply).replace(table, "TABLE"))
+        return out
+
+    fast = run()
+    patched = BaseJSONSerializer._serialize_result
+    BaseJSONSerializer._serialize_result = patched.shaped
+    try:
+        shaped = run()
+    finally:
+        BaseJSONSerializer._serialize_result = patched
+    assert fast == shaped
+    assert fast["2:get_item"]["Item"] == item and fast["4:query"]["Count"] == 2

@@ -12,12 +12,12 @@ import struct
 import pytest
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
-from PIL import Image, ImageChops, ImageFile, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont, ImageOps, ImageStat
 
 from core import reasons
 from process_image import imaging
 from process_image.imaging import InvalidImage, process
-from tests.corpus import Case, corpus, photo_jpeg, screenshot_png
+from tests.corpus import Case, corpus, jpeg, marker_box, photo, photo_jpeg, screenshot_png, xmp_oriented_jpeg
 
 DAY = datetime.date(2026, 11, 25)
 REF = "AB12CD"
@@ -78,9 +78,9 @@ def normalised_reference(data: bytes) -> Image.Image:
     return im
 
 
-def reencode(im: Image.Image) -> Image.Image:
+def reencode(im: Image.Image, quality: int) -> Image.Image:
     out = io.BytesIO()
-    im.save(out, "JPEG", quality=imaging.JPEG_QUALITY)
+    im.save(out, "JPEG", quality=quality)
     return Image.open(io.BytesIO(out.getvalue())).convert("L")
 
 
@@ -182,8 +182,10 @@ def test_accepted_file_is_watermarked_all_over(case: Case, results):
     watermark's tiles, which are spread over the whole image; every other tile is as it was (so the
     orientation, colours and flattening match a plain conversion too)."""
     got = results[case.name]
-    out = Image.open(io.BytesIO(got.jpeg)).convert("L")
-    ref = reencode(normalised_reference(case.data))
+    out = Image.open(io.BytesIO(got.jpeg))
+    quality = imaging.input_quality(out)  # what the pipeline chose, read back from the output's tables
+    out = out.convert("L")
+    ref = reencode(normalised_reference(case.data), quality)
     assert ref.size == out.size
     footprint = watermark_footprint(out.size)
     tile = max(16, min(out.size) // 12)
@@ -382,3 +384,129 @@ def test_sniffing_ignores_names_and_reads_bytes():
     assert imaging.sniff_format(b"  \n<HTML><body>x</body></HTML>") == "HTML"
     assert imaging.sniff_format(b"BM is my initials, not a bitmap") == "TEXT"
     assert imaging.sniff_format(bytes(range(256)) * 4) == "UNKNOWN"
+
+
+# --- orientation: EXIF only ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("xmp", "exif", "upright"),
+    [(6, None, False), (8, 1, False), (1, 6, True), (6, 6, True)],
+    ids=["xmp-only", "xmp-6-exif-1", "exif-6-xmp-1", "both-6"],
+)
+def test_orientation_comes_from_exif_never_from_xmp(xmp, exif, upright):
+    """Browsers and phone galleries ignore an XMP orientation; the output shows what they show (R5)."""
+    data = xmp_oriented_jpeg(xmp, exif)
+    assert Image.open(io.BytesIO(data)).getexif().get(0x0112) == (exif or xmp)  # Pillow would turn it
+    got = run(data)
+    out = Image.open(io.BytesIO(got.jpeg)).convert("RGB")
+    if upright:  # EXIF 6 turns the stored 800x600 a quarter clockwise: the red block goes top-right
+        assert (got.width, got.height) == (600, 800)
+        box = marker_box((800, 600))
+        red = (600 - box[3], box[0], 600 - box[1], box[2])
+    else:
+        assert (got.width, got.height) == (800, 600)
+        red = marker_box((800, 600))
+    r, g, b = ImageStat.Stat(out.crop(red)).mean
+    assert r > 150 and g < 110 and b < 110, (r, g, b)
+
+
+# --- formats and messages ------------------------------------------------------------------------
+
+
+def test_avif_is_named_avif_and_heic_heic():
+    avif = b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"
+    avif_by_compat = b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1avifmiaf"
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+    heif = b"\x00\x00\x00\x14ftypmif1\x00\x00\x00\x00mif1"
+    assert [imaging.sniff_format(x) for x in (avif, avif_by_compat, heic, heif)] == ["AVIF", "AVIF", "HEIC", "HEIC"]
+    with pytest.raises(InvalidImage) as e:
+        run(avif + bytes(500))
+    assert (e.value.reason, e.value.found) == ("UNSUPPORTED_FORMAT", "AVIF")
+    text = reasons.invalid_message("UNSUPPORTED_FORMAT", "AVIF")
+    assert "AVIF" in text.message and "AVIF" in text.message_zh
+    assert "HEIC" not in text.message + text.message_zh and "iPhone" not in text.message
+
+
+def test_sniff_names_a_format_from_the_first_bytes_alone():
+    """For a ranged GET of an object too large to download: the first bytes are enough."""
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(40)
+    assert imaging.sniff(heic[:64]) == "HEIC"
+    assert imaging.sniff(photo_jpeg((640, 480))[:64]) == "JPEG"
+    assert imaging.sniff(screenshot_png((300, 400))[:64]) == "PNG"
+    assert imaging.sniff(b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(50)) == "WEBP"
+    assert imaging.sniff(bytes(range(64))) is None
+    assert imaging.sniff(b"") is None
+
+
+def test_dimensions_text_states_the_real_limits():
+    text = reasons.INVALID_REASONS["DIMENSIONS_TOO_LARGE"]
+    megapixels = imaging.MAX_PIXELS // 1_000_000
+    assert f"{megapixels} megapixels" in text.message and f"{imaging.MAX_SIDE} pixels" in text.message
+    assert f"{megapixels // 100 * 100 if megapixels >= 100 else megapixels * 100} 万像素" in text.message_zh
+    assert f"{imaging.MAX_SIDE} 像素" in text.message_zh
+    for example in ("4000x4000", "4600x3450"):  # every example given is accepted
+        w, h = map(int, example.split("x"))
+        assert w * h <= imaging.MAX_PIXELS and max(w, h) <= imaging.MAX_SIDE
+        assert example in text.message and example.replace("x", "×") in text.message_zh
+    wide = jpeg_bytes(Image.new("RGB", (imaging.MAX_SIDE, 400), (200, 200, 200)))
+    assert run(wide).width == imaging.MAX_SIDE  # the side limit is what the text says
+    with pytest.raises(InvalidImage) as e:
+        run(jpeg_bytes(Image.new("RGB", (imaging.MAX_SIDE + 1, 400), (200, 200, 200))))
+    assert e.value.reason == "DIMENSIONS_TOO_LARGE"
+
+
+# --- output size ---------------------------------------------------------------------------------
+
+
+def test_every_accepted_corpus_output_fits_200_kb(results):
+    for case in GOOD:
+        got = results[case.name]
+        assert len(got.jpeg) <= imaging.MAX_OUTPUT_BYTES, case.name
+
+
+@pytest.mark.parametrize(
+    ("quality", "size"),
+    [(q, (1280, 960)) for q in (90, 85, 80, 75, 70, 60, 50)] + [(q, (1600, 1200)) for q in (85, 75, 65)],
+)
+def test_a_photo_comes_out_about_the_size_of_its_upload(quality, size):
+    """The watermark's outline costs bytes; the output quality sits a little below the upload's so a
+    photo stays within 1.15x its bytes (the goal), down to a floor that keeps documents readable:
+    uploads below ~q65 come out at the floor and a little bigger."""
+    data = jpeg(photo(size, seed=61), quality)
+    assert len(data) <= imaging.MAX_BYTES
+    got = run(data)
+    out_quality = imaging.input_quality(Image.open(io.BytesIO(got.jpeg)))
+    assert imaging.input_quality(Image.open(io.BytesIO(data))) == quality
+    assert imaging.MIN_JPEG_QUALITY <= out_quality <= min(imaging.JPEG_QUALITY, quality - imaging.QUALITY_BELOW_INPUT) or (
+        out_quality == imaging.MIN_JPEG_QUALITY
+    )
+    growth = len(got.jpeg) / len(data)
+    if out_quality > imaging.MIN_JPEG_QUALITY:
+        assert growth <= imaging.MAX_PHOTO_GROWTH, (quality, out_quality, growth)
+    else:
+        assert growth <= 1.4, (quality, out_quality, growth)
+
+
+def test_dense_line_art_is_made_to_fit_200_kb():
+    """A 1-bit text page saved as PNG is tiny, its JPEG at any quality is not: the output is made
+    smaller (same shape, still readable) until it fits, never refused or stored over the limit."""
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    rnd = random.Random(5)
+    font = ImageFont.load_default(size=18)
+    for y in range(60, 1700, 27):
+        words = " ".join("".join(rnd.choice("abcdefghij") for _ in range(rnd.randrange(2, 9))) for _ in range(20))
+        draw.text((60, y), words, fill=0, font=font)
+    data = png_bytes(page.convert("1"))
+    assert len(data) <= imaging.MAX_BYTES
+    got = run(data)
+    assert len(got.jpeg) <= imaging.MAX_OUTPUT_BYTES
+    assert got.width < 1240 and got.width >= 600 and abs(got.height / got.width - 1754 / 1240) < 0.01
+    assert Image.open(io.BytesIO(got.jpeg)).size == (got.width, got.height)
+
+
+def png_bytes(im: Image.Image) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,91 @@
+"""Setting the scene through the API (not under test here): register an application, upload what it
+needs with the presigned POST as a browser would, and wait for process_image."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import requests
+
+from tests.flow import small_photo
+from tests.local.conftest import RunningStack
+
+WAIT_S = 30
+
+
+def wait_for(condition, what: str, timeout: float = WAIT_S):
+    """Poll `condition` until it returns something truthy (a bounded wait on a state, not a sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def id_number(serial: int) -> str:
+    """A fictitious resident identity number with a valid GB 11643 check digit."""
+    from core.idnumber import check_digit
+
+    first17 = f"11010119900307{serial % 1000:03d}"
+    return first17 + check_digit(first17)
+
+
+def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11", site: str = "1101",
+             name: str = "赵敏") -> dict:
+    """The registration system's PUT; returns the body (the candidate's name and id number)."""
+    body = {"candidateId": candidate, "candidateName": name, "idNumber": id_number(random.randrange(1000)),
+            "householdRegion": region, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
+    response = requests.put(f"{stack.url}/applications/{app_id}", json=body, timeout=10,
+                            headers=stack.auth("registrar", ["registrar"]))
+    assert response.status_code in (200, 201), response.text
+    return body
+
+
+def upload_required(stack: RunningStack, app_id: str, candidate: str) -> None:
+    """Every required material at its minimum count, processed (the application enters its site's queue)."""
+    headers = stack.auth(candidate, ["candidate"])
+    page = requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()
+    seed = 40
+    for material in page["materials"]:
+        for _ in range(material["minCount"] - len(material["images"])):
+            seed += 1
+            reserved = requests.post(f"{stack.url}/applications/{app_id}/materials/{material['type']}/images",
+                                     json={"contentType": "image/jpeg"}, headers=headers, timeout=10).json()
+            upload = reserved["upload"]
+            posted = requests.post(upload["url"], data=upload["fields"], timeout=10,
+                                   files={"file": ("scan.jpg", small_photo(seed), "image/jpeg")})
+            assert posted.status_code in (200, 201, 204), posted.text
+
+    def processed():
+        images = [i for m in requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()["materials"]
+                  for i in m["images"]]
+        return all(i["status"] != "PENDING" for i in images)
+
+    wait_for(processed, f"{app_id}'s images to be processed")
+
+
+def approve_at_site(stack: RunningStack, app_id: str, reviewer: str = "site-1101", site: str = "1101",
+                    region: str = "11") -> None:
+    headers = stack.auth(reviewer, ["site_reviewer"], site=site, region=region)
+    base = f"{stack.url}/review/applications/{app_id}"
+    assert requests.post(f"{base}/claim", headers=headers, timeout=10).status_code == 200
+    page = requests.get(base, headers=headers, timeout=10).json()
+    for image in (i for m in page["materials"] for i in m["images"]):
+        decided = requests.post(f"{base}/images/{image['imageId']}/decision", headers=headers, timeout=10,
+                                json={"decision": "approve", "version": image["version"]})
+        assert decided.status_code == 200, decided.text
+    version = requests.get(base, headers=headers, timeout=10).json()["application"]["version"]
+    decided = requests.post(f"{base}/decision", json={"decision": "approve", "version": version}, headers=headers, timeout=10)
+    assert decided.status_code == 200, decided.text
+
+
+def approve_at_region(stack: RunningStack, app_id: str, reviewer: str = "region-11", region: str = "11") -> None:
+    headers = stack.auth(reviewer, ["region_reviewer"], region=region)
+    base = f"{stack.url}/review/applications/{app_id}"
+    assert requests.post(f"{base}/claim", headers=headers, timeout=10).status_code == 200
+    version = requests.get(base, headers=headers, timeout=10).json()["application"]["version"]
+    decided = requests.post(f"{base}/decision", json={"decision": "approve", "version": version}, headers=headers, timeout=10)
+    assert decided.status_code == 200, decided.text

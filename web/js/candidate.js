@@ -1,0 +1,316 @@
+// The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
+// Fields of the API's second release (progress, regionName, requested, statusLabel on images,
+// quality warnings) show when present and are simply left out when not.
+
+import { ApiError } from './api.js';
+import { fmtBytes, fmtTime, h, replace } from './dom.js';
+import { getLang, msg, onLangChange, pick, t } from './i18n.js';
+import { boot, showError, toast } from './shell.js';
+import { postToS3 } from './upload.js';
+
+const FAST_POLL_MS = 1000;  // while an image is being processed: the thumbnail appears by itself
+const SLOW_POLL_MS = 5000;  // otherwise: a reviewer's decision shows without a reload
+const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes; reuse one so thumbnails do not reload
+
+let ctx;  // {config, user, api}
+const main = () => document.getElementById('main');
+const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), urls: new Map(), timer: null, seq: 0 };
+
+export function progressText(app) {
+  if (app.progress) return pick(app.progress, 'label');
+  return t(`progress${app.status}`);
+}
+
+export function statusChip(app) {
+  return h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel') || app.status);
+}
+
+function place(app, field) {
+  const name = pick(app, `${field}Name`);
+  return name ? `${name} (${app[field]})` : app[field];
+}
+
+// ------------------------------------------------------------------ my applications (R2)
+async function listView() {
+  stopPolling();
+  replace(main(), h('p', { class: 'muted' }, t('loading')));
+  const { items } = await ctx.api.get('/applications');
+  replace(main(), h('h1', {}, t('myApplications')),
+    items.length ? null : h('p', { class: 'muted' }, t('noApplications')),
+    items.map((app) => h('article', { class: 'card app-card', 'data-app': app.id },
+      h('div', { class: 'card-head' },
+        h('h2', {}, `${app.examYear} ${app.category}`), statusChip(app)),
+      h('p', { class: 'progress-words' }, progressText(app)),
+      h('dl', { class: 'meta' },
+        h('dt', {}, t('application')), h('dd', {}, app.id),
+        h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
+        h('dt', {}, t('site')), h('dd', {}, place(app, 'site'))),
+      h('a', { class: 'button primary', href: `#/app/${encodeURIComponent(app.id)}` }, t('uploadMaterials')))));
+}
+
+// ------------------------------------------------------------------ the upload page
+function appPath() { return `/applications/${encodeURIComponent(state.page.application.id)}`; }
+
+async function load(id) {
+  const status = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`);
+  state.etag = status.etag;
+  state.page = await ctx.api.get(`/applications/${encodeURIComponent(id)}`);
+  for (const [key, u] of state.uploads) {  // a local upload ends once the API has processed it
+    const image = findImage(u.imageId);
+    if (u.imageId && u.stage === 'processing' && (!image || image.status !== 'PENDING')) state.uploads.delete(key);
+  }
+}
+
+function findImage(imageId) {
+  for (const m of state.page?.materials || []) {
+    const found = m.images.find((i) => i.imageId === imageId);
+    if (found) return found;
+  }
+  return null;
+}
+
+function busy() {
+  return state.uploads.size > 0 || (state.page?.materials || []).some((m) => m.images.some((i) => i.status === 'PENDING'));
+}
+
+function stopPolling() { clearTimeout(state.timer); state.timer = null; }
+
+function schedule() {
+  stopPolling();
+  state.timer = setTimeout(poll, busy() ? FAST_POLL_MS : SLOW_POLL_MS);
+}
+
+/** `GET …/status` with If-None-Match: 304 while nothing changed, the new ETag when something did. */
+async function poll() {
+  const id = state.page?.application.id;
+  if (!id || (document.hidden && !busy())) return schedule();
+  try {
+    const r = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`,
+      { headers: state.etag ? { 'If-None-Match': state.etag } : {} });
+    if (r.status === 200 && r.etag !== state.etag) {
+      await load(id);
+      renderPage();
+    }
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return;
+  }
+  if (state.page?.application.id === id && routeId() === id) schedule();
+}
+
+function imageUrl(image) {
+  if (!image.url) return null;
+  const cached = state.urls.get(image.imageId);
+  if (cached && cached.version === image.version && Date.now() - cached.at < URL_REUSE_MS) return cached.url;
+  state.urls.set(image.imageId, { version: image.version, url: image.url, at: Date.now() });
+  return image.url;
+}
+
+function notesSection(page) {
+  const notes = page.reviewNotes || [];
+  // Requests for more images come as notes (kind "request"); older APIs only mark the material.
+  const noted = new Set(notes.filter((n) => n.kind === 'request').map((n) => n.materialType));
+  const requests = page.materials.filter((m) => m.requested?.count > 0 && !m.requested.met && !noted.has(m.type));
+  if (!notes.length && !requests.length) return null;
+  const nameOf = (type) => pick(page.materials.find((m) => m.type === type), 'name') || type || '';
+  const request = (type, count, note) => h('span', { class: 'request' }, h('strong', {}, `${nameOf(type)}:`),
+    t('requestedMore', { count }), note ? ` — ${note}` : '');
+  return h('section', { class: 'card notes', 'aria-labelledby': 'notes-h' },
+    h('h2', { id: 'notes-h' }, t('reviewComments')),
+    h('ul', {}, notes.map((n) => h('li', { class: `note ${n.kind || ''}` },
+      h('span', { class: 'level' }, pick(n, 'levelLabel') || ''),
+      n.kind === 'request' ? request(n.materialType, n.count, n.comment) : [
+        n.materialType ? h('strong', {}, `${nameOf(n.materialType)}:`) : null,
+        n.reasonCode ? h('span', {}, msg(n, 'reasonMessage')) : null,
+        n.comment ? h('span', { class: 'comment' }, n.comment) : null],
+      h('time', { class: 'muted' }, fmtTime(n.at)))),
+    requests.map((m) => h('li', { class: 'note request' }, request(m.type, m.requested.count, m.requested.note)))));
+}
+
+function uploadTile(material, u) {
+  const label = {
+    compress: t('compressing'), heic: t('heicLoading'), reserve: t('uploading'), upload: t('uploading'), processing: t('processing'),
+  }[u.stage];
+  return h('figure', { class: 'tile uploading', 'data-upload': String(u.id) },
+    u.preview ? h('img', { src: u.preview, alt: '' }) : h('div', { class: 'placeholder spinner', 'aria-hidden': 'true' }),
+    h('figcaption', {},
+      h('span', { class: 'stage' }, label),
+      u.after ? sizes(u) : null,
+      u.stage === 'upload' || u.stage === 'reserve'
+        ? h('progress', { max: '1', value: String(u.progress || 0), 'aria-label': t('uploading') }) : null));
+}
+
+function sizes(s) {
+  if (!s) return null;
+  return h('span', { class: 'sizes', 'data-before': String(s.before), 'data-after': String(s.after) },
+    s.before === s.after ? fmtBytes(s.after) : `${t('original')} ${fmtBytes(s.before)} → ${t('compressed')} ${fmtBytes(s.after)}`);
+}
+
+function imageTile(material, image, n) {
+  const name = pick(material, 'name');
+  const local = [...state.uploads.values()].find((u) => u.imageId === image.imageId);
+  if (image.status === 'PENDING' && local) return uploadTile(material, local);
+  const url = imageUrl(image);
+  const statusText = pick(image, 'statusLabel') || {
+    PENDING: t('processing'), SUBMITTED: t('submitted'), INVALID: t('invalid'),
+    NEEDS_REVISION: t('needsRevision'), APPROVED: t('approved'),
+  }[image.status];
+  const warnings = image.quality?.warnings || [];
+  return h('figure', { class: `tile s-${image.status}`, 'data-image-id': image.imageId },
+    url ? h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height })
+      : h('div', { class: `placeholder ${image.status === 'PENDING' ? 'spinner' : 'bad'}`, 'aria-hidden': 'true' }),
+    image.locked ? h('span', { class: 'check', role: 'img', 'aria-label': t('approvedCheck'), title: t('approvedCheck') }, '✓') : null,
+    image.locked ? null : h('button', {
+      type: 'button', class: 'del', 'aria-label': t('delete'), title: t('delete'),
+      onclick: () => removeImage(material, image),
+    }, '−'),
+    h('figcaption', {},
+      h('span', { class: 'stage' }, statusText),
+      sizes(state.sizes.get(image.imageId)),
+      image.status === 'INVALID' ? h('span', { class: 'why' }, msg(image, 'reasonMessage')) : null,
+      image.status === 'NEEDS_REVISION' ? h('span', { class: 'why' }, msg(image, 'reviewReasonMessage'),
+        image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null) : null,
+      warnings.map((w) => h('span', { class: 'warn' }, msg(w, 'message')))));
+}
+
+function materialSection(material) {
+  const name = pick(material, 'name');
+  const waiting = [...state.uploads.values()].filter((u) => u.type === material.type && !u.imageId);
+  const mine = [...state.uploads.values()].filter((u) => u.type === material.type);
+  const starting = mine.filter((u) => !u.imageId || !findImage(u.imageId)).length;  // chosen, not yet on the page
+  const held = Math.min(material.maxCount, material.maxCount - material.remaining + starting);
+  const canAdd = material.canUpload && material.remaining - waiting.length > 0;  // a reservation counts in `remaining`
+  return h('section', { class: 'card material', 'data-type': material.type, 'aria-labelledby': `m-${material.type}` },
+    h('div', { class: 'card-head' },
+      h('h2', { id: `m-${material.type}` }, name,
+        h('span', { class: `badge ${material.required ? 'req' : ''}` }, material.required ? t('required') : t('optional'))),
+      h('span', { class: `count ${material.complete ? 'ok' : ''}`, 'aria-label': `${name} ${held}/${material.maxCount}` },
+        `${held}/${material.maxCount}`)),
+    h('p', { class: 'desc' }, pick(material, 'description')),
+    material.requested?.count && !material.requested.met ? h('p', { class: 'requested' }, t('requestedMore', { count: material.requested.count }),
+      material.requested.note ? ` — ${material.requested.note}` : '') : null,
+    h('div', { class: 'tiles' },
+      material.sampleImageUrl ? h('figure', { class: 'tile sample' },
+        h('a', { href: material.sampleImageUrl, target: '_blank', rel: 'noopener' },
+          h('img', { src: material.sampleImageUrl, alt: `${t('sample')}: ${name}` })),
+        h('figcaption', {}, t('sample'))) : null,
+      material.images.map((image, i) => imageTile(material, image, i + 1)),
+      mine.filter((u) => !u.imageId || !findImage(u.imageId)).map((u) => uploadTile(material, u)),
+      canAdd ? h('label', { class: 'tile add' },
+        h('input', {
+          type: 'file', class: 'visually-hidden', accept: 'image/*,.heic,.heif',
+          'aria-label': `${t('upload')}${getLang() === 'en' ? ' ' : ''}${name}`,
+          onchange: (e) => { const file = e.target.files[0]; if (file) choose(material, file); },
+        }),
+        h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), h('span', {}, t('add'))) : null));
+}
+
+function renderPage() {
+  const page = state.page;
+  if (!page) return;
+  const app = page.application;
+  replace(main(),
+    h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, `← ${t('back')}`)),
+    h('section', { class: 'card app-head' },
+      h('div', { class: 'card-head' }, h('h1', {}, `${app.examYear} ${app.category}`), statusChip(app)),
+      h('p', { class: 'progress-words' }, progressText(app)),
+      h('dl', { class: 'meta' },
+        app.candidateName ? [h('dt', {}, t('candidateName')), h('dd', {}, app.candidateName)] : null,
+        h('dt', {}, t('application')), h('dd', {}, app.id),
+        h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
+        h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),
+    notesSection(page),
+    page.materials.map(materialSection),
+    (page.timeline || []).length ? h('details', {
+      class: 'card timeline', open: Boolean(state.timelineOpen), ontoggle: (e) => { state.timelineOpen = e.target.open; },
+    }, h('summary', {}, t('timeline')),
+      h('ol', {}, [...page.timeline].reverse().map((e) => h('li', {},
+        h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
+        e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null)))) : null);
+}
+
+async function uploadView(id) {
+  stopPolling();
+  if (state.page?.application.id !== id) {
+    state.page = null;
+    replace(main(), h('p', { class: 'muted' }, t('loading')));
+  }
+  await load(id);
+  renderPage();
+  schedule();
+}
+
+// ------------------------------------------------------------------ choosing a photo
+async function choose(material, file) {
+  toast(null);
+  const u = { id: ++state.seq, type: material.type, stage: 'compress', progress: 0 };
+  state.uploads.set(u.id, u);
+  renderPage();
+  const appId = state.page.application.id;
+  try {
+    const photo = await import('./photo.js');  // not loaded until a photo is chosen
+    const out = await photo.prepare(file, material.maxBytes, (stage) => { u.stage = stage === 'heic' ? 'heic' : 'compress'; renderPage(); });
+    Object.assign(u, { before: out.before, after: out.after, preview: URL.createObjectURL(out.blob), stage: 'reserve' });
+    renderPage();
+    const fileName = out.converted ? `${(file.name || 'photo').replace(/\.[^.]*$/, '')}.jpg` : file.name;
+    const reserved = await ctx.api.post(`${appPath()}/materials/${encodeURIComponent(material.type)}/images`,
+      { contentType: out.type, size: out.after, fileName });
+    u.imageId = reserved.imageId;
+    u.stage = 'upload';
+    state.sizes.set(reserved.imageId, { before: out.before, after: out.after });
+    renderPage();
+    try {
+      await postToS3(reserved.upload, out.blob, fileName, (p) => {
+        u.progress = p;
+        const bar = document.querySelector(`[data-upload="${u.id}"] progress`);
+        if (bar) bar.value = p;
+      });
+    } catch (e) {
+      // Free the place at once rather than when the reservation expires.
+      await ctx.api.del(`${appPath()}/materials/${encodeURIComponent(material.type)}/images/${reserved.imageId}`).catch(() => {});
+      throw e;
+    }
+    u.stage = 'processing';
+    if (state.page?.application.id === appId) {
+      await load(appId);
+      renderPage();
+      schedule();
+    }
+  } catch (e) {
+    state.uploads.delete(u.id);
+    if (u.preview) URL.revokeObjectURL(u.preview);
+    renderPage();
+    if (e.code === 'cannotDecode' || e.code === 'tooComplex') toast(t(e.code));
+    else if (e instanceof ApiError) showError(e);
+    else toast(t('uploadFailed'));
+  }
+}
+
+async function removeImage(material, image) {
+  try {
+    await ctx.api.del(`${appPath()}/materials/${encodeURIComponent(material.type)}/images/${encodeURIComponent(image.imageId)}`);
+    await load(state.page.application.id);
+    renderPage();
+  } catch (e) { showError(e); }
+}
+
+// ------------------------------------------------------------------ routing
+function routeId() {
+  const m = location.hash.match(/^#\/app\/(.+)$/);
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
+async function route() {
+  toast(null);
+  try {
+    const id = routeId();
+    if (id) await uploadView(id);
+    else await listView();
+  } catch (e) { showError(e); }
+}
+
+ctx = await boot(['candidate']);
+if (ctx) {
+  window.addEventListener('hashchange', route);
+  onLangChange(() => (routeId() ? renderPage() : listView()));
+  route();
+}

@@ -1,0 +1,93 @@
+// What every page shares: the top bar (title, who, language, sign out), the message line, the
+// sign-in view, and sending each role to its own page.
+
+import { ApiError, createApi } from './api.js';
+import { completeCognito, currentUser, homeOf, loadConfig, signInLocal, signOut, startCognito } from './auth.js';
+import { h, replace } from './dom.js';
+import { getLang, onLangChange, setLang, t } from './i18n.js';
+
+let toastTimer;
+export function toast(text, kind = 'error') {
+  const box = document.getElementById('toast');
+  clearTimeout(toastTimer);
+  if (text && kind === 'info') toastTimer = setTimeout(() => replace(box), 4000);
+  replace(box, text ? h('p', { class: `toast ${kind}` }, text,
+    h('button', { type: 'button', class: 'link', 'aria-label': '×', onclick: () => replace(box) }, '×')) : null);
+}
+
+export function showError(error) {
+  toast(error instanceof ApiError ? error.text() : (error?.message || t('networkError')));
+}
+
+function bar(user) {
+  const header = document.getElementById('bar');
+  const render = () => replace(header,
+    h('a', { class: 'brand', href: user ? homeOf(user) : '/' }, t('title')),
+    h('span', { class: 'spacer' }),
+    user ? h('span', { class: 'who', title: user.groups.join(', ') }, user.sub) : null,
+    h('button', { type: 'button', class: 'ghost', id: 'lang', onclick: () => setLang(getLang() === 'zh' ? 'en' : 'zh') }, t('langToggle')),
+    user ? h('button', { type: 'button', class: 'ghost', onclick: () => signOut() }, t('signOut')) : null);
+  render();
+  onLangChange(render);
+}
+
+async function signInView(main, config) {
+  const render = () => {
+    if (config.auth?.type === 'cognito') {
+      replace(main, h('section', { class: 'card signin' }, h('h1', {}, t('signIn')), h('p', {}, t('signInCognitoHint')),
+        h('button', { type: 'button', class: 'primary', onclick: () => startCognito(config) }, t('signInCognito'))));
+      return;
+    }
+    const users = config.auth?.demoUsers || [];
+    replace(main, h('section', { class: 'card signin' }, h('h1', {}, t('signIn')), h('p', {}, t('signInHint')),
+      h('ul', { class: 'demo-users' }, users.map((u) => h('li', {},
+        h('button', {
+          type: 'button', class: 'demo-user', 'data-sub': u.sub,
+          onclick: async () => {
+            try {
+              await signInLocal(config, u);
+              location.assign(homeOf(currentUser()));
+            } catch (e) { showError(e); }
+          },
+        }, h('strong', {}, u.sub), h('span', {}, u.note)))))));
+  };
+  render();
+  onLangChange(render);
+}
+
+/**
+ * Start a page: config, sign-in (the Cognito return leg included), the role check.
+ * Returns {config, user, api} for a signed-in user allowed here, or null when it showed something else.
+ */
+export async function boot(allowed) {
+  document.title = t('title');
+  const config = await loadConfig();
+  const main = document.getElementById('main');
+  try {
+    await completeCognito(config);
+  } catch (e) { toast(e.message); }
+  const user = currentUser();
+  bar(user);
+  if (!user) {
+    if (location.pathname !== '/' && location.pathname !== '/index.html') {
+      location.replace('/');
+      return null;
+    }
+    await signInView(main, config);
+    return null;
+  }
+  if (!user.groups.some((g) => allowed.includes(g))) {
+    const home = homeOf(user);
+    if (home === location.pathname || (home === '/' && location.pathname === '/index.html')) {
+      replace(main, h('section', { class: 'card' }, h('p', {}, t('noPageForRole'))));  // e.g. the registrar
+    } else {
+      location.replace(home);
+    }
+    return null;
+  }
+  const api = createApi(config, user, () => {
+    sessionStorage.removeItem('token');
+    toast(t('sessionExpired'));
+  });
+  return { config, user, api };
+}
