@@ -82,6 +82,14 @@ build: $(SAM)
 deploy-web: venv
 	$(BIN)/python -m deploy.web --stack-name $(STACK_NAME)
 
+# The faults soak (tests/soak.py): SOAK_UPLOADS uploads through process_image and the local worker with
+# injected S3/DynamoDB faults, kills, duplicate and late deliveries, slow-decode files, an outage and a
+# redrive; prints the figures (make test runs 300).
+SOAK_UPLOADS ?= 2000
+.PHONY: soak
+soak: venv
+	SOAK_UPLOADS=$(SOAK_UPLOADS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration/test_faults.py -k soak
+
 # File fuzzing of the image pipeline with a large random budget (make test runs a small fixed one).
 # FUZZ_EXAMPLES files per strategy (random bytes, mutated JPEG/PNG); prints files fuzzed and bounds.
 FUZZ_EXAMPLES ?= 20000

@@ -63,7 +63,10 @@ class ReferenceTaken(Conflict):
 @lru_cache(maxsize=1)
 def client():
     # Standard retry mode retries throttling with backoff; endpoint comes from AWS_ENDPOINT_URL locally.
-    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    # Short timeouts: a hung connection is retried in seconds, not after botocore's 60 s, so one stalled
+    # call cannot carry an API request past its 10 s or an image past its bound in process_image.
+    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 4, "mode": "standard"},
+                                                  connect_timeout=2, read_timeout=5))
 
 
 def reset_client() -> None:
