@@ -96,3 +96,13 @@ FUZZ_EXAMPLES ?= 20000
 .PHONY: fuzz
 fuzz: venv
 	PYTHONPATH=functions:. $(BIN)/python -m tests.unit.test_imaging_fuzz --examples $(FUZZ_EXAMPLES)
+
+# Schemathesis against the local stack, longer than `make test`'s run: every operation as a candidate, a
+# site reviewer and the exam office. A new seed each run (printed; API_FUZZ_SEED=… repeats one).
+.PHONY: fuzz-api
+API_FUZZ_EXAMPLES ?= 300
+fuzz-api: venv
+	@seed=$${API_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES)"; \
+	API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/local/test_schemathesis.py -k test_every_operation

@@ -129,9 +129,18 @@ def queue_keys(app: Application) -> dict:
     return {"QueuePK": queue_pk(app.queue, scope), "QueueSK": f"{first}#{app.id}"}
 
 
+def site_pk(site: str) -> str:
+    return f"SITE#{site}"
+
+
+def site_sk_prefix(status: str | None) -> str:
+    """What a BySite Query for `status` (None: every status) requires of the sort key."""
+    return f"{status}#" if status else ""
+
+
 def site_keys(app: Application) -> dict:
     """BySite: every application of a site, by status (the office's lists and the season's counts)."""
-    return {"SitePK": f"SITE#{app.site}", "SiteSK": f"{app.status.value}#{app.id}"}
+    return {"SitePK": site_pk(app.site), "SiteSK": f"{app.status.value}#{app.id}"}
 
 
 def lookup_pks(app: Application) -> list[str]:
@@ -458,10 +467,10 @@ def queue_request(level: Level, scope: str, limit: int, table: str) -> dict:
 
 def site_request(site: str, status: str | None, table: str) -> dict:
     request = {"TableName": table, "IndexName": "BySite", "KeyConditionExpression": "SitePK = :pk",
-               "ExpressionAttributeValues": {":pk": {"S": f"SITE#{site}"}}}
+               "ExpressionAttributeValues": {":pk": {"S": site_pk(site)}}}
     if status:
         request["KeyConditionExpression"] += " AND begins_with(SiteSK, :status)"
-        request["ExpressionAttributeValues"][":status"] = {"S": f"{status}#"}
+        request["ExpressionAttributeValues"][":status"] = {"S": site_sk_prefix(status)}
     return request
 
 
