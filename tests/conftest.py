@@ -231,7 +231,7 @@ def api(aws, context):
     import importlib
 
     def call(function: str, method: str, path: str, who: dict | None, body=None, **kw) -> Reply:
-        module = importlib.import_module(f"{function}.app")
+        module = importlib.import_module(function if "." in function else f"{function}.app")
         return invoke(module.lambda_handler, http_event(method, path, who, body, **kw), context)
 
     return call

@@ -433,7 +433,7 @@ class ContactOut(_Model):
 
 
 class SubscriptionIn(_Request):
-    examYear: int = Field(ge=2000, le=2100, description="this year's exam or one of the next two")
+    examYear: integer(ge=2000, le=2100) = Field(description="this year's exam or one of the next two")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
 
 
@@ -455,7 +455,7 @@ class Categories(_Model):
 
 
 class AnnouncementIn(_Request):
-    examYear: int = Field(ge=2000, le=2100)
+    examYear: integer(ge=2000, le=2100)
     category: str = Field(min_length=1, max_length=64)
     text: str | None = Field(default=None, min_length=1, max_length=300,
                              description="the message after the signature; default: registration for the exam is open")

@@ -38,7 +38,7 @@ def _operations() -> dict[str, tuple[str, str, str, tuple[str, ...], bool]]:
     for module in http_modules():
         api = importlib.import_module(module).api
         for fn, roles in api.roles.items():
-            declared[fn.__name__] = (module.split(".")[0], roles)
+            declared[fn.__name__] = (module, roles)
     out = {}
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
@@ -59,6 +59,9 @@ VALID = {
     "image_decision": {"decision": "approve", "version": 2},
     "application_decision": {"decision": "approve", "version": 1},
     "phase": {"status": "READY_FOR_EXAM"},
+    "put_contact": {"phone": "13812345678", "consent": True},
+    "subscribe": {"examYear": 2026, "category": "临床执业医师"},
+    "announce": {"examYear": 2026, "category": "临床执业医师"},
 }
 
 

@@ -47,7 +47,8 @@ ROLES = {
 }
 DOCUMENTED = json.loads(DOCUMENT.read_text(encoding="utf-8"))
 # What a valid path parameter looks like, per name (the document's patterns).
-PATTERNS = {p["name"]: re.compile(p["schema"]["pattern"]) for ops in DOCUMENTED["paths"].values()
+# (path, parameter) -> its pattern: one name (e.g. "id") means different things on different paths
+PATTERNS = {(path, p["name"]): re.compile(p["schema"]["pattern"]) for path, ops in DOCUMENTED["paths"].items()
             for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path"}
 
 # The committed document, which tests/unit/test_openapi.py proves is what the handlers generate and
@@ -153,8 +154,9 @@ def _aim(case, targets: dict[str, tuple[str, ...]]) -> None:
     negative as it was generated, so the checks judge it right."""
     params = case.path_parameters or {}
     for name, value in params.items():
-        real = targets.get(name)
-        if real and isinstance(value, str) and PATTERNS[name].match(value):
+        pattern = PATTERNS[(case.operation.path, name)]
+        real = [r for r in targets.get(name, ()) if pattern.match(r)]
+        if real and isinstance(value, str) and pattern.match(value):
             pick = zlib.crc32(value.encode()) % (2 * len(real))
             if pick < len(real):
                 params[name] = real[pick]
