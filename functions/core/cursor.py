@@ -31,6 +31,7 @@ def decode(scope: str, cursor: str | None, keys: frozenset[str]) -> dict | None:
                 or not all(isinstance(v, str) and len(v) < 1024 for v in k.values())):
             raise ValueError
         return data
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+    # RecursionError: JSON nested a thousand deep fits in the 2000 characters a cursor may have.
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise DomainError("INVALID_REQUEST", "cursor is not one this list issued; start again without it.",
                           "cursor(翻页标记)无效或不属于此列表,请不带 cursor 重新开始。") from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from core import contract
@@ -126,6 +128,9 @@ def complete_ids(api, app_id):
 
 def test_bad_cursor_is_400_and_cursor_of_another_queue_too(api, ready):
     assert queue(api, cursor="garbage!").code == "INVALID_REQUEST"
+    deep = base64.urlsafe_b64encode(b"[" * 1500).decode()  # JSON nested past the recursion limit, in 2000 characters
+    reply = queue(api, cursor=deep)
+    assert (reply.status, reply.code) == (400, "INVALID_REQUEST")
 
 
 def test_region_queue_lists_site_approved_in_site_approval_order(api, aws, register, ready, clock):
