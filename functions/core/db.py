@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 
@@ -171,6 +172,27 @@ TRAIL = "TRAIL#"
 # A PENDING reservation that is never uploaded is swept by DynamoDB TTL a day later; correctness
 # never depends on that (expired reservations are treated as free by the conditions themselves).
 _TTL_GRACE = 86400
+CHINA = timezone(timedelta(hours=8))
+
+
+def keep_until(exam_year: int, retention_days: int) -> int | None:
+    """When an application's records may go (DynamoDB TTL): `retention_days` after the end of its exam
+    year, China time; the same instant for every item of the application, so its audit trail never
+    outlives or predeceases its images. None: kept for good."""
+    if not retention_days:
+        return None
+    season_end = datetime(exam_year + 1, 1, 1, tzinfo=CHINA).timestamp()
+    return int(season_end) + retention_days * 86400
+
+
+def _retain(items: list[dict], keep: int | None) -> list[dict]:
+    """Every item put without a TTL of its own (a PENDING reservation has one) is kept until `keep`."""
+    if keep is not None:
+        for entry in items:
+            put = entry.get("Put")
+            if put and "ttl" not in put["Item"]:
+                put["Item"]["ttl"] = {"N": str(keep)}
+    return items
 
 
 def _app_value(name: str, value):
@@ -274,7 +296,7 @@ def snapshot_from(items: list[dict]) -> Snapshot | None:
 
 # ---------------------------------------------------------------- transaction building (pure)
 
-def _app_update(plan: Plan, table: str) -> dict:
+def _app_update(plan: Plan, table: str, keep: int | None = None) -> dict:
     """SET/REMOVE the application's changed attributes, conditional on the version the plan was made from."""
     before, after = plan.before, plan.after
     sets, removes, values, names = [], [], {}, {}
@@ -298,6 +320,9 @@ def _app_update(plan: Plan, table: str) -> dict:
                 values[f":{attr}"] = {"S": new[attr]}
             else:
                 removes.append(f"#{attr}")
+    if keep is not None:
+        sets.append("#ttl = :keep")
+        names["#ttl"], values[":keep"] = "ttl", {"N": str(keep)}
     expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
     names["#v"] = "version"
     values[":expected"] = {"N": str(before.version)}
@@ -319,10 +344,11 @@ def _versioned(expected: int | None) -> dict:
     return {"ConditionExpression": "version = :expected", "ExpressionAttributeValues": {":expected": {"N": str(expected)}}}
 
 
-def plan_items(plan: Plan, table: str) -> list[dict]:
-    """The Plan as TransactItems, in a fixed order: application, images, seats, references, audit."""
+def plan_items(plan: Plan, table: str, keep: int | None = None) -> list[dict]:
+    """The Plan as TransactItems, in a fixed order: application, images, seats, references, likeness,
+    audit. `keep`: the application's TTL (keep_until), written on everything it puts."""
     app_id = plan.after.id
-    items: list[dict] = [_app_update(plan, table)]
+    items: list[dict] = [_app_update(plan, table, keep)]
     for image, expected in plan.put_images:
         items.append({"Put": {"TableName": table, "Item": encode(image_item(app_id, image)), **_versioned(expected)}})
     for image in plan.delete_images:
@@ -337,11 +363,13 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
             "ExpressionAttributeValues": {":now": {"N": str(plan.now.seconds)}},
         }})
     for seat in plan.keep_seats:
+        kept = {"UpdateExpression": "SET #ttl = :keep REMOVE expiresAt",
+                "ExpressionAttributeValues": {":image": {"S": seat.image_id}, ":keep": {"N": str(keep)}}} \
+            if keep is not None else {"UpdateExpression": "REMOVE expiresAt, #ttl",
+                                      "ExpressionAttributeValues": {":image": {"S": seat.image_id}}}
         items.append({"Update": {
             "TableName": table, "Key": _key(app_pk(app_id), f"SEAT#{seat.material_type}#{seat.index}"),
-            "UpdateExpression": "REMOVE expiresAt, #ttl", "ConditionExpression": "imageId = :image",
-            "ExpressionAttributeNames": {"#ttl": "ttl"},
-            "ExpressionAttributeValues": {":image": {"S": seat.image_id}},
+            "ConditionExpression": "imageId = :image", "ExpressionAttributeNames": {"#ttl": "ttl"}, **kept,
         }})
     for seat in plan.release_seats:
         items.append({"Delete": {
@@ -358,10 +386,10 @@ def plan_items(plan: Plan, table: str) -> list[dict]:
                   for item in likeness_items(entry)]
     for entry in plan.audit:
         items.append({"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}})
-    return items
+    return _retain(items, keep)
 
 
-def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
+def create_items(app: Application, entry: AuditEntry, table: str, keep: int | None = None) -> list[dict]:
     """Registration: the application (only if new), its audit entry, and the office's lookups."""
     items = [{"Put": {"TableName": table, "Item": encode(application_item(app)),
                       "ConditionExpression": "attribute_not_exists(PK)"}},
@@ -369,7 +397,7 @@ def create_items(app: Application, entry: AuditEntry, table: str) -> list[dict]:
     for pk in lookup_pks(app):
         items.append({"Put": {"TableName": table, "Item": encode(
             {"PK": pk, "SK": app_pk(app.id), "kind": "lookup", "applicationId": app.id})}})
-    return items
+    return _retain(items, keep)
 
 
 def claim_items(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
@@ -471,9 +499,13 @@ def _transact(items: list[dict]) -> None:
     _call(client().transact_write_items, transact_items=items, TransactItems=items)
 
 
+def _keep(exam_year: int) -> int | None:
+    return keep_until(exam_year, settings().retention_days)
+
+
 def commit(plan: Plan) -> None:
     """Write a Plan as one transaction; raises Conflict if any condition no longer holds."""
-    _transact(plan_items(plan, _table()))
+    _transact(plan_items(plan, _table(), _keep(plan.after.exam_year)))
 
 
 def _query_all(request: dict) -> list[dict]:
@@ -492,15 +524,15 @@ def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
     return snapshot_from(_query_all(partition_request(app_id, with_audit, _table())))
 
 
-def claim(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
-          entry: AuditEntry) -> None:
+def claim(app: Application, level: Level, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
     """Raises Conflict unless the lease could be taken."""
-    _transact(claim_items(app_id, status, level, reviewer, expires_at, now, entry, _table()))
+    _transact(_retain(claim_items(app.id, app.status, level, reviewer, expires_at, now, entry, _table()),
+                      _keep(app.exam_year)))
 
 
-def release(app_id: str, reviewer: str, now: int, entry: AuditEntry) -> None:
+def release(app: Application, reviewer: str, now: int, entry: AuditEntry) -> None:
     """Give a live lease back. Raises Conflict unless the caller holds it."""
-    _transact(release_items(app_id, reviewer, now, entry, _table()))
+    _transact(_retain(release_items(app.id, reviewer, now, entry, _table()), _keep(app.exam_year)))
 
 
 def get_application(app_id: str) -> Application | None:
@@ -528,7 +560,7 @@ def get_applications(app_ids: list[str]) -> list[Application]:
 def create_application(app: Application, entry: AuditEntry) -> bool:
     """Register an application; False if it already exists (the caller compares the data)."""
     try:
-        _transact(create_items(app, entry, _table()))
+        _transact(create_items(app, entry, _table(), _keep(app.exam_year)))
         return True
     except Conflict:
         return False

@@ -16,7 +16,8 @@ class Settings:
     region: str
     upload_url_ttl: int = 300  # presigned POST lifetime and reservation lifetime (issue 3: at most 5 min)
     view_url_ttl: int = 600  # presigned GET of a watermarked image (issue 5: at most 15 min)
-    claim_ttl: int = 900  # a reviewer's claim lease (issue 6: 15 minutes)
+    claim_ttl: int = 900  # a reviewer's claim lease (15 minutes)
+    retention_days: int = 0  # an application's records are kept this long after its exam year; 0: for good
 
     def __post_init__(self):
         for name in ("table_name", "uploads_bucket", "materials_bucket", "region"):
@@ -39,4 +40,5 @@ def settings() -> Settings:
         upload_url_ttl=int(env.get("UPLOAD_URL_TTL_SECONDS", "300")),
         view_url_ttl=int(env.get("VIEW_URL_TTL_SECONDS", "600")),
         claim_ttl=int(env.get("CLAIM_TTL_SECONDS", "900")),
+        retention_days=int(env.get("RETENTION_DAYS", "0") or 0),
     )

@@ -54,7 +54,7 @@ def claim(caller: Caller, app_id: str) -> c.Claim:
         expires = now.seconds + settings().claim_ttl
         entry = AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action="claimed", level=level.value)
         try:
-            db.claim(app_id, app.status, level, caller.sub, expires, now.seconds, entry)
+            db.claim(app, level, caller.sub, expires, now.seconds, entry)
             return c.Claim(claimedBy=caller.sub, level=level.value, expiresAt=iso(expires), expiresAtEpoch=expires)
         except db.Conflict:
             continue  # someone else moved first: look again, the next read says who
@@ -70,7 +70,7 @@ def release(caller: Caller, app_id: str) -> None:
     entry = AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
                        level=app.queue.value if app.queue else None)
     try:
-        db.release(app_id, caller.sub, now.seconds, entry)
+        db.release(app, caller.sub, now.seconds, entry)
     except db.Conflict:
         raise DomainError("NOT_CLAIMED") from None
 
