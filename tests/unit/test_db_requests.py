@@ -6,7 +6,9 @@ too) is the moto tier's (tests/integration)."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
@@ -290,6 +292,49 @@ def test_only_the_holder_of_a_live_claim_gives_it_back():
         audit_put("claim_released", actor=S("rev-site"), role=S("site_reviewer"), level=S("SITE"))]
 
 
+# ---------------------------------------------------------------- retention: one TTL for an application's items
+
+KEEP = db.keep_until(2026, 400)
+
+
+def test_keep_until_is_the_end_of_the_exam_year_china_time_plus_the_days():
+    end_2026 = datetime(2027, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+    assert db.keep_until(2026, 30) == int((end_2026 + timedelta(days=30)).timestamp())
+    assert db.keep_until(2026, 0) is None
+
+
+def test_with_retention_everything_put_carries_the_application_s_ttl_but_a_reservation_keeps_its_own():
+    expected = deepcopy(RESERVATION_ITEMS)
+    update = expected[0]["Update"]
+    update["UpdateExpression"] += ", #ttl = :keep"
+    update["ExpressionAttributeNames"]["#ttl"], update["ExpressionAttributeValues"][":keep"] = "ttl", N(KEEP)
+    expected[4]["Put"]["Item"]["ttl"] = N(KEEP)  # the audit entry; the PENDING image and its seat go sooner
+    assert db.plan_items(reservation_plan(), TABLE, KEEP) == expected
+
+
+def test_with_retention_a_processed_upload_s_seat_reference_and_likeness_are_kept_as_long_as_the_application():
+    app = application()
+    done = image("diploma", 0)
+    plan = Plan(before=app, after=replace(app, version=8), now=NOW, put_images=[(done, 1)],
+                keep_seats=[Seat("diploma", 0, "diploma-0", EXPIRES)],
+                references=[Reference("7K3M9QXW2A", "app-1", "diploma-0", "diploma", NOW.iso)],
+                add_likeness=[Likeness("0123456789abcdef", "app-1", "diploma-0", "cand-1")])
+    items = db.plan_items(plan, TABLE, KEEP)
+    assert items[2]["Update"] == {
+        "TableName": TABLE, "Key": {"PK": S("APP#app-1"), "SK": S("SEAT#diploma#0")},
+        "UpdateExpression": "SET #ttl = :keep REMOVE expiresAt", "ConditionExpression": "imageId = :image",
+        "ExpressionAttributeNames": {"#ttl": "ttl"},
+        "ExpressionAttributeValues": {":image": S("diploma-0"), ":keep": N(KEEP)}}
+    puts = [i["Put"]["Item"] for i in items if "Put" in i]
+    assert [p["kind"]["S"] for p in puts] == ["image", "reference"] + ["likeness"] * 4
+    assert all(p["ttl"] == N(KEEP) for p in puts)
+
+
+def test_with_retention_registration_s_items_all_carry_it():
+    items = db.create_items(application(version=1), entry("registered", NOW), TABLE, KEEP)
+    assert [i["Put"]["Item"]["ttl"] for i in items] == [N(KEEP)] * 4
+
+
 # ---------------------------------------------------------------- reads
 
 def test_a_decision_reads_the_partition_without_its_trail_and_the_page_with_it():
@@ -337,6 +382,16 @@ def cancelled(stub, *reasons: str, message: str = "Transaction cancelled", expec
 def test_commit_sends_the_plan_as_one_transaction(stub):
     stub.add_response("transact_write_items", {}, {"TransactItems": RESERVATION_ITEMS})
     db.commit(reservation_plan())
+
+
+def test_commit_writes_the_retention_the_function_is_configured_with(stub, monkeypatch):
+    from core import settings
+
+    monkeypatch.setenv("RETENTION_DAYS", "400")
+    settings.settings.cache_clear()
+    stub.add_response("transact_write_items", {}, {"TransactItems": db.plan_items(reservation_plan(), TABLE, KEEP)})
+    db.commit(reservation_plan())
+    assert db.plan_items(reservation_plan(), TABLE, KEEP) != RESERVATION_ITEMS
 
 
 def test_a_failed_condition_on_the_application_or_a_seat_is_a_conflict_to_decide_again(stub):
@@ -395,7 +450,7 @@ def test_registration_is_false_when_the_application_already_exists(stub):
 
 def test_claim_sends_the_conditional_lease(stub):
     stub.add_response("transact_write_items", {}, {"TransactItems": CLAIM_ITEMS})
-    db.claim("app-1", AppStatus.DRAFT, Level.SITE, "rev-site", EXPIRES, NOW.seconds, CLAIMED)
+    db.claim(queued(), Level.SITE, "rev-site", EXPIRES, NOW.seconds, CLAIMED)
 
 
 def test_load_reads_every_page_of_the_partition(stub):
