@@ -82,9 +82,27 @@ build: $(SAM)
 deploy-web: venv
 	$(BIN)/python -m deploy.web --stack-name $(STACK_NAME)
 
+# The faults soak (tests/soak.py): SOAK_UPLOADS uploads through process_image and the local worker with
+# injected S3/DynamoDB faults, kills, duplicate and late deliveries, slow-decode files, an outage and a
+# redrive; prints the figures (make test runs 300).
+SOAK_UPLOADS ?= 2000
+.PHONY: soak
+soak: venv
+	SOAK_UPLOADS=$(SOAK_UPLOADS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/integration/test_faults.py -k soak
+
 # File fuzzing of the image pipeline with a large random budget (make test runs a small fixed one).
 # FUZZ_EXAMPLES files per strategy (random bytes, mutated JPEG/PNG); prints files fuzzed and bounds.
 FUZZ_EXAMPLES ?= 20000
 .PHONY: fuzz
 fuzz: venv
 	PYTHONPATH=functions:. $(BIN)/python -m tests.unit.test_imaging_fuzz --examples $(FUZZ_EXAMPLES)
+
+# Schemathesis against the local stack, longer than `make test`'s run: every operation as a candidate, a
+# site reviewer and the exam office. A new seed each run (printed; API_FUZZ_SEED=… repeats one).
+.PHONY: fuzz-api
+API_FUZZ_EXAMPLES ?= 300
+fuzz-api: venv
+	@seed=$${API_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES)"; \
+	API_FUZZ_SEED=$$seed API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/local/test_schemathesis.py -k test_every_operation

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 from moto.server import DomainDispatcherApplication, create_backend_app
@@ -37,6 +38,11 @@ AS_IS = frozenset({"Query", "GetItem", "BatchGetItem", "PutItem", "UpdateItem", 
                    "TransactGetItems", "Scan", "BatchWriteItem"})
 
 
+def _epoch(moment: datetime) -> float:
+    """moto's naive datetimes are UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 def _json_as_is() -> None:
     from moto.core.serialize import BaseJSONSerializer
 
@@ -44,9 +50,14 @@ def _json_as_is() -> None:
 
     def serialize_result(self, resp, result):
         op = self.operation_model
-        if (isinstance(result, dict) and op.name in AS_IS
-                and op.service_model.service_name == "dynamodb"):
+        service = op.service_model.service_name
+        if isinstance(result, dict) and op.name in AS_IS and service == "dynamodb":
             body = {k: v for k, v in result.items() if v is not None}
+            return self._serialized_result_to_response(resp, result, op.output_shape, body)
+        if isinstance(result, dict) and op.name == "GetRecords" and service == "dynamodbstreams":
+            # Stream records are DynamoDB's wire shape too, with one timestamp (epoch seconds on the wire).
+            body = {**result, "Records": [{**r, "dynamodb": {**r["dynamodb"], "ApproximateCreationDateTime": _epoch(
+                r["dynamodb"]["ApproximateCreationDateTime"])}} for r in result.get("Records", [])]}
             return self._serialized_result_to_response(resp, result, op.output_shape, body)
         return shaped(self, resp, result)
 
@@ -65,7 +76,8 @@ def one_backup_per_transaction() -> None:
       partition. Here it reads only that partition (index queries keep moto's own path).
     - A response: moto walks botocore's output shape value by value to write JSON it already holds
       in DynamoDB's wire form (~10 ms per Query of one application). The item-level operations'
-      results are written as they are (tests/local/test_moto_server.py compares both ways).
+      results are written as they are (tests/local/test_moto_server.py compares both ways), and so
+      are DynamoDB Streams' records (the notify pipe reads every write of the table).
     """
     import moto.dynamodb.models as models
     from moto.dynamodb.models.table import Table
@@ -80,6 +92,7 @@ def one_backup_per_transaction() -> None:
 
     def transact_write_items_rolling_back_touched_items(self, transact_items):
         saved = [_save(self, op) for entry in transact_items for op in entry.values()]
+        streams = _stream_marks(self, transact_items)
         _local.in_transaction = True
         try:
             return transact_write_items(self, transact_items)
@@ -87,6 +100,8 @@ def one_backup_per_transaction() -> None:
             for item in reversed(saved):  # reversed: a key named twice gets its first (original) copy
                 if item:
                     item.restore()
+            for shard, length in streams:  # moto wrote a stream record per item it applied: unwrite them
+                del shard.items[length:]
             raise
         finally:
             _local.in_transaction = False
@@ -133,10 +148,25 @@ class _CopyKeepingTables:
         return copy.deepcopy(value, memo)
 
 
+def _stream_marks(backend, transact_items) -> list[tuple[object, int]]:
+    """Each stream the transaction's tables write to, with its length now. A cancelled transaction
+    leaves no record in DynamoDB Streams, so none may stay here: the notify function would send a
+    message for a decision that never happened (README "Notifications")."""
+    marks = {}
+    for entry in transact_items:
+        for op in entry.values():
+            try:
+                shard = backend.get_table(op["TableName"]).stream_shard
+            except Exception:  # moto refuses the same op and the transaction with it
+                continue
+            if shard is not None:
+                marks[id(shard)] = (shard, len(shard.items))
+    return list(marks.values())
+
+
 @dataclass
 class _SavedItem:
-    """One item a transaction names, as it was before (None: absent), to put back on failure.
-    (Stream records of the failed writes would stay: no table here has a stream.)"""
+    """One item a transaction names, as it was before (None: absent), to put back on failure."""
     table: object
     hash_key: object
     range_key: object

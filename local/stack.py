@@ -20,6 +20,7 @@ from local.gateway import Gateway, GatewayServer, Request, Response, error
 from local.moto_server import MotoServer
 from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
+from local.streams import StreamPoller, to_queue
 from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
 from local.worker import Worker
 
@@ -90,6 +91,33 @@ def configure_environment(endpoint_url: str, stack: Stack) -> None:
     os.environ.update(common)
 
 
+def outbox(dynamodb, table: str) -> list[dict]:
+    """moto's record of the SMS published in this process, oldest first, joined with the delivery
+    markers (by SNS message id). Local only: it scans the table, which no function ever does."""
+    from boto3.dynamodb.types import TypeDeserializer
+    from moto.sns.models import sns_backends
+
+    plain = TypeDeserializer().deserialize
+    markers, start = {}, None
+    while True:
+        page = dynamodb.scan(TableName=table, FilterExpression="attribute_exists(messageId)",
+                             ProjectionExpression="messageId, messageKind, #r, #a",
+                             ExpressionAttributeNames={"#r": "ref", "#a": "at"},
+                             **({"ExclusiveStartKey": start} if start else {}))
+        for item in page.get("Items", []):
+            item = {k: plain(v) for k, v in item.items()}
+            markers[item["messageId"]] = item
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    messages = []
+    for message_id, (to, text) in list(sns_backends[ACCOUNT_ID][REGION].sms_messages.items()):
+        marker = markers.get(message_id, {})
+        messages.append({"to": to, "text": text, "at": marker.get("at"), "kind": marker.get("messageKind"),
+                         "ref": marker.get("ref"), "messageId": message_id})
+    return messages
+
+
 class LocalStack:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", moto_port: int = 0, seed_demo: bool = True,
                  visibility_timeout: int | None = None, template_path: Path = TEMPLATE_PATH,
@@ -104,6 +132,7 @@ class LocalStack:
         self.moto: MotoServer | None = None
         self.http: GatewayServer | None = None
         self.workers: list[Worker] = []
+        self.pollers: list[StreamPoller] = []
         self._serving: threading.Thread | None = None
         self.seeded = False
 
@@ -126,6 +155,7 @@ class LocalStack:
             ("POST", "/dev/token"): self._dev_token,
             ("GET", "/openapi.json"): self._openapi,
             ("GET", "/dev/aws"): self._aws,
+            ("GET", "/dev/outbox"): self._outbox,
             ("POST", "/oauth2/token"): lambda r: Response.json(*auth.token_endpoint(self.tokens, r.header("authorization"), r.body)),
             ("GET", "/docs"): self._docs,
             ("GET", "/config.json"): self._web_config,
@@ -133,6 +163,7 @@ class LocalStack:
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()
+        self._start_stream_pollers()
         if self.seed_demo:
             self.seeded = seed(self.url, self.tokens.mint("registrar", ["registrar"]))
         self._start_workers()
@@ -140,11 +171,11 @@ class LocalStack:
         return self.url
 
     def stop(self) -> None:
-        for worker in self.workers:
+        for worker in [*self.workers, *self.pollers]:
             worker.stop()
         if self.moto:
             self.moto.app.closing.set()  # pending long polls return now
-        for worker in self.workers:
+        for worker in [*self.workers, *self.pollers]:
             worker.join(timeout=5)
         if self.http:
             if self._serving:
@@ -165,6 +196,22 @@ class LocalStack:
                 visibility_timeout=self.visibility_timeout)
             worker.start()
             self.workers.append(worker)
+
+    def _start_stream_pollers(self) -> None:
+        """The functions fed by the table's stream (local.streams), started before any write they should
+        see: their event source starts at LATEST."""
+        dynamodb, sqs = client("dynamodb", self.moto.url), client("sqs", self.moto.url)
+        streams = client("dynamodbstreams", self.moto.url, account_id_endpoint_mode="disabled")
+        for source in self.stack.stream_sources:
+            table = dynamodb.describe_table(TableName=self.stack.names[source.table])["Table"]
+            on_failure = source.on_failure and to_queue(sqs, sqs.get_queue_url(
+                QueueName=self.stack.names[source.on_failure])["QueueUrl"])
+            poller = StreamPoller(
+                streams, table["LatestStreamArn"], REGION, lambda event, fn=source.function: self.runtime.invoke(fn, event),
+                source.filters, source.batch_size, source.starting_position, source.report_batch_item_failures,
+                source.maximum_retry_attempts, on_failure or None, ready=self._loadable(source.function))
+            poller.start()
+            self.pollers.append(poller)
 
     def _loadable(self, function: str):
         warned = []
@@ -203,6 +250,11 @@ class LocalStack:
     def _aws(self, _: Request) -> Response:
         """Where the embedded AWS is and what the resources are called there (for tests and make dlq)."""
         return Response.json(200, {"endpointUrl": self.moto.url, "region": REGION, "resources": self.stack.names})
+
+    def _outbox(self, _: Request) -> Response:
+        """What would have been sent: every SMS the functions published (moto's SNS, in this process),
+        with what the notify function's delivery markers say it was (kind, ref) and when."""
+        return Response.json(200, {"messages": outbox(client("dynamodb", self.moto.url), self.stack.names["AppTable"])})
 
     def _docs(self, _: Request) -> Response:
         return Response(200, [("Content-Type", "text/html; charset=utf-8")], DOCS_PAGE.encode())

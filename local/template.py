@@ -2,7 +2,7 @@
 
 Pure: `derive(template, parameters)` takes the parsed template and returns plain data (boto3 request
 arguments for the resources, the functions with their merged Globals, the HTTP routes, the SQS event
-sources, the JWT authorizer). Nothing here is written by hand a second time, so the local stack
+sources and the table's stream's, the JWT authorizer). Nothing here is written by hand a second time, so the local stack
 cannot drift from what `sam deploy` builds.
 
 Conditions are evaluated as CloudFormation does (a resource whose condition is false does not exist;
@@ -83,6 +83,20 @@ class SqsSource:
 
 
 @dataclass(frozen=True)
+class StreamSource:
+    """A function fed by a table's stream (a DynamoDB event): its filter patterns and batching."""
+
+    function: str
+    table: str  # logical id of the table whose stream it reads
+    filters: tuple[dict, ...]  # the FilterCriteria patterns, parsed; none: every record
+    batch_size: int
+    starting_position: str  # LATEST or TRIM_HORIZON
+    report_batch_item_failures: bool
+    maximum_retry_attempts: int  # then the batch is dropped (its place recorded at the OnFailure destination)
+    on_failure: str | None  # logical id of the OnFailure queue
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     handler: str  # dotted, e.g. status.app.lambda_handler
@@ -111,6 +125,7 @@ class Stack:
     authorizers: dict[str, Authorizer]
     cors: dict[str, Any] = field(default_factory=dict)  # the HttpApi's CorsConfiguration, resolved
     names: dict[str, str] = field(default_factory=dict)  # logical id -> local physical name
+    stream_sources: list[StreamSource] = field(default_factory=list)  # functions fed by a table's stream
 
 
 class _NoValue:
@@ -293,7 +308,15 @@ def _table(resolver: Resolver, logical_id: str, props: dict) -> dict:
                 "BillingMode", "ProvisionedThroughput", "StreamSpecification", "TimeToLiveSpecification"):
         if key in props:
             spec[key] = resolver.resolve(props[key])
+    if "StreamSpecification" in spec:  # CloudFormation names the view type only; the API also wants it enabled
+        spec["StreamSpecification"] = {"StreamEnabled": True, **spec["StreamSpecification"]}
     return spec
+
+
+def _get_att_target(value: Any) -> tuple[str, str]:
+    """(logical id, attribute) of a `!GetAtt Resource.Attribute`."""
+    target = value["Fn::GetAtt"]
+    return tuple(target) if isinstance(target, list) else tuple(target.split(".", 1))
 
 
 _QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
@@ -349,8 +372,23 @@ def _api(resolver: Resolver, template: dict) -> tuple[dict[str, Authorizer], dic
     return authorizers, defaults, cors
 
 
-def _events(function: str, events: dict, default_authorizers: dict) -> tuple[list[Route], list[SqsSource]]:
-    routes, sources = [], []
+def _stream_source(function: str, props: dict) -> StreamSource:
+    table, attribute = _get_att_target(props["Stream"])
+    if attribute != "StreamArn":
+        raise KeyError(f"{function}: only a table's stream (!GetAtt Table.StreamArn) is emulated locally")
+    on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+    return StreamSource(
+        function=function, table=table,
+        filters=tuple(json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])),
+        batch_size=int(props.get("BatchSize", 100)), starting_position=props.get("StartingPosition", "LATEST"),
+        report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+        on_failure=_get_att_target(on_failure)[0] if on_failure else None)
+
+
+def _events(function: str, events: dict, default_authorizers: dict) -> tuple[list[Route], list[SqsSource],
+                                                                              list[StreamSource]]:
+    routes, sources, streams = [], [], []
     for event in events.values():
         props = event.get("Properties", {})
         if event["Type"] == "HttpApi":
@@ -366,7 +404,9 @@ def _events(function: str, events: dict, default_authorizers: dict) -> tuple[lis
                 batch_size=int(props.get("BatchSize", 10)),
                 batching_window=int(props.get("MaximumBatchingWindowInSeconds", 0)),
                 report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", [])))
-    return routes, sources
+        elif event["Type"] == "DynamoDB":
+            streams.append(_stream_source(function, props))
+    return routes, sources, streams
 
 
 def derive(template: dict, parameters: dict[str, str] | None = None,
@@ -377,16 +417,17 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
     authorizers, default_authorizers, cors = _api(resolver, template)
 
     glob = template.get("Globals", {}).get("Function", {})
-    functions, routes, sources = {}, [], []
+    functions, routes, sources, streams = {}, [], [], []
     for lid, resource in _of_type(template, "AWS::Serverless::Function").items():
         props = _merge_globals(glob, resource.get("Properties", {}))
         variables = resolver.resolve(props.get("Environment", {}).get("Variables", {}))
         functions[lid] = Function(logical_id=lid, handler=props["Handler"], code_uri=props.get("CodeUri", ""),
                                   memory_mb=int(props.get("MemorySize", 128)), timeout_s=int(props.get("Timeout", 3)),
                                   environment={k: str(v) for k, v in variables.items()})
-        more_routes, more_sources = _events(lid, props.get("Events", {}), default_authorizers)
+        more_routes, more_sources, more_streams = _events(lid, props.get("Events", {}), default_authorizers)
         routes += more_routes
         sources += more_sources
+        streams += more_streams
     routes.sort(key=lambda r: r.specificity)
 
     site = _site_buckets(template)
@@ -402,6 +443,7 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
         tables=build("AWS::DynamoDB::Table", _table), queues=queues, buckets=build("AWS::S3::Bucket", _bucket),
         functions=functions, routes=routes, sqs_sources=sources, authorizers=authorizers, cors=cors,
         names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind) if lid not in site},
+        stream_sources=streams,
     )
 
 

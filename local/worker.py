@@ -47,31 +47,44 @@ def to_delete(messages: list[dict], result: Any, report_batch_item_failures: boo
     return [m for m in messages if m["MessageId"] not in failed]
 
 
-class Worker(threading.Thread):
-    def __init__(self, sqs, queue_url: str, queue_arn: str, region: str, invoke: Callable[[dict], Any],
-                 ready: Callable[[], bool] = lambda: True, batch_size: int = 10,
-                 report_batch_item_failures: bool = True, visibility_timeout: int | None = None,
-                 wait_seconds: int = 20):
-        super().__init__(name="sqs-worker", daemon=True)
-        self.sqs, self.queue_url, self.queue_arn, self.region = sqs, queue_url, queue_arn, region
-        self.invoke, self.ready = invoke, ready
-        self.batch_size, self.report_failures = batch_size, report_batch_item_failures
-        self.visibility_timeout, self.wait_seconds = visibility_timeout, wait_seconds
+class Poller(threading.Thread):
+    """An event source's loop: `poll_once()` until stopped, `idle` seconds apart when nothing came (a
+    long poll waits by itself), 2 s after an error, and not at all while the function cannot load."""
+
+    def __init__(self, name: str, source: str, ready: Callable[[], bool] = lambda: True, idle: float = 0.0):
+        super().__init__(name=name, daemon=True)
+        self.source, self.ready, self.idle = source, ready, idle
         self.stopping = threading.Event()
 
     def stop(self) -> None:
         self.stopping.set()
 
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
                 if not self.ready():
-                    self.stopping.wait(5)  # the function's code is not there yet: leave the queue alone
+                    self.stopping.wait(5)  # the function's code is not there yet: leave the source alone
                     continue
-                self.poll_once()
+                if not self.poll_once() and self.idle:
+                    self.stopping.wait(self.idle)
             except Exception:
-                log.exception("worker: polling %s failed; retrying", self.queue_url)
+                log.exception("%s: polling %s failed; retrying", self.name, self.source)
                 self.stopping.wait(2)
+
+
+class Worker(Poller):
+    def __init__(self, sqs, queue_url: str, queue_arn: str, region: str, invoke: Callable[[dict], Any],
+                 ready: Callable[[], bool] = lambda: True, batch_size: int = 10,
+                 report_batch_item_failures: bool = True, visibility_timeout: int | None = None,
+                 wait_seconds: int = 20):
+        super().__init__("sqs-worker", queue_url, ready)
+        self.sqs, self.queue_url, self.queue_arn, self.region = sqs, queue_url, queue_arn, region
+        self.invoke = invoke
+        self.batch_size, self.report_failures = batch_size, report_batch_item_failures
+        self.visibility_timeout, self.wait_seconds = visibility_timeout, wait_seconds
 
     def poll_once(self) -> int:
         """One receive and, if it brought messages, one invoke. Returns how many were received."""

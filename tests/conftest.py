@@ -183,7 +183,7 @@ def claims(sub: str, *groups: str, site: str | None = None, region: str | None =
 
 
 def http_event(method: str, path: str, who: dict | None, body=None, headers: dict | None = None,
-               query: dict | None = None) -> dict:
+               query: dict | None = None, base64_encoded: bool = False) -> dict:
     raw_body = body if isinstance(body, str | None) else json.dumps(body)
     event = {
         "version": "2.0", "routeKey": "$default", "rawPath": path,
@@ -194,7 +194,7 @@ def http_event(method: str, path: str, who: dict | None, body=None, headers: dic
             "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "pytest"},
             "routeKey": "$default", "stage": "$default", "timeEpoch": 0,
         },
-        "isBase64Encoded": False,
+        "isBase64Encoded": base64_encoded,  # the body is base64 text (API Gateway does so for binary types)
     }
     if query:
         event["queryStringParameters"] = query
@@ -231,7 +231,7 @@ def api(aws, context):
     import importlib
 
     def call(function: str, method: str, path: str, who: dict | None, body=None, **kw) -> Reply:
-        module = importlib.import_module(f"{function}.app")
+        module = importlib.import_module(function if "." in function else f"{function}.app")
         return invoke(module.lambda_handler, http_event(method, path, who, body, **kw), context)
 
     return call

@@ -24,14 +24,16 @@ def upload(api, aws, who: dict, app_id: str, material: str, data: bytes, content
     return reply.body["imageId"]
 
 
-def worker(aws, queue_url: str | None = None, visibility_timeout: int = 0):
-    """Lambda's SQS event source mapping, as the local stack runs it (local/worker.py)."""
+def worker(aws, queue_url: str | None = None, visibility_timeout: int = 0, invoke=None):
+    """Lambda's SQS event source mapping, as the local stack runs it (local/worker.py). `invoke`:
+    how the function is called with each batch event (default: process_image with a test context)."""
     from local.worker import Worker
     from process_image.app import lambda_handler
 
     url = queue_url or aws.queue_url
     arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return Worker(aws.sqs, url, arn, os.environ["AWS_REGION"], invoke=lambda event: lambda_handler(event, Context()),
+    return Worker(aws.sqs, url, arn, os.environ["AWS_REGION"],
+                  invoke=invoke or (lambda event: lambda_handler(event, Context())),
                   wait_seconds=0, visibility_timeout=visibility_timeout)
 
 

@@ -10,10 +10,24 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.reasons import REVIEW_REASONS
 
+
+def _integral(value):
+    """JSON Schema's (and the document's) "integer" is any number with no fractional part, 2.0 too;
+    strict mode would refuse that float. Strings and booleans stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def integer(**bounds):
+    """A strict integer field type with its bounds (ge, le), taking 2.0 as 2. The bounds come first:
+    after the validator, pydantic's JSON schema would name them "ge"/"le" instead of minimum/maximum."""
+    return Annotated[int, Field(**bounds), BeforeValidator(_integral)]
+
+
+MAX_VERSION = 2**53 - 1  # the largest integer every JSON client reads exactly
 ReviewReason = Literal[tuple(REVIEW_REASONS)]  # type: ignore[valid-type]
 Note = Annotated[str | None, Field(default=None, max_length=500)]
 MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -41,13 +55,13 @@ class Registration(_Request):
     region: str = Field(pattern=r"^[0-9]{2}$", description="exam region (考区) code from the catalogue")
     site: str = Field(pattern=r"^[0-9]{4,6}$", description="exam site (考点) code from the catalogue, in `region`")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
-    examYear: int = Field(ge=2000, le=2100)
+    examYear: integer(ge=2000, le=2100)
     phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
 
 
 class UploadRequest(_Request):
     contentType: str = Field(min_length=1, max_length=100, description="image/jpeg or image/png (R6)")
-    size: int | None = Field(default=None, ge=1, description="bytes, if the browser knows it; over 200 KB is refused")
+    size: integer(ge=1) | None = Field(default=None, description="bytes, if the browser knows it; over 200 KB is refused")
     fileName: str | None = Field(default=None, max_length=255)
 
 
@@ -55,19 +69,19 @@ class ImageDecision(_Request):
     decision: Literal["approve", "revise"]
     reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
     note: Note
-    version: int = Field(ge=1, description="the image's version the reviewer saw")
+    version: integer(ge=1, le=MAX_VERSION) = Field(description="the image's version the reviewer saw")
 
 
 class MaterialRequest(_Request):
     type: MaterialTypeCode
-    count: int = Field(ge=1, le=10, description="how many more images of this type")
+    count: integer(ge=1, le=10) = Field(description="how many more images of this type")
     note: str | None = Field(default=None, max_length=200)
 
 
 class ApplicationDecision(_Request):
     decision: Literal["approve", "return", "reject"]
     comment: Note
-    version: int = Field(ge=1, description="the application's version the reviewer saw")
+    version: integer(ge=1, le=MAX_VERSION) = Field(description="the application's version the reviewer saw")
     requests: list[MaterialRequest] | None = Field(
         default=None, max_length=10, description="return only: ask for more images of a type (R16, R21)")
 
@@ -396,3 +410,69 @@ class Trace(_Model):
     candidateName: str
     idNumberMasked: str
     watermarkedAt: str
+
+
+# ---------------------------------------------------------------- notifications (R22, status changes)
+# No model here has a password, or any other site's credentials: R22's source asked for them; this
+# API never does (tests/integration/test_notify_api.py reads the OpenAPI document for it).
+
+
+class ContactIn(_Request):
+    phone: str = Field(min_length=1, max_length=20,
+                       description="mainland mobile number, 1[3-9] and 9 more digits (spaces, dashes and +86 are accepted)")
+    consent: bool = Field(description="agreement to the privacy notice; must be true, and is recorded with its time")
+
+
+class ContactOut(_Model):
+    phoneMasked: str = Field(description="e.g. 138****5678: the number itself is never shown again")
+    channel: Literal["sms"]
+    consent: bool
+    consentAt: str
+    noticeVersion: str = Field(description="the version of the privacy notice agreed to")
+    updatedAt: str
+
+
+class SubscriptionIn(_Request):
+    examYear: integer(ge=2000, le=2100) = Field(description="this year's exam or one of the next two")
+    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
+
+
+class SubscriptionOut(_Model):
+    id: str
+    examYear: int
+    category: str
+    createdAt: str
+
+
+class SubscriptionList(_Model):
+    items: list[SubscriptionOut]
+    hasContact: bool = Field(description="false: nothing can be sent until PUT /me/contact")
+
+
+class Categories(_Model):
+    categories: list[str] = Field(description="the exam categories one can subscribe to or announce")
+    examYears: list[int] = Field(description="the exam years one can subscribe to now")
+
+
+class AnnouncementIn(_Request):
+    examYear: integer(ge=2000, le=2100)
+    category: str = Field(min_length=1, max_length=64)
+    text: str | None = Field(default=None, min_length=1, max_length=300,
+                             description="the message after the signature; default: registration for the exam is open")
+
+
+class AnnouncementAccepted(_Model):
+    announcementId: str
+
+
+class AnnouncementProgress(_Model):
+    announcementId: str
+    examYear: int
+    category: str
+    createdAt: str
+    recipients: int = Field(description="subscribers with a consented contact reached so far (final once done)")
+    sent: int = Field(description="messages the SMS provider accepted")
+    failed: int = Field(description="numbers the provider refused, plus unconfirmed")
+    unconfirmed: int = Field(description="the sender stopped between the request and its answer: maybe sent, never resent")
+    done: bool
+    finishedAt: str | None = None

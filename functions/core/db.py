@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -34,15 +35,20 @@ from botocore.exceptions import ClientError
 from core.errors import DomainError
 from core.likeness import as_int, band_keys
 from core.models import (
+    Announcement,
     Application,
     AppStatus,
     AuditEntry,
+    Contact,
+    Delivery,
     Image,
     ImageStatus,
     Level,
+    Marker,
     Request,
     Seat,
     Snapshot,
+    Subscription,
 )
 from core.plan import Likeness, Plan, Reference
 from core.settings import settings
@@ -62,7 +68,10 @@ class ReferenceTaken(Conflict):
 @lru_cache(maxsize=1)
 def client():
     # Standard retry mode retries throttling with backoff; endpoint comes from AWS_ENDPOINT_URL locally.
-    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    # Short timeouts: a hung connection is retried in seconds, not after botocore's 60 s, so one stalled
+    # call cannot carry an API request past its 10 s or an image past its bound in process_image.
+    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 4, "mode": "standard"},
+                                                  connect_timeout=2, read_timeout=5))
 
 
 def reset_client() -> None:
@@ -120,9 +129,18 @@ def queue_keys(app: Application) -> dict:
     return {"QueuePK": queue_pk(app.queue, scope), "QueueSK": f"{first}#{app.id}"}
 
 
+def site_pk(site: str) -> str:
+    return f"SITE#{site}"
+
+
+def site_sk_prefix(status: str | None) -> str:
+    """What a BySite Query for `status` (None: every status) requires of the sort key."""
+    return f"{status}#" if status else ""
+
+
 def site_keys(app: Application) -> dict:
     """BySite: every application of a site, by status (the office's lists and the season's counts)."""
-    return {"SitePK": f"SITE#{app.site}", "SiteSK": f"{app.status.value}#{app.id}"}
+    return {"SitePK": site_pk(app.site), "SiteSK": f"{app.status.value}#{app.id}"}
 
 
 def lookup_pks(app: Application) -> list[str]:
@@ -449,10 +467,10 @@ def queue_request(level: Level, scope: str, limit: int, table: str) -> dict:
 
 def site_request(site: str, status: str | None, table: str) -> dict:
     request = {"TableName": table, "IndexName": "BySite", "KeyConditionExpression": "SitePK = :pk",
-               "ExpressionAttributeValues": {":pk": {"S": f"SITE#{site}"}}}
+               "ExpressionAttributeValues": {":pk": {"S": site_pk(site)}}}
     if status:
         request["KeyConditionExpression"] += " AND begins_with(SiteSK, :status)"
-        request["ExpressionAttributeValues"][":status"] = {"S": f"{status}#"}
+        request["ExpressionAttributeValues"][":status"] = {"S": site_sk_prefix(status)}
     return request
 
 
@@ -541,29 +559,38 @@ def get_application(app_id: str) -> Application | None:
     return application_from(decode(item)) if item else None
 
 
-def get_applications(app_ids: list[str]) -> list[Application]:
-    """Several application items by id (search results), in the order asked."""
-    found: dict[str, Application] = {}
-    ids = list(dict.fromkeys(app_ids))
-    for start in range(0, len(ids), 100):
-        keys = [_key(app_pk(i), "APP") for i in ids[start:start + 100]]
-        request = {_table(): {"Keys": keys}}
+def _batch_get(keys: list[dict]) -> list[dict]:
+    """The items of these keys that exist, in no particular order: BatchGetItem, 100 keys a call,
+    until nothing is left unprocessed."""
+    found = []
+    for start in range(0, len(keys), 100):
+        request = {_table(): {"Keys": keys[start:start + 100]}}
         while request:
             out = _call(client().batch_get_item, RequestItems=request)
-            for item in out.get("Responses", {}).get(_table(), []):
-                app = application_from(decode(item))
-                found[app.id] = app
+            found += [decode(i) for i in out.get("Responses", {}).get(_table(), [])]
             request = out.get("UnprocessedKeys") or None
+    return found
+
+
+def get_applications(app_ids: list[str]) -> list[Application]:
+    """Several application items by id (search results), in the order asked."""
+    ids = list(dict.fromkeys(app_ids))
+    found = {a.id: a for a in map(application_from, _batch_get([_key(app_pk(i), "APP") for i in ids]))}
     return [found[i] for i in ids if i in found]
+
+
+def _created(items: list[dict]) -> bool:
+    """A transaction whose conditions say "only if new": False (nothing written) if it was not."""
+    try:
+        _transact(items)
+        return True
+    except Conflict:
+        return False
 
 
 def create_application(app: Application, entry: AuditEntry) -> bool:
     """Register an application; False if it already exists (the caller compares the data)."""
-    try:
-        _transact(create_items(app, entry, _table(), _keep(app.exam_year)))
-        return True
-    except Conflict:
-        return False
+    return _created(create_items(app, entry, _table(), _keep(app.exam_year)))
 
 
 def list_applications(candidate_id: str) -> list[Application]:
@@ -609,13 +636,17 @@ LIKENESS_PAGE = 100  # per probed band: a band that common says little; the near
 
 
 def likeness(bands: list[str]) -> list[dict]:
-    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates)."""
-    found: dict[str, dict] = {}
-    for band in bands:
+    """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates).
+    One Query per band, sent together: the lookup waits for the slowest, not for their sum."""
+    def band(key: str) -> list[dict]:
         page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
-                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{band}"}}, Limit=LIKENESS_PAGE)
-        for item in map(decode, page.get("Items", [])):
-            found[item["SK"]] = item
+                     ExpressionAttributeValues={":pk": {"S": f"LIKE#{key}"}}, Limit=LIKENESS_PAGE)
+        return [decode(i) for i in page.get("Items", [])]
+
+    found: dict[str, dict] = {}
+    with ThreadPoolExecutor(max_workers=min(8, len(bands) or 1)) as pool:
+        for items in pool.map(band, bands):
+            found.update((item["SK"], item) for item in items)
     return list(found.values())
 
 
@@ -632,3 +663,263 @@ def note_duplicate(app_id: str, image_id: str, other: dict) -> None:
 def get_reference(reference: str) -> dict | None:
     item = _call(client().get_item, TableName=_table(), Key=_key(f"REF#{reference}", "REF")).get("Item")
     return decode(item) if item else None
+
+
+# ---------------------------------------------------------------- notifications (R22, status changes)
+#
+# | item            | PK                          | SK             | notes |
+# |-----------------|-----------------------------|----------------|-------|
+# | contact         | USER#{sub}                  | CONTACT        | the phone, stored once per user; consent time and notice version |
+# | subscription    | USER#{sub}                  | SUB#{id}       | the candidate's own list |
+# | subscriber      | SUBS#{examYear}#{category}  | USER#{sub}     | the fan-out's list, written with the subscription in one transaction |
+# | announcement    | ANN#{id}                    | ANN            | the fan-out's cursor and counts |
+# | delivery        | ANN#{id} / NOTICE#{appId}   | USER#{sub} / the audit entry's SK | one per message: claimed before it is sent |
+# | fan-out lease   | FANOUT                      | LEASE          | one announcement batch at a time, so the SMS rate holds |
+
+CONTACT = "CONTACT"
+SUB = "SUB#"
+USER = "USER#"
+ANN = "ANN"
+LEASE_KEY = ("FANOUT", "LEASE")
+
+
+def user_pk(user: str) -> str:
+    return f"{USER}{user}"
+
+
+def subscribers_pk(exam_year: int, category: str) -> str:
+    return f"SUBS#{exam_year}#{category}"
+
+
+def announcement_pk(ann_id: str) -> str:
+    return f"ANN#{ann_id}"
+
+
+def notice_pk(app_id: str) -> str:
+    return f"NOTICE#{app_id}"
+
+
+def contact_item(contact: Contact, ttl: int | None) -> dict:
+    return {"PK": user_pk(contact.user), "SK": CONTACT, "kind": "contact", "phone": contact.phone,
+            "consentAt": contact.consent_at, "notice": contact.notice, "updatedAt": contact.updated_at, "ttl": ttl}
+
+
+def contact_from(item: dict) -> Contact:
+    return Contact(user=item["PK"][len(USER):], phone=item["phone"], consent_at=item["consentAt"],
+                   notice=item["notice"], updated_at=item["updatedAt"])
+
+
+def subscription_items(s: Subscription, ttl: int | None) -> tuple[dict, dict]:
+    """The candidate's own item and the fan-out list's, always written and deleted together."""
+    mine = {"PK": user_pk(s.user), "SK": f"{SUB}{s.id}", "kind": "subscription", "id": s.id,
+            "examYear": s.exam_year, "category": s.category, "createdAt": s.created_at, "ttl": ttl}
+    listed = {"PK": subscribers_pk(s.exam_year, s.category), "SK": user_pk(s.user), "kind": "subscriber",
+              "subscriptionId": s.id, "createdAt": s.created_at, "ttl": ttl}
+    return mine, listed
+
+
+def subscription_from(item: dict) -> Subscription:
+    return Subscription(id=item["id"], user=item["PK"][len(USER):], exam_year=item["examYear"],
+                        category=item["category"], created_at=item["createdAt"])
+
+
+_ANNOUNCEMENT_FIELDS = {"exam_year": "examYear", "category": "category", "by": "by", "created_at": "createdAt",
+                        "text": "text", "cursor": "cursor", "recipients": "recipients", "sent": "sent",
+                        "failed": "failed", "unconfirmed": "unconfirmed", "done": "done", "finished_at": "finishedAt"}
+
+
+def announcement_item(a: Announcement, ttl: int | None) -> dict:
+    item = {"PK": announcement_pk(a.id), "SK": ANN, "kind": "announcement", "id": a.id, "ttl": ttl}
+    item.update({attr: getattr(a, name) for name, attr in _ANNOUNCEMENT_FIELDS.items()})
+    return _clean(item)
+
+
+def announcement_from(item: dict) -> Announcement:
+    return Announcement(id=item["id"], **{name: item[attr] for name, attr in _ANNOUNCEMENT_FIELDS.items() if attr in item})
+
+
+def subscription_put_items(s: Subscription, ttl: int | None, table: str) -> list[dict]:
+    return [{"Put": {"TableName": table, "Item": encode(item), "ConditionExpression": "attribute_not_exists(PK)"}}
+            for item in subscription_items(s, ttl)]
+
+
+def subscription_delete_items(s: Subscription, table: str) -> list[dict]:
+    mine, listed = subscription_items(s, 0)
+    return [{"Delete": {"TableName": table, "Key": _key(item["PK"], item["SK"])}} for item in (mine, listed)]
+
+
+def subscribers_request(exam_year: int, category: str, after: str | None, limit: int, table: str) -> dict:
+    pk = subscribers_pk(exam_year, category)
+    request = {"TableName": table, "KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": {"S": pk}},
+               "ProjectionExpression": "SK", "Limit": limit}
+    if after:
+        request["ExclusiveStartKey"] = _key(pk, after)
+    return request
+
+
+def lease_request(ann_id: str, token: str, now: int, until: int, table: str) -> dict:
+    """Take the fan-out lease if nobody holds a live one. On failure DynamoDB answers with the holder."""
+    return {"TableName": table, "Item": encode({"PK": LEASE_KEY[0], "SK": LEASE_KEY[1], "kind": "lease",
+                                                "announcementId": ann_id, "token": token, "until": until, "ttl": until}),
+            "ConditionExpression": "attribute_not_exists(PK) OR #until <= :now",
+            "ExpressionAttributeNames": {"#until": "until"}, "ExpressionAttributeValues": {":now": {"N": str(now)}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+
+
+def progress_items(ann: Announcement, cursor: str | None, counts: dict[str, int], done: bool, at: str, token: str,
+                   table: str) -> list[dict]:
+    """One batch of the fan-out, recorded: the cursor moves past the subscribers handled and their
+    counts are added in the same write, only from the cursor this batch started at and only while
+    this sender holds the lease; the lease is given back with it."""
+    names = {"#c": "cursor", "#d": "done"}
+    values = {":false": {"BOOL": False}, ":done": {"BOOL": done}}
+    sets = ["#d = :done"]
+    if cursor is not None:
+        sets.append("#c = :cursor")
+        values[":cursor"] = {"S": cursor}
+    if done:
+        names["#f"] = "finishedAt"
+        sets.append("#f = :at")
+        values[":at"] = {"S": at}
+    adds = []
+    for i, (name, n) in enumerate(sorted(counts.items())):
+        names[f"#n{i}"] = name
+        values[f":n{i}"] = {"N": str(n)}
+        adds.append(f"#n{i} :n{i}")
+    condition = "#d = :false AND " + ("attribute_not_exists(#c)" if ann.cursor is None else "#c = :before")
+    if ann.cursor is not None:
+        values[":before"] = {"S": ann.cursor}
+    update = {"TableName": table, "Key": _key(announcement_pk(ann.id), ANN),
+              "UpdateExpression": "SET " + ", ".join(sets) + (" ADD " + ", ".join(adds) if adds else ""),
+              "ConditionExpression": condition, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+    release = {"TableName": table, "Key": _key(*LEASE_KEY), "ConditionExpression": "#t = :token",
+               "ExpressionAttributeNames": {"#t": "token"}, "ExpressionAttributeValues": {":token": {"S": token}}}
+    return [{"Update": update}, {"Delete": release}]
+
+
+def delivery_item(m: Marker, status: Delivery, at: str | None = None, message_id: str | None = None) -> dict:
+    return _clean({"PK": m.pk, "SK": m.sk, "kind": "delivery", "status": status.value, "messageKind": m.message_kind,
+                   "ref": m.ref, "channel": m.channel, "token": m.token, "claimedAt": m.claimed_at, "at": at,
+                   "messageId": message_id, "ttl": m.ttl})
+
+
+def delivery_claim_request(m: Marker, table: str) -> dict:
+    """The marker of one message, written before the message is sent and only if there is none: a
+    second delivery of the same event, or a second pass over the same subscriber, finds it (and
+    DynamoDB answers with it)."""
+    return {"TableName": table, "Item": encode(delivery_item(m, Delivery.SENDING)),
+            "ConditionExpression": "attribute_not_exists(PK)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+
+
+def delivery_finish_request(m: Marker, status: Delivery, at: str, message_id: str | None, table: str) -> dict:
+    """The marker's outcome, only by the attempt that claimed it (a whole Put: cheaper than an Update)."""
+    return {"TableName": table, "Item": encode(delivery_item(m, status, at, message_id)),
+            "ConditionExpression": "#t = :token", "ExpressionAttributeNames": {"#t": "token"},
+            "ExpressionAttributeValues": {":token": {"S": m.token}}}
+
+
+def _old_item_if_condition_fails(fn, **request) -> dict | None:
+    """Run a conditional write: None if it was written, else the item that made its condition fail."""
+    try:
+        _call(fn, **request)
+        return None
+    except Conflict as e:
+        cause = e.__cause__
+        if not isinstance(cause, ClientError):
+            raise
+        return decode(cause.response.get("Item") or {})
+
+
+def put_contact(contact: Contact, ttl: int | None) -> None:
+    """One contact per user: a new number or a new consent replaces the old one."""
+    _call(client().put_item, TableName=_table(), Item=encode(contact_item(contact, ttl)))
+
+
+def get_contact(user: str) -> Contact | None:
+    item = _call(client().get_item, TableName=_table(), Key=_key(user_pk(user), CONTACT)).get("Item")
+    return contact_from(decode(item)) if item else None
+
+
+def get_contacts(users: list[str]) -> dict[str, Contact]:
+    """Several users' contacts (the fan-out's batch), by user; users without one are left out."""
+    keys = [_key(user_pk(u), CONTACT) for u in dict.fromkeys(users)]
+    return {c.user: c for c in map(contact_from, _batch_get(keys))}
+
+
+def subscribe(s: Subscription, ttl: int | None) -> bool:
+    """False if the user already has this subscription (nothing is written then)."""
+    return _created(subscription_put_items(s, ttl, _table()))
+
+
+def get_subscription(user: str, subscription_id: str) -> Subscription | None:
+    item = _call(client().get_item, TableName=_table(), Key=_key(user_pk(user), f"{SUB}{subscription_id}")).get("Item")
+    return subscription_from(decode(item)) if item else None
+
+
+def subscriptions(user: str) -> list[Subscription]:
+    return [subscription_from(i) for i in _query_all({
+        "TableName": _table(), "KeyConditionExpression": "PK = :pk AND begins_with(SK, :sub)",
+        "ExpressionAttributeValues": {":pk": {"S": user_pk(user)}, ":sub": {"S": SUB}}})]
+
+
+def unsubscribe(s: Subscription) -> None:
+    _transact(subscription_delete_items(s, _table()))
+
+
+def forget_contact(user: str) -> int:
+    """Delete a user's contact and every subscription (both items of each). Returns how many
+    subscriptions went. Deletes are idempotent: a repeat finishes whatever an interrupted one left."""
+    subs = subscriptions(user)
+    items = [i for s in subs for i in subscription_delete_items(s, _table())]
+    items.append({"Delete": {"TableName": _table(), "Key": _key(user_pk(user), CONTACT)}})
+    for start in range(0, len(items), 100):
+        _transact(items[start:start + 100])
+    return len(subs)
+
+
+def subscribers_page(exam_year: int, category: str, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """Up to `limit` subscribers after `after` (a subscriber's SK), in key order; the SK to continue
+    from, or None at the end."""
+    out = _call(client().query, **subscribers_request(exam_year, category, after, limit, _table()))
+    users = [i["SK"]["S"][len(USER):] for i in out.get("Items", [])]
+    last = out.get("LastEvaluatedKey")
+    return users, (last["SK"]["S"] if last else None)
+
+
+def create_announcement(a: Announcement, ttl: int | None) -> None:
+    _call(client().put_item, TableName=_table(), Item=encode(announcement_item(a, ttl)),
+          ConditionExpression="attribute_not_exists(PK)")
+
+
+def get_announcement(ann_id: str) -> Announcement | None:
+    item = _call(client().get_item, TableName=_table(), Key=_key(announcement_pk(ann_id), ANN),
+                 ConsistentRead=True).get("Item")
+    return announcement_from(decode(item)) if item else None
+
+
+def take_fanout_lease(ann_id: str, token: str, now: int, until: int) -> str | None:
+    """None if this sender now holds the lease, else the announcement id the holder is sending."""
+    held = _old_item_if_condition_fails(client().put_item, **lease_request(ann_id, token, now, until, _table()))
+    return None if held is None else str(held.get("announcementId", ""))
+
+
+def record_progress(ann: Announcement, cursor: str | None, counts: dict[str, int], done: bool, at: str,
+                    token: str) -> None:
+    """Raises Conflict if another sender moved the cursor or took the lease meanwhile."""
+    _transact(progress_items(ann, cursor, counts, done, at, token, _table()))
+
+
+def claim_delivery(m: Marker) -> Delivery | None:
+    """None if the marker is ours now (send the message); else the status it already has."""
+    held = _old_item_if_condition_fails(client().put_item, **delivery_claim_request(m, _table()))
+    return None if held is None else Delivery(held.get("status", Delivery.SENDING.value))
+
+
+def finish_delivery(m: Marker, status: Delivery, at: str, message_id: str | None = None) -> None:
+    _call(client().put_item, **delivery_finish_request(m, status, at, message_id, _table()))
+
+
+def release_delivery(m: Marker) -> None:
+    """Nothing was sent: take the marker away so that a retry sends it."""
+    _call(client().delete_item, TableName=_table(), Key=_key(m.pk, m.sk), ConditionExpression="#t = :token",
+          ExpressionAttributeNames={"#t": "token"}, ExpressionAttributeValues={":token": {"S": m.token}})

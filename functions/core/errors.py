@@ -36,6 +36,16 @@ ERRORS: dict[str, ErrorSpec] = {
     "UNKNOWN_CATEGORY": ErrorSpec(
         400, "This exam category is not one of the catalogue's categories.", "该考试类别不在报考类别目录中。"
     ),
+    "INVALID_PHONE": ErrorSpec(
+        400,
+        "phone must be a mainland China mobile number: 11 digits starting with 13 to 19, e.g. 13812345678.",
+        "手机号码格式不正确:须为 11 位中国大陆手机号码,以 13 至 19 开头,例如 13812345678。",
+    ),
+    "CONSENT_REQUIRED": ErrorSpec(
+        400,
+        "To receive messages, agree to the privacy notice: send consent: true.",
+        "须同意隐私声明(consent 为 true)才能接收短信通知。",
+    ),
     "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
     "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
     "NOT_FOUND": ErrorSpec(404, "Not found.", "未找到。"),

@@ -248,3 +248,75 @@ class Snapshot:
 
     def seats_of(self, material_type: str) -> list[Seat]:
         return [s for s in self.seats if s.material_type == material_type]
+
+
+# ---------------------------------------------------------------- notifications (R22, status changes)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A candidate's mobile number, stored once per user, with the consent it may be used under.
+    Never logged; shown only masked (core.contacts.masked)."""
+
+    user: str
+    phone: str  # 11 digits, mainland mobile (core.contacts.normalise)
+    consent_at: str  # when the candidate agreed to the privacy notice
+    notice: str  # which version of the notice they agreed to
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """"Tell me when registration for this exam opens" (R22): one per user, exam year and category."""
+
+    id: str
+    user: str
+    exam_year: int
+    category: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """The exam office's "registration is open" for one exam year and category, and how far its
+    fan-out to the subscribers has got: `cursor` is the last subscriber handled, the counts are
+    those of every subscriber before it (each counted exactly once, in the same write that moves it)."""
+
+    id: str
+    exam_year: int
+    category: str
+    by: str
+    created_at: str
+    text: str | None = None
+    cursor: str | None = None
+    recipients: int = 0  # subscribers with a consented contact, so far
+    sent: int = 0  # accepted by the channel
+    failed: int = 0  # refused by the channel (an invalid or unreachable number)
+    unconfirmed: int = 0  # the sender stopped between the request and its answer: maybe sent, never resent
+    done: bool = False
+    finished_at: str | None = None
+
+
+class Delivery(StrEnum):
+    """One message to one person, as its marker records it (the marker is written, conditionally,
+    before anything is sent: what makes every message at most once)."""
+
+    SENDING = "SENDING"  # claimed; the channel was (or was about to be) called
+    SENT = "SENT"
+    FAILED = "FAILED"
+    UNCONFIRMED = "UNCONFIRMED"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Where one message's delivery is recorded, and by which attempt (`token`): the announcement's
+    partition and the subscriber, or the application's notices and the audit entry told about."""
+
+    pk: str
+    sk: str
+    message_kind: str
+    ref: str
+    channel: str
+    token: str
+    claimed_at: str
+    ttl: int | None  # None: kept for good (RETENTION_DAYS 0)

@@ -26,7 +26,8 @@ def client():
     # the global endpoint that would redirect a browser's POST (R6). botocore picks the partition's
     # domain, and AWS_ENDPOINT_URL where one is configured.
     return boto3.client("s3", region_name=settings().region,
-                        config=Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"},
+                        config=Config(signature_version="s3v4", retries={"max_attempts": 4, "mode": "standard"},
+                                      connect_timeout=2, read_timeout=5,  # as core.db: no 60 s stalls
                                       s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
 
 

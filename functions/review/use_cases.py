@@ -38,7 +38,8 @@ def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c
     level_, scope = _queue_of(caller, level)
     name = db.queue_pk(level_, scope)
     start = cursor.decode(name, after, _QUEUE_KEYS)
-    apps, last = db.queue_page(level_, scope, limit, start["k"] if start else None)
+    key = cursor.start_key(start["k"], ("QueuePK", name), ("QueueSK", "")) if start else None
+    apps, last = db.queue_page(level_, scope, limit, key)
     now = clock.now().seconds
     return c.QueuePage(level=level_.value, items=[views.queue_item(a, now) for a in apps if a.candidate_id != caller.sub],
                        nextCursor=cursor.encode(name, last))
@@ -140,9 +141,10 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     index, last = 0, None
     if start:
         if start.get("s") not in sites:
-            raise DomainError("INVALID_REQUEST", "cursor is not one this list issued; start again without it.",
-                              "cursor(翻页标记)无效或不属于此列表,请不带 cursor 重新开始。")
-        index, last = sites.index(start["s"]), start["k"] or None
+            raise cursor.invalid()
+        index = sites.index(start["s"])
+        last = cursor.start_key(start["k"], ("SitePK", db.site_pk(start["s"])), ("SiteSK", db.site_sk_prefix(status)),
+                                may_be_empty=True)
     items: list[c.SearchItem] = []
     while index < len(sites) and len(items) < limit:
         rows, last = db.site_page(sites[index], status, limit - len(items), last)

@@ -20,7 +20,8 @@ from deploy import artifacts
 ROOT = Path(__file__).resolve().parents[2]
 AARCH64 = 183  # ELF e_machine
 HANDLERS = {"StatusFunction": "status.app", "UploadPresignFunction": "upload_presign.app",
-            "ReviewFunction": "review.app", "ProcessImageFunction": "process_image.app"}
+            "ReviewFunction": "review.app", "ProcessImageFunction": "process_image.app",
+            "NotifyEventsFunction": "notify.events", "NotifyFunction": "notify.app", "NotifyApiFunction": "notify.api"}
 MB = 1024 * 1024
 # Unzipped bytes; Lambda's limit for a function with its layers is 250 MB.
 LIMITS = {"function": 1 * MB, "DependenciesLayer": 25 * MB, "PillowLayer": 30 * MB}
@@ -106,7 +107,8 @@ def test_each_handler_imports_from_the_built_tree_without_compiling(build, host,
     paths = [build / function, *artifacts.function_paths(host["tree"], module, host["site"])[1:]]
     env = {**artifacts.clean_env(), "TABLE_NAME": "t", "UPLOADS_BUCKET": "u", "MATERIALS_BUCKET": "m",
            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": module.split(".")[0],
-           "LAMBDA_TASK_ROOT": str(build / function), "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12"}
+           "LAMBDA_TASK_ROOT": str(build / function), "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+           "WEB_URL": "https://web.example", "SMS_PER_SECOND": "20", "NOTIFY_QUEUE_URL": "https://sqs.example/q"}
     # When
     found = artifacts.import_probe(PYTHON312, module, paths, env)
     # Then

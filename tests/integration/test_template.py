@@ -4,6 +4,7 @@ promises the rest of the system relies on. Offline: no AWS call, no network."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 
@@ -30,6 +31,10 @@ ROUTES = {
         "POST /review/applications/{id}/decision", "POST /review/applications/{id}/phase",
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
+    "NotifyApiFunction": [
+        "PUT /me/contact", "GET /me/contact", "DELETE /me/contact", "POST /subscriptions", "GET /subscriptions",
+        "DELETE /subscriptions/{id}", "GET /categories", "POST /announcements", "GET /announcements/{announcementId}",
+    ],
 }
 # The CloudFront site's origin, and the optional WebOrigin parameter when one is given.
 SITE_AND_WEB_ORIGIN = [{"Fn::Sub": "https://${WebDistribution.DomainName}"},
@@ -39,6 +44,9 @@ HANDLERS = {
     "UploadPresignFunction": "upload_presign.app.lambda_handler",
     "ReviewFunction": "review.app.lambda_handler",
     "ProcessImageFunction": "process_image.app.lambda_handler",
+    "NotifyEventsFunction": "notify.events.lambda_handler",
+    "NotifyFunction": "notify.app.lambda_handler",
+    "NotifyApiFunction": "notify.api.lambda_handler",
 }
 
 
@@ -136,9 +144,14 @@ def test_everything_is_built_by_the_deploy_makefile_for_arm64(cfn, resources):
         assert layers[0] == {"Ref": next(lid for lid in cfn["Resources"] if lid.startswith("DependenciesLayer"))}, name
 
 
+def mapping_of(cfn: dict, function: str) -> dict:
+    (mapping,) = [m for m in of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == {"Ref": function}]
+    return mapping
+
+
 def test_process_image_is_fed_by_the_queue_with_partial_batch_failures(cfn):
-    (mapping,) = of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    props = mapping_of(cfn, "ProcessImageFunction")["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["UploadQueue", "Arn"]}
     assert props["FunctionName"] == {"Ref": "ProcessImageFunction"}
     assert props["BatchSize"] == 10
@@ -275,7 +288,11 @@ def test_function_policies_are_narrow(cfn):
     for name in HANDLERS:
         role = cfn["Resources"][f"{name}Role"]["Properties"]
         for statement in (s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]):
-            actions, resources = as_list(statement["Action"]), as_list(statement["Resource"])
+            actions = as_list(statement["Action"])
+            if "NotResource" in statement:  # an SMS has no ARN: everything but a topic (test_notify_can_only_text)
+                assert (name, actions, statement["Effect"]) == ("NotifyFunction", ["sns:Publish"], "Allow")
+                continue
+            resources = as_list(statement["Resource"])
             assert "dynamodb:Scan" not in actions and not any(a.endswith("*") for a in actions), name
             assert "*" not in resources, name
             if actions == ["s3:ListBucket"]:  # only to tell a missing upload (404) from a denied one (403)
@@ -300,6 +317,13 @@ TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs e
     "ReviewFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                        "dynamodb:UpdateItem"},
     "ProcessImageFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    # markers claimed (conditional Put), finished (Put), given back (Delete); subscribers (Query), their
+    # contacts (BatchGetItem); the announcement's progress (Update) and the lease (Put, Delete)
+    "NotifyFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+                       "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    "NotifyEventsFunction": set(),  # the stream is read by the event source (SAM's AWSLambdaDynamoDBExecutionRole)
+    # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete)
+    "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"},
 }
 INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", "BySite"}}
 
@@ -314,7 +338,7 @@ def test_each_function_holds_only_the_table_actions_it_uses(cfn, function):
     on_table, on_indexes = set(), {}
     for s in statements(cfn, function):
         actions = {a for a in as_list(s["Action"]) if a.startswith("dynamodb:")}
-        for resource in as_list(s["Resource"]):
+        for resource in as_list(s.get("Resource", [])):
             if resource == {"Fn::GetAtt": ["AppTable", "Arn"]}:
                 on_table |= actions
             elif "Fn::Sub" in resource and resource["Fn::Sub"].startswith("${AppTable.Arn}/index/"):
@@ -343,10 +367,10 @@ def test_every_function_has_a_concurrency_cap_and_its_own_log_group_with_retenti
         group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert cfn["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert cfn["Resources"]["HttpApiAccessLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    # The queue's poller stays below process_image's reservation: a throttled batch would count a receive.
-    (mapping,) = of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
-    reserved = cfn["Resources"]["ProcessImageFunction"]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1]
-    assert 2 <= mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] < reserved
+    # Each queue's poller stays below its function's reservation: a throttled batch would count a receive.
+    for function in ("ProcessImageFunction", "NotifyFunction"):  # (a stream source runs one batch per shard)
+        reserved = cfn["Resources"][function]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1]
+        assert 2 <= mapping_of(cfn, function)["Properties"]["ScalingConfig"]["MaximumConcurrency"] < reserved
 
 
 def test_dead_letter_alarm_notifies_the_operators_topic(cfn, template):
@@ -468,3 +492,56 @@ def test_the_content_security_policy_allows_exactly_the_page_its_api_buckets_and
     headers = cfn["Resources"]["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["FrameOptions"]["FrameOption"] == "DENY" and headers["ContentTypeOptions"] == {"Override": True}
+
+
+# ---------------------------------------------------------------- notifications
+
+def test_the_tables_stream_feeds_notify_events_through_the_filter_then_the_queue(cfn, resources):
+    from core.notifications import DECISIONS
+
+    assert resources["AppTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    props = mapping_of(cfn, "NotifyEventsFunction")["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["AppTable", "StreamArn"]}
+    assert props["StartingPosition"] == "LATEST" and props["BisectBatchOnFunctionError"] is True
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and props["MaximumRetryAttempts"] > 0
+    assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]}}}
+    patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    (audit,) = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["audit"]]
+    assert audit["eventName"] == ["INSERT"] and set(audit["dynamodb"]["NewImage"]["action"]["S"]) == set(DECISIONS)
+    (announcement,) = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["announcement"]]
+    assert announcement["eventName"] == ["INSERT"]
+    # it only queues: the notify queue, and the failure records to the dead-letter queue
+    granted = {(a, json.dumps(r)) for s in statements(cfn, "NotifyEventsFunction")
+               for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    assert granted == {("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["NotifyQueue", "Arn"]})),
+                       ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]}))}
+    env = cfn["Resources"]["NotifyEventsFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}
+
+
+def test_the_notify_queue_retries_then_dead_letters_and_alarms(cfn, resources):
+    queue = resources["NotifyQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": 5}
+    assert queue["VisibilityTimeout"] >= 6 * resources["NotifyFunction"]["Properties"]["Timeout"]
+    assert queue["SqsManagedSseEnabled"] is True
+    props = mapping_of(cfn, "NotifyFunction")["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["NotifyQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    alarm = cfn["Resources"]["NotifyDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlertTopic"}]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "QueueName"]}}]
+
+
+def test_notify_can_only_text_and_knows_the_rate_the_link_and_its_queue(cfn, template):
+    (sms,) = [s for s in statements(cfn, "NotifyFunction") if "sns:Publish" in as_list(s["Action"])]
+    assert sms == {"Sid": "SmsOnly", "Effect": "Allow", "Action": "sns:Publish",
+                   "NotResource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}
+    assert not [s for f in ("NotifyApiFunction", "StatusFunction", "ReviewFunction") for s in statements(cfn, f)
+                if any(a.startswith("sns:") for a in as_list(s["Action"]))]
+    env = cfn["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["SMS_PER_SECOND"] == {"Ref": "SmsPerSecond"} and env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}
+    assert env["WEB_URL"] == {"Fn::If": ["HasWebOrigin", {"Ref": "WebOrigin"},
+                                         {"Fn::Sub": "https://${WebDistribution.DomainName}"}]}
+    rate = template["Parameters"]["SmsPerSecond"]
+    assert (rate["Type"], rate["Default"], rate["MinValue"]) == ("Number", 20, 1)

@@ -28,12 +28,18 @@ def test_table_is_the_templates(template, stack):
     assert table["TableName"] == stack.names["AppTable"]
     for key in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode", "TimeToLiveSpecification"):
         assert table[key] == props[key]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, **props["StreamSpecification"]}
 
 
 def test_queues_are_the_templates_with_the_dead_letter_queue_first(template, stack):
     resources = template["Resources"]
-    assert [q["QueueName"] for q in stack.queues] == [stack.names["UploadDeadLetterQueue"], stack.names["UploadQueue"]]
-    dlq, queue = (q["Attributes"] for q in stack.queues)
+    names = [q["QueueName"] for q in stack.queues]
+    assert sorted(names) == sorted(stack.names[q] for q in ("UploadDeadLetterQueue", "UploadQueue", "NotifyDeadLetterQueue",
+                                                            "NotifyQueue"))
+    assert names.index(stack.names["UploadDeadLetterQueue"]) < names.index(stack.names["UploadQueue"])
+    assert names.index(stack.names["NotifyDeadLetterQueue"]) < names.index(stack.names["NotifyQueue"])
+    by_name = {q["QueueName"]: q["Attributes"] for q in stack.queues}
+    dlq, queue = by_name[stack.names["UploadDeadLetterQueue"]], by_name[stack.names["UploadQueue"]]
     assert dlq["MessageRetentionPeriod"] == str(resources["UploadDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"])
     assert queue["VisibilityTimeout"] == str(resources["UploadQueue"]["Properties"]["VisibilityTimeout"])
     redrive = json.loads(queue["RedrivePolicy"])
@@ -78,9 +84,14 @@ def test_routes_and_the_queue_source_are_the_templates(template, stack):
     }
     assert {(r.method, r.path, r.function) for r in stack.routes} == declared
     assert all(r.authorizer == "JwtAuthorizer" for r in stack.routes)
-    (source,) = stack.sqs_sources
-    assert (source.function, source.queue, source.batch_size, source.report_batch_item_failures) == (
-        "ProcessImageFunction", "UploadQueue", 10, True)
+    assert {(s.function, s.queue, s.batch_size, s.report_batch_item_failures) for s in stack.sqs_sources} == {
+        ("ProcessImageFunction", "UploadQueue", 10, True), ("NotifyFunction", "NotifyQueue", 10, True)}
+    (stream,) = stack.stream_sources
+    declared = template["Resources"]["NotifyEventsFunction"]["Properties"]["Events"]["TableEvents"]["Properties"]
+    assert (stream.function, stream.table, stream.batch_size, stream.starting_position, stream.on_failure) == (
+        "NotifyEventsFunction", "AppTable", declared["BatchSize"], "LATEST", "NotifyDeadLetterQueue")
+    assert stream.filters == tuple(json.loads(f["Pattern"]) for f in declared["FilterCriteria"]["Filters"])
+    assert stream.report_batch_item_failures and stream.maximum_retry_attempts == declared["MaximumRetryAttempts"]
     authorizer = stack.authorizers["JwtAuthorizer"]
     assert (authorizer.issuer, authorizer.audience) == (PARAMETERS["JwtIssuer"], (PARAMETERS["JwtAudience"],))
     assert stack.cors["AllowOrigins"] == [PARAMETERS["WebOrigin"]]

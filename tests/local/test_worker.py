@@ -22,7 +22,9 @@ def queues(embedded_aws):
     """A fresh upload queue and dead-letter queue with the template's attributes."""
     sqs = embedded_aws.client("sqs")
     suffix = uuid.uuid4().hex[:8]
-    dead_letter, upload = embedded_aws.stack.queues
+    by_name = {q["QueueName"]: q for q in embedded_aws.stack.queues}
+    names = embedded_aws.stack.names
+    dead_letter, upload = by_name[names["UploadDeadLetterQueue"]], by_name[names["UploadQueue"]]
     dlq_name = f"{dead_letter['QueueName']}-{suffix}"
     dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes=dead_letter["Attributes"])["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -183,7 +183,7 @@ def forge(data) -> str:
 @pytest.mark.parametrize("token", [
     "garbage!", "e30", forge([]), forge({"q": "QUEUE#SITE#1101"}), forge({"q": "QUEUE#SITE#1101", "k": "PK"}),
     forge({"q": "QUEUE#SITE#1101", "k": {"PK": "x", "Secret": "y"}}),  # a key name the index does not have
-    forge({"q": "QUEUE#SITE#1101", "k": {"PK": 1}}), forge({"q": "QUEUE#SITE#1101", "k": {"PK": "x" * 1024}}),
+    forge({"q": "QUEUE#SITE#1101", "k": {**LAST, "PK": 1}}), forge({"q": "QUEUE#SITE#1101", "k": {**LAST, "SK": "x" * 1025}}),
     base64.urlsafe_b64encode(b"\xff\xfe").decode(),
     base64.urlsafe_b64encode(b"[" * 1500).decode(),  # 2000 characters, the most the route takes
 ], ids=lambda t: t[:24])

@@ -4,13 +4,15 @@
 
 import { ApiError } from './api.js';
 import { fmtBytes, fmtTime, h, replace } from './dom.js';
-import { getLang, msg, onLangChange, pick, t } from './i18n.js';
+import { extend, getLang, msg, onLangChange, pick, t } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 import { postToS3 } from './upload.js';
 
 const FAST_POLL_MS = 1000;  // while an image is being processed: the thumbnail appears by itself
 const SLOW_POLL_MS = 5000;  // otherwise: a reviewer's decision shows without a reload
 const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes; reuse one so thumbnails do not reload
+
+extend({ zh: { notifySettings: '短信通知设置' }, en: { notifySettings: 'Text message settings' } });
 
 let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
@@ -45,7 +47,23 @@ async function listView() {
         h('dt', {}, t('application')), h('dd', {}, app.id),
         h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site'))),
-      h('a', { class: 'button primary', href: `#/app/${encodeURIComponent(app.id)}` }, t('uploadMaterials')))));
+      h('a', { class: 'button primary', href: `#/app/${encodeURIComponent(app.id)}` }, t('uploadMaterials')))),
+    settingsCard());
+}
+
+/** The number, consent and reminders (R22): notify.js is loaded only when the card is opened. */
+function settingsCard() {
+  const body = h('div', { class: 'settings-body' }, h('p', { class: 'muted' }, t('loading')));
+  return h('details', {
+    class: 'card settings', id: 'notify-settings', ontoggle: async (e) => {
+      if (!e.target.open || e.target.dataset.loaded) return;
+      e.target.dataset.loaded = '1';
+      try {
+        const { candidateSettings } = await import('./notify.js');
+        await candidateSettings(ctx.api, body);
+      } catch (err) { showError(err); }
+    },
+  }, h('summary', {}, t('notifySettings')), body);
 }
 
 // ------------------------------------------------------------------ the upload page

@@ -14,6 +14,7 @@ extend({
     traceHint: '水印上的编号', traceButton: '追溯', phase: '考试阶段', setPhase: '设为', updated: '更新时间',
     asOf: '统计时间', waitingNow: '等待中', p50: '中位等待', open: '查看', statusOf: '状态', imageOf: '图片', type: '材料',
     idNumber: '证件号码', watermarkedAt: '加水印时间', materialsDone: '材料', candidate: '考生', saved: '已保存', minutesN: '{n} 分钟',
+    announce: '报名开通通知',
   },
   en: {
     search: 'Find an application', searchHint: 'ID number, name or application id', searchButton: 'Search', results: 'Results',
@@ -22,6 +23,7 @@ extend({
     traceButton: 'Trace', phase: 'Exam phase', setPhase: 'Set to', updated: 'Updated', asOf: 'as of', waitingNow: 'waiting',
     p50: 'median wait', open: 'Open', statusOf: 'Status', imageOf: 'Image', type: 'Material', watermarkedAt: 'Watermarked',
     idNumber: 'ID number', materialsDone: 'Materials', candidate: 'Candidate', saved: 'Saved', minutesN: '{n} min',
+    announce: 'Announce that registration is open',
   },
 });
 
@@ -188,9 +190,20 @@ function render() {
       h('form', { onsubmit: (e) => { e.preventDefault(); const r = $('#ref').value.trim(); if (r) trace(r); } },
         h('input', { id: 'ref', type: 'text', placeholder: t('traceHint'), 'aria-label': t('traceHint') }),
         h('button', { type: 'submit' }, t('traceButton'))),
-      h('div', { id: 'trace-result' })));
+      h('div', { id: 'trace-result' })),
+    h('section', { class: 'card announce', 'aria-labelledby': 'announce-h' }, h('h2', { id: 'announce-h' }, t('announce')),
+      h('div', { id: 'announce-body' })));
   renderSearch();
   renderStats();
+  loadAnnounce();
+}
+
+/** R22: tell every subscriber that registration is open, and follow the messages going out (notify.js). */
+async function loadAnnounce() {
+  try {
+    const { announcementForm } = await import('./notify.js');
+    await announcementForm(ctx.api, $('#announce-body'));
+  } catch (e) { showError(e); }
 }
 
 ctx = await boot(['exam_office']);

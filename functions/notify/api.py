@@ -1,0 +1,96 @@
+"""A candidate's notification settings and the exam office's announcements (R22): the contact (a
+mobile number and the consent to use it), registration-opening subscriptions, and announcing that
+registration is open. The messages themselves go out from the notify function (notify/app.py)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core import contract as c
+from core.http import Api, Path, Response
+from core.identity import ROLES
+from core.settings import settings
+from notify import api_use_cases as use_cases
+
+logger = Logger()
+settings()  # validated at cold start: a missing setting fails the init, not the first write
+tracer = Tracer()
+metrics = Metrics()
+api = Api()
+app = api.app
+
+CANDIDATE = ("candidate",)
+OFFICE = ("exam_office",)
+SubscriptionId = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9a-f]{10}$", description="subscription id")]
+AnnouncementId = Annotated[str, Path(pattern=r"^ann-[0-9a-f]{16}$", description="announcement id")]
+
+
+@api.route("put", "/me/contact", roles=CANDIDATE, summary="Save the mobile number for notifications, with consent",
+           description="One number per user; a new one replaces it. Consent to the privacy notice is required and "
+                       "recorded with its time. The answer shows the number masked.",
+           errors=["INVALID_PHONE", "CONSENT_REQUIRED"])
+def put_contact(contact: c.ContactIn) -> c.ContactOut:
+    return use_cases.put_contact(api.caller(), contact)
+
+
+@api.route("get", "/me/contact", roles=CANDIDATE, summary="The saved number (masked) and the consent", errors=["NOT_FOUND"])
+def get_contact() -> c.ContactOut:
+    return use_cases.get_contact(api.caller())
+
+
+@api.route("delete", "/me/contact", roles=CANDIDATE, summary="Forget the number and every subscription",
+           success={204: "Deleted (also when there was nothing to delete)"})
+def delete_contact() -> None:
+    use_cases.delete_contact(api.caller())
+    return Response(status_code=204, body="")
+
+
+@api.route("post", "/subscriptions", roles=CANDIDATE, summary="Be told when registration for an exam opens (R22)",
+           success={201: "Subscribed", 200: "Already subscribed (the same subscription)"},
+           errors=["UNKNOWN_CATEGORY"])
+def subscribe(subscription: c.SubscriptionIn) -> Response[c.SubscriptionOut]:
+    out, created = use_cases.subscribe(api.caller(), subscription)
+    metrics.add_metric(name="Subscriptions", unit="Count", value=int(created))
+    return Response(status_code=201 if created else 200, content_type="application/json", body=out)
+
+
+@api.route("get", "/subscriptions", roles=CANDIDATE, summary="My registration-opening subscriptions")
+def list_subscriptions() -> c.SubscriptionList:
+    return use_cases.my_subscriptions(api.caller())
+
+
+@api.route("delete", "/subscriptions/<id>", roles=CANDIDATE, summary="Unsubscribe (the subscription is deleted)",
+           success={204: "Deleted"}, errors=["NOT_FOUND"])
+def unsubscribe(id: SubscriptionId) -> None:
+    use_cases.unsubscribe(api.caller(), id)
+    return Response(status_code=204, body="")
+
+
+@api.route("get", "/categories", roles=ROLES, summary="The exam categories and the years one can subscribe to")
+def categories() -> c.Categories:
+    return use_cases.categories()
+
+
+@api.route("post", "/announcements", roles=OFFICE, summary="Announce that registration is open: a message to every subscriber",
+           description="Answers at once; the messages go out in batches at the SMS rate. Every subscriber with a consented "
+                       "contact gets exactly one message, even if the sender stops halfway.",
+           success={202: "Accepted: follow GET /announcements/{announcementId}"}, errors=["UNKNOWN_CATEGORY"])
+def announce(announcement: c.AnnouncementIn) -> Response[c.AnnouncementAccepted]:
+    out = use_cases.announce(api.caller(), announcement)
+    metrics.add_metric(name="Announcements", unit="Count", value=1)
+    return Response(status_code=202, content_type="application/json", body=out)
+
+
+@api.route("get", "/announcements/<announcementId>", roles=OFFICE, summary="How far an announcement's messages have got",
+           errors=["NOT_FOUND"])
+def announcement(announcementId: AnnouncementId) -> c.AnnouncementProgress:
+    return use_cases.announcement(announcementId)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return api.resolve(event, context)

@@ -1,0 +1,169 @@
+"""Schemathesis against the running `make run` stack: every operation of its `/openapi.json`, as a
+candidate, a site reviewer and the exam office, each response checked against the document (status,
+content type, headers, body schema), never a 5xx, schema-invalid requests refused, and every refusal
+the contract's error body with a code the document lists for that status.
+
+`make test` runs a small budget with a fixed seed (repeatable in CI); `make fuzz-api` the same test
+with more examples per operation (API_FUZZ_EXAMPLES) and a new seed each run (API_FUZZ_SEED, printed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+
+import pytest
+import requests
+import schemathesis
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from core import cursor
+from core.errors import ERRORS
+from core.http import body_problem, invalid
+from tests.flow import REQUIRED
+from tests.local.test_journeys import Session, register, upload_required
+from tools.openapi import DOCUMENT
+
+pytestmark = pytest.mark.localstack
+
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "25"))  # fuzzing-phase examples per operation and role
+SEED = int(os.environ.get("API_FUZZ_SEED", "20260101"))
+# Every role's token carries site 1101 / region 11 (the exam office's scope ignores them).
+ROLES = {
+    "candidate": {"sub": "fuzz-cand", "groups": ["candidate"], "site": "1101", "region": "11"},
+    "site_reviewer": {"sub": "fuzz-site", "groups": ["site_reviewer"], "site": "1101", "region": "11"},
+    "exam_office": {"sub": "fuzz-office", "groups": ["exam_office"], "site": "1101", "region": "11"},
+}
+DOCUMENTED = json.loads(DOCUMENT.read_text(encoding="utf-8"))
+# What a valid path parameter looks like, per name (the document's patterns).
+# (path, parameter) -> its pattern: one name (e.g. "id") means different things on different paths
+PATTERNS = {(path, p["name"]): re.compile(p["schema"]["pattern"]) for path, ops in DOCUMENTED["paths"].items()
+            for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path"}
+
+# The committed document, which tests/unit/test_openapi.py proves is what the handlers generate and
+# test_the_stack_serves_the_committed_document below that the stack serves. Loaded at import, so each
+# operation is its own pytest item (schemathesis' fixture-loaded schemas do not run on pytest 9.2).
+schema = schemathesis.openapi.from_path(DOCUMENT, config=schemathesis.Config.from_dict({
+    "seed": SEED,
+    "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large", "large_base_example"],
+    # The token is each role's, sent with every call: no Authorization of schemathesis' own making
+    # (the authorizer's 401 is tested in test_stack_smoke.py).
+    "generation": {"max-examples": EXAMPLES, "deterministic": True, "database": "none", "mode": "all",
+                   "with-security-parameters": False},
+    "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
+               "stateful": {"enabled": False}},
+}))
+
+
+@pytest.fixture(scope="module")
+def targets(local_stack) -> dict[str, tuple[str, ...]]:
+    """Real values for the path parameters, all of the fuzzing candidate's: an application in 填报 with
+    one reserved place, and one complete and waiting in site 1101's queue (processed images with their
+    watermark references). A share of the generated values is pointed at them (`_aim`), so requests
+    get past "not found" into the use cases; other tests' applications are never the target."""
+    claims = ROLES["candidate"]
+    candidate = Session(local_stack, claims["sub"], claims["groups"])
+    office = Session(local_stack, "fuzz-office-setup", ["exam_office"])
+    draft, ready = register(local_stack, claims["sub"]), register(local_stack, claims["sub"])
+    reserved = candidate.call("POST", f"/applications/{draft}/materials/id_card/images", {"contentType": "image/jpeg"})
+    assert reserved.status_code == 201, reserved.text
+    uploaded = upload_required(candidate, ready)
+    images = [i for m in office.call("GET", f"/review/applications/{ready}").json()["materials"] for i in m["images"]]
+    return {"id": (draft, ready), "type": tuple(REQUIRED["11"]), "imageId": (reserved.json()["imageId"], *uploaded),
+            "reference": tuple(i["reference"] for i in images if i.get("reference"))}
+
+
+def test_the_stack_serves_the_committed_document(local_stack):
+    served = requests.get(f"{local_stack.url}/openapi.json", timeout=10).json()
+    assert served.pop("servers") == [{"url": local_stack.url}]
+    assert served == DOCUMENTED
+
+
+@pytest.fixture(scope="module")
+def tokens(local_stack) -> dict[str, dict]:
+    return {role: local_stack.auth(c["sub"], c["groups"], c["site"], c["region"]) for role, c in ROLES.items()}
+
+
+def contract_refusal(ctx, response, case) -> None:
+    """A refusal from a function (any 4xx but the authorizer's 401) is {"error": {code, message,
+    messageZh}}, its code one the document lists for that status, its Chinese as specific as its English."""
+    status = response.status_code
+    if status < 400 or status == 401:
+        return None
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "messageZh"}, body
+    error = body["error"]
+    assert ERRORS[error["code"]].status == status, body
+    if case.method.upper() == case.operation.method.upper():  # not a probe with another method (405)
+        documented = case.operation.definition.raw["responses"][str(status)]["content"]["application/json"]
+        assert error["code"] in documented["examples"], f"{error['code']} is not documented for {status}"
+    generic = ERRORS[error["code"]]
+    if error["message"] != generic.message:
+        assert error["messageZh"] != generic.message_zh, f"messageZh is generic where message is specific: {body}"
+    return None
+
+
+# How core.http words a refusal for the request's shape (schema validation or a body that is not JSON
+# text); test_shape_refusals_are_recognised keeps this in step with it.
+SHAPE = re.compile(r"\((?:body|query parameter|path|header)\): |^(?:body|query parameter|path|header): |^The body |"
+                   r"^The JSON body |^A number in the body ")
+
+
+def document_and_validator_agree(ctx, response, case) -> None:
+    """What the document allows, the validator takes: a schema-valid request may be refused by a rule
+    of the domain (its own code, or e.g. a cursor this list did not issue), never for its shape.
+    (Schemathesis' positive_data_acceptance would also fail the domain's refusals.)"""
+    if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE or response.status_code != 400:
+        return None
+    error = response.json()["error"]
+    assert not (error["code"] == "INVALID_REQUEST" and SHAPE.search(error["message"])), (
+        f"a request the document allows was refused for its shape: {error['message']}")
+    return None
+
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance, negative_data_rejection, unsupported_method, allow_header_conformance,
+          contract_refusal, document_and_validator_agree]
+
+
+def test_shape_refusals_are_recognised():
+    shaped = [invalid([{"loc": ("body", "size"), "type": "int_type", "msg": "Input should be a valid integer"}]),
+              invalid([{"loc": ("query", "limit"), "type": "less_than_equal", "msg": "x", "ctx": {"le": 100}}]),
+              invalid([{"loc": ("body",), "type": "missing", "msg": "Field required"}]),
+              body_problem({"body": "{", "headers": {}}), body_problem({"body": "[" * 40 + "]" * 40, "headers": {}}),
+              body_problem({"body": "1" * 5000, "headers": {}}),
+              body_problem({"body": "{}", "headers": {"content-type": "text/plain"}})]
+    assert all(SHAPE.search(e.message) for e in shaped), [e.message for e in shaped]
+    assert not SHAPE.search(cursor.invalid().message)
+
+
+def _aim(case, targets: dict[str, tuple[str, ...]]) -> None:
+    """Point about half of the valid path parameters at real values (chosen by the generated value,
+    so a seeded run repeats). A valid value replaced by a valid one: the case stays as positive or
+    negative as it was generated, so the checks judge it right."""
+    params = case.path_parameters or {}
+    for name, value in params.items():
+        pattern = PATTERNS[(case.operation.path, name)]
+        real = [r for r in targets.get(name, ()) if pattern.match(r)]
+        if real and isinstance(value, str) and pattern.match(value):
+            pick = zlib.crc32(value.encode()) % (2 * len(real))
+            if pick < len(real):
+                params[name] = real[pick]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@schema.parametrize()
+def test_every_operation_as_each_role(case, role, tokens, targets, local_stack):
+    _aim(case, targets)
+    case.call_and_validate(base_url=local_stack.url, headers=tokens[role], checks=CHECKS, timeout=30)
