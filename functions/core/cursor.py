@@ -51,7 +51,8 @@ def decode(scope: str, cursor: str | None, keys: frozenset[str]) -> dict | None:
                 or not all(_key_value(v) for v in k.values())):
             raise ValueError
         return data
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+    # RecursionError: JSON nested a thousand deep fits in the 2000 characters a cursor may have.
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise invalid() from None
 
 

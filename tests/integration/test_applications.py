@@ -63,12 +63,6 @@ def test_other_candidate_gets_404_and_wrong_roles_403(api, register):
     assert api("status", "GET", "/applications/app-1/status", REGISTRAR).status == 403
 
 
-def test_reviewer_in_scope_sees_status_out_of_scope_404(api, register):
-    register("app-1")
-    assert api("status", "GET", "/applications/app-1/status", claims("r1", "site_reviewer", site="1101")).status == 200
-    assert api("status", "GET", "/applications/app-1/status", claims("r2", "site_reviewer", site="3101")).status == 404
-
-
 def test_malformed_bodies_are_400_with_the_contract_shape_and_write_nothing(api, aws):
     bad = [
         "{not json",

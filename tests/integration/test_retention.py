@@ -4,8 +4,6 @@ so the audit trail never outlives, nor is outlived by, the images it describes."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 
 from core import settings as settings_module
@@ -15,12 +13,6 @@ from tests.flow import approve_images, complete, reserve
 
 CAND = claims("cand-001", "candidate")
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
-
-
-def test_keep_until_is_the_end_of_the_exam_year_china_time_plus_the_days():
-    end_2026 = datetime(2027, 1, 1, tzinfo=timezone(timedelta(hours=8)))
-    assert keep_until(2026, 30) == int((end_2026 + timedelta(days=30)).timestamp())
-    assert keep_until(2026, 0) is None
 
 
 @pytest.fixture
