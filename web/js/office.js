@@ -14,7 +14,7 @@ extend({
     updated: '更新时间', asOf: '统计时间', open: '查看', statusOf: '状态', type: '材料', imageOf: '图片',
     watermarkedAt: '加水印时间', candidate: '考生', saved: '已保存', announce: '报名开通通知', images: '图片',
     byStatus: '按状态', byProgress: '按进度', chartBy: '图表分组', total: '合计',
-    waitingNow: '等待审核 {n} 件', p50: '中位 {t}', p90: '90% 在 {t} 内', noneWaiting: '无等待',
+    waitingNow: '等待 {n} 件', p50: '中位 {t}', p90: 'P90 {t}', noneWaiting: '无等待', refresh: '刷新',
     prevPage: '上一页', nextPage: '下一页', pageN: '第 {n} 页', household: '户籍', openApp: '查看该报名',
     reference: '水印编号', similarTo: '相似图片:', outcomeSITE: '考点意见', outcomeREGION: '考区意见',
     decision_approve: '通过', decision_return: '退回', decision_reject: '不通过', noImages: '暂无图片。',
@@ -28,7 +28,7 @@ extend({
     updated: 'Updated', asOf: 'as of', open: 'Open', statusOf: 'Status', type: 'Material', imageOf: 'Image',
     watermarkedAt: 'Watermarked', candidate: 'Candidate', saved: 'Saved', announce: 'Announce that registration is open',
     images: 'Images', byStatus: 'By status', byProgress: 'By progress', chartBy: 'Group the chart', total: 'Total',
-    waitingNow: '{n} waiting', p50: 'median {t}', p90: '90% within {t}', noneWaiting: 'none waiting',
+    waitingNow: '{n} waiting', p50: 'median {t}', p90: 'p90 {t}', noneWaiting: 'none waiting', refresh: 'Refresh',
     prevPage: 'Previous', nextPage: 'Next', pageN: 'page {n}', household: 'Household registration', openApp: 'Open the application',
     reference: 'Watermark', similarTo: 'Similar images:', outcomeSITE: 'Site', outcomeREGION: 'Region',
     decision_approve: 'approved', decision_return: 'returned', decision_reject: 'rejected', noImages: 'No images yet.',
@@ -53,6 +53,11 @@ const PROGRESS = {
 };
 const PHASES = { APPROVED: ['READY_FOR_EXAM'], READY_FOR_EXAM: ['PASSED', 'FAILED'] };  // R20: what the office may set next
 const FINAL = new Set(['PASSED', 'FAILED', 'REJECTED']);
+/** Dark text on a light segment, white on a dark one (WCAG relative luminance, roughly). */
+function ink(hex) {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 ? '#1c2430' : '#fff';
+}
 const label = (table, code) => (table[code] || [code, code])[getLang() === 'en' ? 1 : 0];
 
 let ctx;
@@ -124,18 +129,20 @@ async function setPhase(id, status) {
 }
 
 function resultsTable(rows) {
+  const heads = [t('application'), t('candidate'), t('site'), t('statusOf'), t('progress'), t('images'), t('updated'), ''];
+  // data-label: a phone shows each row as a card, every value under its heading.
+  const cell = (k, ...content) => h('td', { 'data-label': heads[k] || null }, ...content);
   return h('div', { class: 'table-scroll' }, h('table', { class: 'results' },
-    h('thead', {}, h('tr', {}, [t('application'), t('candidate'), t('site'), t('statusOf'), t('progress'), t('images'), t('updated'), '']
-      .map((x) => h('th', {}, x)))),
+    h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))),
     h('tbody', {}, rows.map((r) => h('tr', { 'data-app': r.applicationId },
-      h('td', {}, r.applicationId, r.reReview ? h('span', { class: 'badge req' }, ' ↻') : null),
-      h('td', {}, h('div', {}, r.candidateName), h('div', { class: 'muted id-number' }, r.idNumberMasked)),
-      h('td', {}, siteName(r.site)),
-      h('td', {}, h('span', { class: `status s-${r.status}` }, pick(r, 'statusLabel'))),
-      h('td', {}, pick(r.progress, 'label')),
-      h('td', {}, String(r.imageCount), r.warningCount ? h('span', { class: 'q-warn' }, ` ⚠ ${r.warningCount}`) : null),
-      h('td', {}, fmtTime(r.updatedAt)),
-      h('td', {}, h('button', { type: 'button', onclick: () => openDetail(r.applicationId).then(showDetail) }, t('open'))))))));
+      cell(0, r.applicationId, r.reReview ? h('span', { class: 'badge req' }, ' ↻') : null),
+      cell(1, h('div', {}, r.candidateName), h('div', { class: 'muted id-number' }, r.idNumberMasked)),
+      cell(2, siteName(r.site)),
+      cell(3, h('span', { class: `status s-${r.status}` }, pick(r, 'statusLabel'))),
+      cell(4, pick(r.progress, 'label')),
+      cell(5, String(r.imageCount), r.warningCount ? h('span', { class: 'q-warn' }, ` ⚠ ${r.warningCount}`) : null),
+      cell(6, fmtTime(r.updatedAt)),
+      cell(7, h('button', { type: 'button', onclick: () => openDetail(r.applicationId).then(showDetail) }, t('open'))))))));
 }
 
 function pager() {
@@ -230,7 +237,7 @@ export function chart(sites, by) {
   h('div', { class: 'chart-track' },
     h('div', { class: 'chart-bar', style: `width:${(total(s) / max) * 100}%` },
       Object.keys(table).filter((code) => s[field]?.[code]).map((code) => h('span', {
-        class: 'chart-seg', 'data-code': code, style: `flex-grow:${s[field][code]};background:${table[code][2]}`,
+        class: 'chart-seg', 'data-code': code, style: `flex-grow:${s[field][code]};background:${table[code][2]};color:${ink(table[code][2])}`,
         title: `${label(table, code)}: ${s[field][code]}`, 'aria-label': `${label(table, code)} ${s[field][code]}`,
       }, String(s[field][code])))),
     h('span', { class: 'chart-total', 'aria-label': `${t('total')} ${total(s)}` }, String(total(s)))),
@@ -250,7 +257,8 @@ function renderStats() {
       h('label', {}, `${t('region')} `, h('select', {
         id: 'stats-region', onchange: (e) => { state.statsRegion = e.target.value; loadStats(); },
       }, h('option', { value: '' }, t('any')), regions().map((r) => h('option', { value: r, selected: r === state.statsRegion }, r)))),
-      s ? h('span', { class: 'muted' }, `${t('asOf')} ${fmtTime(s.asOf)}`) : null),
+      s ? h('span', { class: 'muted' }, `${t('asOf')} ${fmtTime(s.asOf)}`) : null,
+      h('button', { type: 'button', class: 'ghost', onclick: loadStats }, t('refresh'))),
     s ? [chart(s.sites, state.chartBy),
       h('div', { class: 'legend' }, Object.entries(table).map(([code, v]) => h('span', {}, h('i', { style: `background:${v[2]}` }), label(table, code))))] : null);
 }

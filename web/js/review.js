@@ -133,6 +133,16 @@ function queueItem(item, openId) {
     ? t('claimedByMe', { until: fmtTime(item.claimExpiresAt).slice(11) }) : t('claimedBy', { who: claim })) : null));
 }
 
+// What of an application the queue shows; when it changes, the open application is read again.
+const seen = (item) => (item ? JSON.stringify([item.status, item.readyAt, item.imageCount, item.warningCount, item.claimedBy]) : '');
+
+/** The queue again, and the open application too when the queue says it changed (or when asked). */
+async function refresh({ always = false } = {}) {
+  await loadQueue();
+  const id = state.page?.application.id;
+  if (id && (always || seen(state.queue.find((q) => q.applicationId === id)) !== state.openSeen)) await openApplication(id);
+}
+
 function renderQueue() {
   const openId = state.page?.application.id;
   const focused = document.activeElement?.closest?.('#queue [data-app]')?.dataset.app;  // kept across a refresh
@@ -143,7 +153,7 @@ function renderQueue() {
   replace($('#queue'),
     h('div', { class: 'card-head' }, h('h2', {}, t('queue'), state.level ? h('span', { class: 'badge' }, t(`level${state.level}`)) : null,
       h('span', { class: 'q-count' }, String(state.queue.length))),
-    h('button', { type: 'button', class: 'ghost', onclick: loadQueue }, t('refresh'))),
+    h('button', { type: 'button', class: 'ghost', onclick: () => refresh({ always: true }) }, t('refresh'))),
     h('div', { class: 'segmented', role: 'group', 'aria-label': t('sortBy') },
       sortButton('queue', t('sortQueue')), sortButton('waiting', t('sortWaiting')), sortButton('warnings', t('sortWarnings'))),
     state.queue.length ? null : h('p', { class: 'muted' }, t('queueEmpty')),
@@ -159,6 +169,7 @@ async function openApplication(id, { claim = false } = {}) {
     state.page = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}`);
     if (changed) Object.assign(state, { index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' } });
     state.index = Math.min(state.index, Math.max(0, allImages().length - 1));
+    state.openSeen = seen(state.queue.find((q) => q.applicationId === id));
     history.replaceState(null, '', `#${encodeURIComponent(id)}`);
     renderWorkspace();
     renderQueue();
@@ -249,8 +260,13 @@ function viewer() {
       'aria-label': `${pick(x.material, 'name')} ${x.i}`, onclick: () => { state.index = k; renderWorkspace(); },
     }, x.image.url ? h('img', { src: x.image.url, alt: '' }) : h('span', {}, '?'),
     x.image.locked ? h('span', { class: 'tick' }, '✓') : null,
-    (x.image.quality?.warnings || []).length || (x.image.duplicateOf || []).length
-      ? h('span', { class: 'flag', 'aria-hidden': 'true' }, '⚠') : null))));
+    thumbFlag(x.image)))));
+}
+
+/** ⚠ a quality warning, ≈ like an image in another application. */
+function thumbFlag(image) {
+  if ((image.quality?.warnings || []).length) return h('span', { class: 'flag', 'aria-hidden': 'true' }, '⚠');
+  return (image.duplicateOf || []).length ? h('span', { class: 'flag', 'aria-hidden': 'true' }, '≈') : null;
 }
 
 function imageDecision({ image }) {
@@ -284,14 +300,14 @@ function requestsEditor() {
     state.requests.map((r, k) => h('div', { class: 'request-row' },
       h('label', {}, t('requestType'), h('select', { onchange: (e) => { r.type = e.target.value; } },
         types.map((m) => h('option', { value: m.type, selected: m.type === r.type }, pick(m, 'name'))))),
-      h('label', { class: 'count' }, t('requestCount'), h('input', {
+      h('label', { class: 'how-many' }, t('requestCount'), h('input', {
         type: 'number', min: '1', max: '10', value: String(r.count), onchange: (e) => { r.count = Number(e.target.value); } })),
       h('label', { class: 'grow' }, t('requestNote'), h('input', {
         type: 'text', maxlength: '200', value: r.note, onchange: (e) => { r.note = e.target.value; } })),
       h('button', { type: 'button', class: 'ghost', onclick: () => { state.requests.splice(k, 1); renderWorkspace(); } }, t('remove')))),
     h('button', {
       type: 'button', class: 'ghost add-request',
-      onclick: () => { state.requests.push({ type: types[0].type, count: 1, note: '' }); renderWorkspace(); },
+      onclick: () => { state.requests.push({ type: (current()?.material || types[0]).type, count: 1, note: '' }); renderWorkspace(); },
     }, `+ ${t('addRequest')}`),
     h('p', { class: 'muted hint' }, t('requestsHint')));
 }
@@ -426,7 +442,7 @@ if (ctx) {
   onLangChange(() => { renderQueue(); renderWorkspace(); });
   renderWorkspace();
   await loadQueue();
-  setInterval(() => { if (!document.hidden) loadQueue(); }, QUEUE_REFRESH_MS);
+  setInterval(() => { if (!document.hidden) refresh(); }, QUEUE_REFRESH_MS);
   const fromHash = () => { const id = decodeURIComponent(location.hash.slice(1)); if (id) openApplication(id); };
   window.addEventListener('hashchange', fromHash);  // a link to /review.html#<application id>
   fromHash();
