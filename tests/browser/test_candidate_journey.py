@@ -199,6 +199,8 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     desk.page.get_by_role("button", name="刷新").click()
     expect(console.queue_item(app_id).locator(".q-rereview")).to_have_text("复审")
     expect(console.queue_item(app_id).locator(".q-images")).to_have_text("5 张图片")
+    expect(console.who_card().get_by_role("status")).to_have_text("填报")  # the open application follows
+    expect(desk.page.locator(".strip .thumb")).to_have_count(5)
     desk.shot("back-in-queue")
 
     # And: nothing went wrong and nothing left this machine

@@ -1,14 +1,13 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
 
 import { ApiError } from './api.js';
-import { fmtBytes, fmtTime, h, replace } from './dom.js';
+import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 import { postToS3 } from './upload.js';
 
 const FAST_POLL_MS = 1000;  // while an image is being processed: the thumbnail appears by itself
 const SLOW_POLL_MS = 5000;  // otherwise: a reviewer's decision shows without a reload
-const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes; reuse one so thumbnails do not reload
 
 extend({
   zh: {
@@ -25,7 +24,7 @@ extend({
 
 let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
-const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), urls: new Map(), timer: null, seq: 0 };
+const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0 };
 
 /** Where the application stands, in words (R17, R19): the API's `progress`. */
 export function progressText(app) {
@@ -122,14 +121,6 @@ async function poll() {
     if (e instanceof ApiError && e.status === 401) return;
   }
   if (state.page?.application.id === id && routeId() === id) schedule();
-}
-
-function imageUrl(image) {
-  if (!image.url) return null;
-  const cached = state.urls.get(image.imageId);
-  if (cached && cached.version === image.version && Date.now() - cached.at < URL_REUSE_MS) return cached.url;
-  state.urls.set(image.imageId, { version: image.version, url: image.url, at: Date.now() });
-  return image.url;
 }
 
 /** The review comments at the top (R16, R21): the return's comment, each flagged image, each request. */

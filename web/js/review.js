@@ -2,7 +2,7 @@
 // candidate's name and identity number, per-image and per-application decisions (a return carries a
 // comment and requests for more material), "next in queue", and keyboard shortcuts for a day of reviewing.
 
-import { fmtTime, h, replace, toDate } from './dom.js';
+import { fmtTime, h, imageUrl, replace, toDate } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 
@@ -244,7 +244,7 @@ function viewer() {
       h('button', { type: 'button', onclick: () => view(1, 0), 'aria-label': t('resetView') }, '1:1'),
       h('button', { type: 'button', onclick: () => view(state.zoom, (state.rotation + 90) % 360), 'aria-label': t('rotate') }, '⟳')),
     h('div', { class: 'stage-box', id: 'stage' },
-      image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: image.url, alt: `${name} ${i}`, draggable: false }))
+      image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: imageUrl(image), alt: `${name} ${i}`, draggable: false }))
         : h('p', { class: 'muted' }, imageStatus(image), image.reason ? ` · ${msg(image, 'reasonMessage')}` : '')),
     h('div', { class: 'image-facts' },
       h('span', { class: `pill s-${image.status}` }, imageStatus(image)),
@@ -258,7 +258,7 @@ function viewer() {
     h('div', { class: 'strip' }, images.map((x, k) => h('button', {
       type: 'button', class: `thumb s-${x.image.status} ${k === state.index ? 'on' : ''}`,
       'aria-label': `${pick(x.material, 'name')} ${x.i}`, onclick: () => { state.index = k; renderWorkspace(); },
-    }, x.image.url ? h('img', { src: x.image.url, alt: '' }) : h('span', {}, '?'),
+    }, x.image.url ? h('img', { src: imageUrl(x.image), alt: '' }) : h('span', {}, '?'),
     x.image.locked ? h('span', { class: 'tick' }, '✓') : null,
     thumbFlag(x.image)))));
 }
