@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from tests.flow import small_photo
+from tests.browser.photos import DOCUMENTS, document_jpeg
 from tests.local.conftest import RunningStack
 
 WAIT_S = 30
@@ -25,18 +25,26 @@ def wait_for(condition, what: str, timeout: float = WAIT_S):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def id_number(serial: int) -> str:
-    """A fictitious resident identity number with a valid GB 11643 check digit."""
+def id_number() -> str:
+    """A fictitious resident identity number with a valid GB 11643 check digit, new each call (a reused
+    stack keeps the numbers of earlier runs, and the office searches by number)."""
     from core.idnumber import check_digit
 
-    first17 = f"11010119900307{serial % 1000:03d}"
+    born = f"{random.randrange(1960, 2000)}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}"
+    first17 = f"110101{born}{random.randrange(1000):03d}"
     return first17 + check_digit(first17)
+
+
+def unique_name() -> str:
+    """A fictitious Chinese name nobody else on the stack has (the office searches by name)."""
+    given = "安宁和平嘉佳俊杰明亮文武秀丽雅静欣怡思远浩然子涵"
+    return "欧阳" + "".join(random.choice(given) for _ in range(3))
 
 
 def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11", site: str = "1101",
              name: str = "赵敏") -> dict:
     """The registration system's PUT; returns the body (the candidate's name and id number)."""
-    body = {"candidateId": candidate, "candidateName": name, "idNumber": id_number(random.randrange(1000)),
+    body = {"candidateId": candidate, "candidateName": name, "idNumber": id_number(),
             "householdRegion": region, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
     response = requests.put(f"{stack.url}/applications/{app_id}", json=body, timeout=10,
                             headers=stack.auth("registrar", ["registrar"]))
@@ -44,19 +52,21 @@ def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11
     return body
 
 
-def upload_required(stack: RunningStack, app_id: str, candidate: str) -> None:
-    """Every required material at its minimum count, processed (the application enters its site's queue)."""
+def upload_required(stack: RunningStack, app_id: str, candidate: str, photos: dict[str, bytes] | None = None) -> None:
+    """Every required material at its minimum count, processed (the application enters its site's queue).
+    Each is a photo of its own kind of document (`photos` replaces the first of a type)."""
     headers = stack.auth(candidate, ["candidate"])
     page = requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()
-    seed = 40
     for material in page["materials"]:
-        for _ in range(material["minCount"] - len(material["images"])):
-            seed += 1
+        documents = DOCUMENTS[material["type"]]
+        for n in range(material["minCount"] - len(material["images"])):
+            given = (photos or {}).get(material["type"]) if n == 0 else None
+            picture = given or document_jpeg(*documents[n % len(documents)])
             reserved = requests.post(f"{stack.url}/applications/{app_id}/materials/{material['type']}/images",
                                      json={"contentType": "image/jpeg"}, headers=headers, timeout=10).json()
             upload = reserved["upload"]
             posted = requests.post(upload["url"], data=upload["fields"], timeout=10,
-                                   files={"file": ("scan.jpg", small_photo(seed), "image/jpeg")})
+                                   files={"file": ("photo.jpg", picture, "image/jpeg")})
             assert posted.status_code in (200, 201, 204), posted.text
 
     def processed():
@@ -89,3 +99,11 @@ def approve_at_region(stack: RunningStack, app_id: str, reviewer: str = "region-
     version = requests.get(base, headers=headers, timeout=10).json()["application"]["version"]
     decided = requests.post(f"{base}/decision", json={"decision": "approve", "version": version}, headers=headers, timeout=10)
     assert decided.status_code == 200, decided.text
+
+
+def review_page(stack: RunningStack, app_id: str) -> dict:
+    """What the exam office's API says about an application (images with their watermark references)."""
+    response = requests.get(f"{stack.url}/review/applications/{app_id}", timeout=10,
+                            headers=stack.auth("office", ["exam_office"]))
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -68,6 +68,8 @@ class Session:
         self._n += 1
         path = self.shots_dir / f"{self.prefix}{self._n:02d}-{name}.png"
         self.page.evaluate("window.scrollTo(0, 0)")  # sticky bars land mid-picture otherwise
+        # the pictures as a person sees them once loaded (a full-page shot loads the lazy ones too)
+        self.page.evaluate("Promise.all([...document.images].map(i => i.decode().catch(() => null)))")
         self.page.screenshot(path=str(path), full_page=True)
         print(f"screenshot: {path}")
         return path

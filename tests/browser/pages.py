@@ -50,9 +50,8 @@ class CandidatePage:
     def notes(self) -> Locator:
         return self.page.locator("section.notes")
 
-    # Second-release fields (api-contract.md), shown when the API sends them:
     def progress(self) -> Locator:
-        """The progress in words (`application.progress.label`, or the status's own words)."""
+        """The progress in words (`application.progress.label`)."""
         return self.page.locator("section.app-head .progress-words")
 
     def requests_at_top(self) -> Locator:
@@ -63,8 +62,13 @@ class CandidatePage:
         """A return request on its material (`requested: {count, note}`)."""
         return self.material(material).locator(".requested")
 
-    def quality_warnings(self, material: tuple[str, str]) -> Locator:
-        return self.material(material).locator(".tile .warn")
+    def warning_tags(self, material: tuple[str, str], code: str) -> Locator:
+        """The short warning on a thumbnail (e.g. `⚠ 模糊`)."""
+        return self.material(material).locator(f".tile .warn-tag[data-code='{code}']")
+
+    def quality_hints(self, material: tuple[str, str], code: str) -> Locator:
+        """A quality warning with its how-to-fix text, under the material's thumbnails."""
+        return self.material(material).get_by_role("note").locator(f"li[data-code='{code}']")
 
     def material(self, material: tuple[str, str]) -> Locator:
         return self.page.locator(f"section.material[data-type='{material[0]}']")
@@ -130,17 +134,88 @@ class ReviewerConsole:
         return self.page.locator(".image-facts .pill")
 
     def queue_names(self) -> list[str]:
-        """The queue, in order: the candidate's name (or id until names land)."""
+        """The queue as shown, in order: the candidates' names."""
         return self.page.locator(".queue-item .q-name").all_inner_texts()
+
+    def queue_warning_counts(self) -> list[int]:
+        """Each queue item's number of quality warnings as shown (0 when it shows none)."""
+        return [int(item.locator(".q-warn").inner_text().strip("⚠ ")) if item.locator(".q-warn").count() else 0
+                for item in self.page.locator(".queue-item").all()]
+
+    def sort_queue(self, by: str) -> None:
+        """`队列顺序`, `等待最久` or `提示最多`."""
+        button = self.page.get_by_role("group", name="排序").get_by_role("button", name=by)
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+
+    def who_card(self) -> Locator:
+        """The candidate's name and full identity number, beside the viewer on a wide screen."""
+        return self.page.locator(".who-card")
+
+    def viewer(self) -> Locator:
+        return self.page.locator(".viewer-card")
+
+    def image_hints(self) -> Locator:
+        """The shown image's quality warnings and near-duplicates in other applications."""
+        return self.page.locator(".viewer .hints li")
+
+    def reference(self) -> str:
+        """The shown image's watermark reference."""
+        return self.page.locator(".image-facts .reference code").inner_text()
 
     def add_request(self, material: tuple[str, str], count: int, note: str) -> None:
         """A return request: "add `count` more images of `material`" (sent with the next return)."""
         self.page.get_by_role("button", name=re.compile("要求补充材料")).click()
         row = self.page.locator(".request-row").last
-        row.get_by_role("combobox").select_option(material[0])
-        row.get_by_label("张数").fill(str(count))
-        row.get_by_label("备注").fill(note)
+        row.get_by_label("补充材料类型").select_option(material[0])
+        row.get_by_label("补充张数").fill(str(count))
+        row.get_by_label("补充说明").fill(note)
 
     def return_application(self, comment: str) -> None:
         self.page.get_by_label(re.compile("^审核意见")).fill(comment)
         self.page.get_by_role("button", name="退回修改", exact=True).click()
+
+
+class OfficePage:
+    def __init__(self, session: Session, base_url: str):
+        self.session, self.page, self.base_url = session, session.page, base_url
+
+    def sign_in(self) -> OfficePage:
+        sign_in(self.session, self.base_url, "office")
+        self.page.wait_for_url(re.compile(r"/office\.html"))
+        expect(self.page.get_by_role("heading", name="查询报名")).to_be_visible()
+        return self
+
+    def search(self, q: str = "", status: str | None = None, region: str | None = None, site: str | None = None) -> None:
+        """By identity number, name or application id; the status by its label (e.g. `备考`), region and
+        site by code; a filter not given is set to all."""
+        form = self.page.get_by_role("search")
+        form.get_by_role("searchbox").fill(q)
+        form.get_by_label("状态").select_option(**({"label": status} if status else {"value": ""}))
+        form.get_by_label("考区").select_option(region or "")
+        form.get_by_label("考点").select_option(site or "")
+        form.get_by_role("button", name="查询").click()
+
+    def results(self) -> Locator:
+        return self.page.locator("table.results tbody tr")
+
+    def row(self, app_id: str) -> Locator:
+        return self.page.locator(f"table.results tr[data-app='{app_id}']")
+
+    def detail(self) -> Locator:
+        return self.page.locator("section.detail")
+
+    def chart_row(self, site: str) -> Locator:
+        return self.page.locator(f"#stats-body .chart-row[data-site='{site}']")
+
+    def chart_segment(self, site: str, code: str) -> Locator:
+        return self.chart_row(site).locator(f".chart-seg[data-code='{code}']")
+
+    def chart_by(self, label: str) -> None:
+        """`按状态` or `按进度`."""
+        self.page.get_by_role("group", name="图表分组").get_by_role("button", name=label).click()
+
+    def trace(self, reference: str) -> Locator:
+        self.page.get_by_label("水印上的编号").fill(reference)
+        self.page.get_by_role("button", name="追溯").click()
+        return self.page.locator("#trace-result")

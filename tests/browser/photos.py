@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
-from tests import corpus
+from tests import corpus, quality_set
+
+# What each material is a photo of (tests/quality_set.py draws them, kind and seed): distinct documents,
+# checked to draw no quality warning and no DUPLICATE between each other, so a test sees only the
+# warnings it made.
+DOCUMENTS = {"id_card": (("card front", 3), ("card back", 4)), "diploma": (("diploma", 5),),
+             "practice_proof": (("certificate", 6),), "residence_permit": (("text page", 7),), "other": (("text page", 8),)}
 
 
 def phone_photo(path: Path, seed: int = 5) -> Path:
@@ -28,3 +35,20 @@ def heic_photo(path: Path, seed: int = 8) -> Path:
     pillow_heif.register_heif_opener()
     corpus.with_marker(corpus.photo((1500, 2000), seed=seed)).save(path, "HEIF", quality=80)
     return path
+
+
+def document_jpeg(kind: str, seed: int, **shot) -> bytes:
+    """A phone photo of a document on a desk (1280x960, under 200 KB); `shot` degrades it, e.g.
+    blur=0.006 for an out-of-focus photo (BLURRY)."""
+    rnd = random.Random(seed)
+    return corpus.fit_jpeg(quality_set.take(kind, seed, quality_set._shot(rnd, (1280, 960), **shot), rnd))
+
+
+def document_photo(path: Path, kind: str, seed: int, **shot) -> Path:
+    path.write_bytes(document_jpeg(kind, seed, **shot))
+    return path
+
+
+def blurred_photo(path: Path, kind: str = "certificate", seed: int = 5) -> Path:
+    """Out of focus (Gaussian blur 0.6 % of the long side): process_image warns BLURRY."""
+    return document_photo(path, kind, seed, blur=0.006)

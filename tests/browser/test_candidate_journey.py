@@ -1,9 +1,11 @@
 """The journey of issue "The web client", end to end in headless Chromium against `make run`'s stack:
 a 1.5 MB sideways phone photo goes in through the file input, is shrunk in the browser under 200 KB,
 uploaded with the presigned POST, watermarked upright, and shows by itself; the slot fills, `删除`
-frees a place; a site reviewer approves both identity images and returns the application with a comment and a
-request for one more diploma page; the candidate sees the check marks, no `删除` on them, the comment
-and the request at the top. Desktop and phone."""
+frees a place; a blurred photo shows BLURRY with how to fix it, by itself, and still counts; a site
+reviewer sees the candidate's name and number in the queue and beside the viewer, approves both identity
+images and returns the application with a comment and a request for one more diploma page; the candidate
+sees the check marks, no `删除` on them, the comment and the request at the top and on the diploma,
+adds the page, and the application is back in the reviewer's queue. Desktop and phone."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.pages import DIPLOMA, ID_CARD, PRACTICE, CandidatePage, ReviewerConsole
-from tests.browser.photos import phone_photo, small_photo
+from tests.browser.photos import blurred_photo, document_photo, phone_photo
 
 MAX_BYTES = 204800  # R8
 PAGE_BUDGET = 150 * 1024  # JS + CSS the candidate page loads before a file is chosen
@@ -35,6 +37,12 @@ def throttle_uploads(session, bytes_per_second: int) -> None:
     return cdp
 
 
+def api_page(stack, candidate: str, app_id: str) -> dict:
+    response = requests.get(f"{stack.url}/applications/{app_id}", headers=stack.auth(candidate, ["candidate"]), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def upright_with_red_top_left(jpeg: bytes) -> tuple[int, int, tuple]:
     img = Image.open(io.BytesIO(jpeg)).convert("RGB")
     w, h = img.size
@@ -50,7 +58,9 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     # Given: a phone photo as phones store it, and a few small ones
     photo = phone_photo(tmp_path / "IMG_0001.JPG")
     assert 1_200_000 < photo.stat().st_size < 2_000_000
-    smalls = [small_photo(tmp_path / f"scan-{n}.jpg", seed=n) for n in range(2, 6)]
+    back, back_again, diploma, second_page = (document_photo(tmp_path / f"{kind}-{seed}.jpg", kind, seed) for kind, seed in (
+        ("card back", 2), ("card back", 3), ("diploma", 4), ("text page", 6)))
+    blurred = blurred_photo(tmp_path / "practice-proof.jpg")
     phone = viewport[0] < 600
     me = browser_session(viewport, prefix="candidate-", mobile=phone)
     page = CandidatePage(me, stack.url)
@@ -102,7 +112,7 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     assert red[0] > 150 and red[1] < 110 and red[2] < 110, red
 
     # When: a second identity image fills the slot
-    page.upload(ID_CARD, smalls[0])
+    page.upload(ID_CARD, back)
     page.wait_for_thumbnails(ID_CARD, 2)
     # Then: the add control is gone
     expect(page.count(ID_CARD)).to_have_text("2/2")
@@ -117,23 +127,44 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     expect(page.count(ID_CARD)).to_have_text("1/2")
     me.shot("deleted")
 
-    # Given: everything required is there, so the application waits for its site
-    page.upload(ID_CARD, smalls[1])
+    # Given: everything required is there, the practice proof out of focus
+    page.upload(ID_CARD, back_again)
     page.wait_for_thumbnails(ID_CARD, 2)
-    page.upload(DIPLOMA, smalls[2])
+    page.upload(DIPLOMA, diploma)
     page.wait_for_thumbnails(DIPLOMA, 1)
-    page.upload(PRACTICE, smalls[3])
+    me.page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    page.upload(PRACTICE, blurred)
     page.wait_for_thumbnails(PRACTICE, 1)
-    me.shot("complete")
 
-    # When: the site reviewer approves both identity images and returns the application
+    # Then: the blurred photo says so, with how to fix it in Chinese, without a reload; it still counts
+    expect(page.warning_tags(PRACTICE, "BLURRY")).to_have_text("⚠ 模糊")
+    (warning,) = next(i for m in api_page(stack, candidate, app_id)["materials"] if m["type"] == PRACTICE[0]
+                      for i in m["images"])["quality"]["warnings"]
+    assert warning["code"] == "BLURRY" and "模糊" in warning["messageZh"]
+    expect(page.quality_hints(PRACTICE, "BLURRY")).to_contain_text(warning["messageZh"])
+    assert me.page.evaluate("window.sameDocument") is True
+    expect(page.count(PRACTICE)).to_have_text("1/1")
+    expect(page.progress()).to_have_text("已提交,等待考点审核")
+    me.shot("complete-with-a-blurred-photo")
+
+    # When: the site reviewer opens it from the queue
+    who = api_page(stack, candidate, app_id)["application"]
     desk = browser_session((1280, 900), prefix="reviewer-")
     console = ReviewerConsole(desk, stack.url).sign_in("site-1101")
-    expect(console.queue_item(app_id)).to_be_visible()
+    item = console.queue_item(app_id)
+    # Then: the queue shows the name, the masked number, the image count; the console the full number
+    expect(item.locator(".q-name")).to_have_text(who["candidateName"])
+    expect(item.locator(".q-id")).to_have_text(who["idNumber"][:6] + "*" * 8 + who["idNumber"][-4:])
+    expect(item.locator(".q-images")).to_have_text("4 张图片")
+    expect(item.locator(".q-warn")).to_have_text("⚠ 1")
     desk.shot("queue")
     console.open(app_id)
+    expect(console.who_card()).to_contain_text(who["candidateName"])
+    expect(console.who_card().locator(".id-number")).to_have_text(who["idNumber"])
     console.claim()
-    desk.shot("claimed")
+    console.show_image(PRACTICE, 1)
+    expect(console.image_hints().filter(has_text="模糊")).to_have_count(1)
+    desk.shot("claimed-blurred-practice-proof")
     for n in (1, 2):
         console.show_image(ID_CARD, n)
         console.approve_image()
@@ -155,6 +186,22 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     expect(page.requested(DIPLOMA)).to_contain_text(REQUEST)
     assert page.notes().bounding_box()["y"] < page.material(ID_CARD).bounding_box()["y"]
     me.shot("returned-with-comment")
+
+    # When: the candidate adds the second diploma page
+    page.upload(DIPLOMA, second_page)
+    page.wait_for_thumbnails(DIPLOMA, 2)
+    # Then: the request is met and the application is back in the site's queue by itself, as a re-review
+    expect(page.status()).to_have_text("填报", timeout=15_000)
+    expect(page.progress()).to_have_text("已提交,等待考点审核")
+    expect(page.notes()).to_have_count(0)
+    expect(page.requested(DIPLOMA)).to_have_count(0)
+    me.shot("request-met")
+    desk.page.get_by_role("button", name="刷新").click()
+    expect(console.queue_item(app_id).locator(".q-rereview")).to_have_text("复审")
+    expect(console.queue_item(app_id).locator(".q-images")).to_have_text("5 张图片")
+    expect(console.who_card().get_by_role("status")).to_have_text("填报")  # the open application follows
+    expect(desk.page.locator(".strip .thumb")).to_have_count(5)
+    desk.shot("back-in-queue")
 
     # And: nothing went wrong and nothing left this machine
     assert me.errors == [] and desk.errors == []

@@ -1,7 +1,9 @@
-"""The reviewer console with the keyboard, as a reviewer works all day: look through the images
-(next, zoom, rotate the view), approve one, ask for a new one with a reason code and a note, return
-the application; the candidate sees why at the top and on the image, replaces it, and the application
-goes back into review by itself. Also: the page in English."""
+"""The reviewer console with the keyboard, as a reviewer works all day: the queue with each candidate's
+name, masked identity number, image count and quality hints, sortable; the name and full number beside
+the viewer; look through the images (next, zoom, rotate the view), see a blurred one flagged, approve
+one, ask for a new one with a reason code and a note, return the application; the candidate sees why
+at the top and on the image, replaces it, and the application goes back into review by itself. Also:
+the page in English."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.api_steps import upload_required
 from tests.browser.pages import DIPLOMA, ID_CARD, CandidatePage, ReviewerConsole
-from tests.browser.photos import small_photo
+from tests.browser.photos import document_jpeg, document_photo
 
 APP, CANDIDATE = "app-2026-0002", "cand-002"  # region 31 / site 3101 (demo data)
 NOTE = "毕业证书反光,请在室内重拍"
@@ -23,12 +25,34 @@ pytestmark = pytest.mark.localstack
 
 def test_reviewer_flags_an_image_with_the_keyboard_and_the_candidate_replaces_it(browser_session, stack, tmp_path):
     # Given: an application with everything required, waiting in site 3101's queue
-    upload_required(stack, APP, CANDIDATE)
+    upload_required(stack, APP, CANDIDATE, photos={"diploma": document_jpeg("diploma", 21, blur=0.006)})
     desk = browser_session((1280, 900), prefix="reviewer-")
     console = ReviewerConsole(desk, stack.url).sign_in("site-3101")
     page = desk.page
-    expect(console.queue_item(APP)).to_contain_text("等待")
+
+    # Then: the queue shows who, how many images, how long it waits and the quality hints
+    item = console.queue_item(APP)
+    expect(item.locator(".q-name")).to_have_text("李娜")
+    expect(item.locator(".q-id")).to_have_text("320102********0027")
+    expect(item.locator(".q-images")).to_have_text("5 张图片")  # region 31, non-local: 居住证明 too
+    expect(item.locator(".q-wait")).to_contain_text("等待")
+    expect(item.locator(".q-warn")).to_have_text("⚠ 1")
+    console.sort_queue("提示最多")
+    counts = console.queue_warning_counts()
+    assert counts == sorted(counts, reverse=True) and 1 in counts
+    console.sort_queue("队列顺序")
+
+    # And: the name and the full number beside the large viewer, the blurred diploma flagged
     console.open(APP)
+    expect(console.who_card().locator("h1")).to_contain_text("李娜")
+    expect(console.who_card().locator(".id-number")).to_have_text("320102199205120027")
+    who, viewer = console.who_card().bounding_box(), console.viewer().bounding_box()
+    assert who["x"] >= viewer["x"] + viewer["width"] and who["y"] < viewer["y"] + viewer["height"], (who, viewer)
+    console.show_image(DIPLOMA, 1)
+    expect(console.image_hints().and_(page.locator("[data-code='BLURRY']"))).to_contain_text("照片模糊")
+    assert len(console.reference()) >= 8
+    desk.shot("name-number-and-blur-hint")
+    console.show_image(ID_CARD, 1)
 
     # When: the reviewer works with the keyboard
     page.keyboard.press("?")
@@ -75,7 +99,7 @@ def test_reviewer_flags_an_image_with_the_keyboard_and_the_candidate_replaces_it
     # When: the candidate replaces the flagged image
     flagged.get_by_role("button", name="删除", exact=True).click()
     expect(flagged).to_have_count(0)
-    cand.upload(DIPLOMA, small_photo(tmp_path / "diploma.jpg", seed=9))
+    cand.upload(DIPLOMA, document_photo(tmp_path / "diploma.jpg", "diploma", 9))
     cand.wait_for_thumbnails(DIPLOMA, 1)
 
     # Then: back to 填报 and into the queue by itself (R17), the comment gone from the top

@@ -1,5 +1,4 @@
-// The API client: Bearer token, the contract's error body, and "not available yet" for routes the
-// API does not have (yet): a 404 that is not the contract's own NOT_FOUND for a resource.
+// The API client: the Bearer token and the contract's error body ({error: {code, message, messageZh}}).
 
 import { msg } from './i18n.js';
 
@@ -10,9 +9,6 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error.code || (status === 401 ? 'UNAUTHORIZED' : `HTTP_${status}`);
     this.body = body;
-    // API Gateway answers an unknown route with {"message":"Not Found"}; the local gateway says "No route".
-    this.unavailable = (status === 404 && (!body?.error || /^No route/.test(error.message || '')))
-      || (status === 405 && !body?.error);
   }
 
   /** The message in the page's language. */

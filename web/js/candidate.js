@@ -1,26 +1,34 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
-// Fields of the API's second release (progress, regionName, requested, statusLabel on images,
-// quality warnings) show when present and are simply left out when not.
 
 import { ApiError } from './api.js';
-import { fmtBytes, fmtTime, h, replace } from './dom.js';
-import { extend, getLang, msg, onLangChange, pick, t } from './i18n.js';
+import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
+import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 import { postToS3 } from './upload.js';
 
 const FAST_POLL_MS = 1000;  // while an image is being processed: the thumbnail appears by itself
 const SLOW_POLL_MS = 5000;  // otherwise: a reviewer's decision shows without a reload
-const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes; reuse one so thumbnails do not reload
 
-extend({ zh: { notifySettings: '短信通知设置' }, en: { notifySettings: 'Text message settings' } });
+extend({
+  zh: {
+    notifySettings: '短信通知设置', qualityHints: '照片质量提示',
+    qualityNeverBlocks: '提示不影响提交,审核人员也能看到;是否重拍由您决定。需要重拍时,先删除该照片再上传新照片。',
+    requestedBy: '审核要求:', requestMet: '已补充', resubmitHint: '按以上意见替换图片、补充材料后,报名将自动重新提交审核。',
+  },
+  en: {
+    notifySettings: 'Text message settings', qualityHints: 'Photo quality hints',
+    qualityNeverBlocks: 'A hint never stops the application, and reviewers see it too: you decide whether to take the photo again. To replace a photo, delete it, then upload the new one.',
+    requestedBy: 'The reviewer asks: ', requestMet: 'added', resubmitHint: 'Once the images are replaced and the materials added as asked above, the application goes back to review by itself.',
+  },
+});
 
 let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
-const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), urls: new Map(), timer: null, seq: 0 };
+const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0 };
 
+/** Where the application stands, in words (R17, R19): the API's `progress`. */
 export function progressText(app) {
-  if (app.progress) return pick(app.progress, 'label');
-  return t(`progress${app.status}`);
+  return pick(app.progress, 'label') || pick(app, 'statusLabel');
 }
 
 export function statusChip(app) {
@@ -115,33 +123,47 @@ async function poll() {
   if (state.page?.application.id === id && routeId() === id) schedule();
 }
 
-function imageUrl(image) {
-  if (!image.url) return null;
-  const cached = state.urls.get(image.imageId);
-  if (cached && cached.version === image.version && Date.now() - cached.at < URL_REUSE_MS) return cached.url;
-  state.urls.set(image.imageId, { version: image.version, url: image.url, at: Date.now() });
-  return image.url;
-}
-
+/** The review comments at the top (R16, R21): the return's comment, each flagged image, each request. */
 function notesSection(page) {
   const notes = page.reviewNotes || [];
-  // Requests for more images come as notes (kind "request"); older APIs only mark the material.
-  const noted = new Set(notes.filter((n) => n.kind === 'request').map((n) => n.materialType));
-  const requests = page.materials.filter((m) => m.requested?.count > 0 && !m.requested.met && !noted.has(m.type));
-  if (!notes.length && !requests.length) return null;
+  if (!notes.length) return null;
   const nameOf = (type) => pick(page.materials.find((m) => m.type === type), 'name') || type || '';
-  const request = (type, count, note) => h('span', { class: 'request' }, h('strong', {}, `${nameOf(type)}:`),
-    t('requestedMore', { count }), note ? ` — ${note}` : '');
+  const numberOf = (imageId) => {
+    for (const m of page.materials) {
+      const k = m.images.findIndex((i) => i.imageId === imageId);
+      if (k >= 0) return k + 1;
+    }
+    return null;
+  };
+  const body = (n) => {
+    if (n.kind === 'request') return requestText(nameOf(n.materialType), n.count, n.comment);
+    if (n.kind === 'image') {
+      const k = numberOf(n.imageId);
+      return [h('strong', {}, `${nameOf(n.materialType)}${k ? ` ${t('imageN', { n: k })}` : ''}:`),
+        n.reasonCode ? h('span', {}, msg(n, 'reasonMessage')) : null,
+        n.comment ? h('span', { class: 'comment' }, ` ${n.comment}`) : null];
+    }
+    return h('span', { class: 'comment' }, n.comment);
+  };
   return h('section', { class: 'card notes', 'aria-labelledby': 'notes-h' },
     h('h2', { id: 'notes-h' }, t('reviewComments')),
-    h('ul', {}, notes.map((n) => h('li', { class: `note ${n.kind || ''}` },
-      h('span', { class: 'level' }, pick(n, 'levelLabel') || ''),
-      n.kind === 'request' ? request(n.materialType, n.count, n.comment) : [
-        n.materialType ? h('strong', {}, `${nameOf(n.materialType)}:`) : null,
-        n.reasonCode ? h('span', {}, msg(n, 'reasonMessage')) : null,
-        n.comment ? h('span', { class: 'comment' }, n.comment) : null],
-      h('time', { class: 'muted' }, fmtTime(n.at)))),
-    requests.map((m) => h('li', { class: 'note request' }, request(m.type, m.requested.count, m.requested.note)))));
+    h('ul', {}, notes.map((n) => h('li', { class: `note ${n.kind}`, 'data-type': n.materialType || null },
+      h('span', { class: 'level' }, pick(n, 'levelLabel')), body(n),
+      h('time', { class: 'muted' }, fmtTime(n.at))))),
+    page.application.status === 'RETURNED' ? h('p', { class: 'muted hint' }, t('resubmitHint')) : null);
+}
+
+// Short names for a tile; the how-to-fix text comes from the API.
+const REASONS = {
+  BLURRY: ['模糊', 'blurred'], INCOMPLETE: ['不完整', 'incomplete'], ROTATED: ['方向不正', 'rotated'],
+  WRONG_DOCUMENT: ['材料不符', 'wrong document'], EXPIRED: ['已过期', 'expired'], GLARE: ['反光', 'glare'], OTHER: ['其他', 'other'],
+  EMPTY: ['空文件', 'empty'], TOO_LARGE: ['文件过大', 'too large'], UNSUPPORTED_FORMAT: ['格式不支持', 'unsupported format'],
+  CORRUPT: ['文件损坏', 'damaged'], DIMENSIONS_TOO_LARGE: ['尺寸过大', 'too many pixels'], TOO_SMALL: ['尺寸过小', 'too small'],
+};
+const reasonName = (code) => (REASONS[code] || [code, code])[getLang() === 'en' ? 1 : 0];
+
+function requestText(name, count, note) {
+  return h('span', { class: 'request' }, h('strong', {}, `${name}:`), t('requestedMore', { count }), note ? ` — ${note}` : '');
 }
 
 function uploadTile(material, u) {
@@ -168,7 +190,8 @@ function imageTile(material, image, n) {
   const local = [...state.uploads.values()].find((u) => u.imageId === image.imageId);
   if (image.status === 'PENDING' && local) return uploadTile(material, local);
   const url = imageUrl(image);
-  const statusText = pick(image, 'statusLabel') || {
+  // The API's statusLabel is Chinese only.
+  const statusText = (getLang() === 'zh' && image.statusLabel) || {
     PENDING: t('processing'), SUBMITTED: t('submitted'), INVALID: t('invalid'),
     NEEDS_REVISION: t('needsRevision'), APPROVED: t('approved'),
   }[image.status];
@@ -184,10 +207,32 @@ function imageTile(material, image, n) {
     h('figcaption', {},
       h('span', { class: 'stage' }, statusText),
       sizes(state.sizes.get(image.imageId)),
-      image.status === 'INVALID' ? h('span', { class: 'why' }, msg(image, 'reasonMessage')) : null,
-      image.status === 'NEEDS_REVISION' ? h('span', { class: 'why' }, msg(image, 'reviewReasonMessage'),
+      image.status === 'INVALID' ? h('span', { class: 'why-tag' }, reasonName(image.reason)) : null,
+      image.status === 'NEEDS_REVISION' ? h('span', { class: 'why' }, h('span', { class: 'why-tag' }, reasonName(image.reviewReasonCode)),
         image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null) : null,
-      warnings.map((w) => h('span', { class: 'warn' }, msg(w, 'message')))));
+      warnings.length ? h('span', { class: 'warn-tags' }, warnings.map((w) => h('span', {
+        class: 'warn-tag', 'data-code': w.code, title: msg(w, 'message') }, `⚠ ${warningName(w.code)}`))) : null));
+}
+
+/** Under the thumbnails, what the tiles have no room for: why an image must be replaced and how
+ * (R16), and each quality warning with how to fix it (a hint, never a refusal). */
+function materialNotes(material) {
+  const name = pick(material, 'name');
+  const label = (k, what) => h('strong', {}, `${name} ${k + 1} · ${what}:`);
+  const fix = material.images.flatMap((image, k) => {
+    if (image.status === 'INVALID') return [h('li', { 'data-image-id': image.imageId }, label(k, t('invalid')), msg(image, 'reasonMessage'))];
+    if (image.status !== 'NEEDS_REVISION') return [];
+    return [h('li', { 'data-image-id': image.imageId }, label(k, t('needsRevision')), msg(image, 'reviewReasonMessage'),
+      image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null)];
+  });
+  const hints = material.images.flatMap((image, k) => (image.quality?.warnings || [])
+    .map((w) => h('li', { class: 'warn', 'data-code': w.code, 'data-image-id': image.imageId },
+      label(k, warningName(w.code)), msg(w, 'message'))));
+  return [
+    fix.length ? h('div', { class: 'fix', role: 'note', 'aria-label': `${t('howToFix')}: ${name}` },
+      h('h3', {}, t('howToFix')), h('ul', {}, fix)) : null,
+    hints.length ? h('div', { class: 'quality', role: 'note', 'aria-label': `${t('qualityHints')}: ${name}` },
+      h('h3', {}, `⚠ ${t('qualityHints')}`), h('ul', {}, hints), h('p', { class: 'muted' }, t('qualityNeverBlocks'))) : null];
 }
 
 function materialSection(material) {
@@ -204,8 +249,9 @@ function materialSection(material) {
       h('span', { class: `count ${material.complete ? 'ok' : ''}`, 'aria-label': `${name} ${held}/${material.maxCount}` },
         `${held}/${material.maxCount}`)),
     h('p', { class: 'desc' }, pick(material, 'description')),
-    material.requested?.count && !material.requested.met ? h('p', { class: 'requested' }, t('requestedMore', { count: material.requested.count }),
-      material.requested.note ? ` — ${material.requested.note}` : '') : null,
+    material.requested ? h('p', { class: `requested ${material.requested.met ? 'met' : ''}` }, t('requestedBy'),
+      t('requestedMore', { count: material.requested.count }), material.requested.note ? ` — ${material.requested.note}` : '',
+      material.requested.met ? h('span', { class: 'met-tag' }, ` ✓ ${t('requestMet')}`) : null) : null,
     h('div', { class: 'tiles' },
       material.sampleImageUrl ? h('figure', { class: 'tile sample' },
         h('a', { href: material.sampleImageUrl, target: '_blank', rel: 'noopener' },
@@ -219,7 +265,8 @@ function materialSection(material) {
           'aria-label': `${t('upload')}${getLang() === 'en' ? ' ' : ''}${name}`,
           onchange: (e) => { const file = e.target.files[0]; if (file) choose(material, file); },
         }),
-        h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), h('span', {}, t('add'))) : null));
+        h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), h('span', {}, t('add'))) : null),
+    materialNotes(material));
 }
 
 function renderPage() {
@@ -232,7 +279,8 @@ function renderPage() {
       h('div', { class: 'card-head' }, h('h1', {}, `${app.examYear} ${app.category}`), statusChip(app)),
       h('p', { class: 'progress-words' }, progressText(app)),
       h('dl', { class: 'meta' },
-        app.candidateName ? [h('dt', {}, t('candidateName')), h('dd', {}, app.candidateName)] : null,
+        h('dt', {}, t('candidateName')), h('dd', {}, app.candidateName),
+        h('dt', {}, t('idNumber')), h('dd', { class: 'id-number' }, app.idNumber),
         h('dt', {}, t('application')), h('dd', {}, app.id),
         h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),

@@ -28,6 +28,20 @@ export function replace(target, ...children) {
   append(target, children);
 }
 
+const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes
+const urls = new Map();
+
+/** The image's link, the one already shown while it is fresh and for the same object: a re-render
+ * with a newly signed URL would load the picture again (a flash, and bytes). */
+export function imageUrl(image) {
+  if (!image.url) return null;
+  const object = image.url.split('?')[0];
+  const cached = urls.get(image.imageId);
+  if (cached && cached.object === object && Date.now() - cached.at < URL_REUSE_MS) return cached.url;
+  urls.set(image.imageId, { object, url: image.url, at: Date.now() });
+  return image.url;
+}
+
 export function fmtBytes(n) {
   if (n === null || n === undefined) return '';
   if (n < 1024) return `${n} B`;

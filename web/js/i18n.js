@@ -16,11 +16,10 @@ const STRINGS = {
     heicLoading: '正在转换 HEIC 照片…', tooComplex: '照片压缩后仍超过 200 KB,请裁掉多余背景后重试。',
     uploadFailed: '上传失败,请检查网络后重试。', requestedMore: '请补充 {count} 张', timeline: '办理记录',
     statusOf: '状态', levelSITE: '考点', levelREGION: '考区', none: '无', loading: '加载中…',
-    sessionExpired: '登录已过期,请重新登录。', notAvailable: '该功能尚未开放(接口暂不支持)。',
-    error: '出错了', networkError: '网络错误,请重试。',
-    progressDRAFT: '填报中:请上传全部必传材料', progressRETURNED: '退回修改:请按审核意见修改', progressSITE_APPROVED: '考点审核通过,等待考区审核',
-    progressAPPROVED: '审核通过', progressREJECTED: '审核未通过', progressREADY_FOR_EXAM: '备考', progressPASSED: '考试通过', progressFAILED: '考试未通过',
+    sessionExpired: '登录已过期,请重新登录。', error: '出错了', networkError: '网络错误,请重试。',
     incomplete: '未齐全', complete: '已齐全', noPageForRole: '您的角色没有可用的页面。', candidateName: '姓名',
+    idNumber: '证件号码', imageN: '第 {n} 张', underMinute: '<1 分钟', minutes: '{n} 分钟', hours: '{n} 小时', days: '{n} 天',
+    w_BLURRY: '模糊', w_TOO_DARK: '太暗', w_OVEREXPOSED: '过曝', w_GLARE: '反光', w_CUT_OFF: '不完整', w_DUPLICATE: '重复',
   },
   en: {
     title: 'Physician qualification exam · materials review', langToggle: '中文', signOut: 'Sign out', signIn: 'Sign in',
@@ -36,11 +35,10 @@ const STRINGS = {
     heicLoading: 'Converting the HEIC photo…', tooComplex: 'Even compressed the photo is over 200 KB: crop away the background and try again.',
     uploadFailed: 'The upload failed. Check the connection and try again.', requestedMore: 'Please add {count} more', timeline: 'History',
     statusOf: 'Status', levelSITE: 'Exam site', levelREGION: 'Exam region', none: 'None', loading: 'Loading…',
-    sessionExpired: 'Your session has expired. Please sign in again.', notAvailable: 'Not available yet (the API does not support it).',
-    error: 'Error', networkError: 'Network error, please try again.',
-    progressDRAFT: 'Filling in: upload every required material', progressRETURNED: 'Returned: follow the review comments', progressSITE_APPROVED: 'Passed the site review, waiting for the region',
-    progressAPPROVED: 'Approved', progressREJECTED: 'Rejected', progressREADY_FOR_EXAM: 'Preparing for the exam', progressPASSED: 'Passed', progressFAILED: 'Failed',
+    sessionExpired: 'Your session has expired. Please sign in again.', error: 'Error', networkError: 'Network error, please try again.',
     incomplete: 'Incomplete', complete: 'Complete', noPageForRole: 'There is no page for your role.', candidateName: 'Name',
+    idNumber: 'ID number', imageN: 'no. {n}', underMinute: '<1 min', minutes: '{n} min', hours: '{n} h', days: '{n} d',
+    w_BLURRY: 'blurred', w_TOO_DARK: 'too dark', w_OVEREXPOSED: 'overexposed', w_GLARE: 'glare', w_CUT_OFF: 'cut off', w_DUPLICATE: 'duplicate',
   },
 };
 
@@ -57,6 +55,19 @@ export function t(key, vars = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 }
+
+/** A duration in words: minutes under an hour, hours under two days, then days. */
+export function fmtDuration(seconds) {
+  if (seconds === null || seconds === undefined) return '';
+  if (seconds < 60) return t('underMinute');
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return t('minutes', { n: minutes });
+  if (minutes < 48 * 60) return t('hours', { n: Math.round(minutes / 60) });
+  return t('days', { n: Math.round(minutes / 1440) });
+}
+
+/** The short name of a quality warning code (its how-to-fix text comes from the API). */
+export function warningName(code) { return STRINGS[lang][`w_${code}`] ?? code; }
 
 /** A field the API gives in Chinese as `field` and in English as `fieldEn`. */
 export function pick(obj, field) {

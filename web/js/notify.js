@@ -2,7 +2,6 @@
 // subscriptions; the exam office's "registration is open" announcement and its progress. Loaded only
 // when the candidate opens the settings (and by the office page). Nothing here ever asks for a password.
 
-import { ApiError } from './api.js';
 import { fmtTime, h, replace } from './dom.js';
 import { extend, t } from './i18n.js';
 import { showError, toast } from './shell.js';
@@ -32,8 +31,6 @@ extend({
   },
 });
 
-const unavailable = () => h('p', { class: 'unavailable' }, t('notAvailable'));
-
 function options(values, selected) {
   return values.map((v) => h('option', { value: String(v), selected: String(v) === String(selected) }, String(v)));
 }
@@ -42,15 +39,9 @@ function options(values, selected) {
 
 /** Fills `box` with the candidate's number, consent and subscriptions; re-renders after each change. */
 export async function candidateSettings(api, box) {
-  let state;
-  try {
-    const [subs, choices] = await Promise.all([api.get('/subscriptions'), api.get('/categories')]);
-    const contact = subs.hasContact ? await api.get('/me/contact') : null;
-    state = { subs, choices, contact, editing: !contact };
-  } catch (e) {
-    if (e instanceof ApiError && e.unavailable) { replace(box, unavailable()); return; }
-    throw e;
-  }
+  const [subs, choices] = await Promise.all([api.get('/subscriptions'), api.get('/categories')]);
+  const contact = subs.hasContact ? await api.get('/me/contact') : null;
+  const state = { subs, choices, contact, editing: !contact };
 
   const reload = async () => {
     state.subs = await api.get('/subscriptions');
@@ -132,13 +123,7 @@ const POLL_MS = 2000;
 
 /** The office's form; after sending, the progress until it is done. */
 export async function announcementForm(api, box) {
-  let choices;
-  try {
-    choices = await api.get('/categories');
-  } catch (e) {
-    if (e instanceof ApiError && e.unavailable) { replace(box, unavailable()); return; }
-    throw e;
-  }
+  const choices = await api.get('/categories');
   const progress = h('div', { class: 'announce-progress', 'aria-live': 'polite' });
   let timer;
 

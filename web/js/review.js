@@ -1,9 +1,9 @@
-// The reviewer console (R13-R21): the queue in order, claims, a large image viewer, per-image and
-// per-application decisions, "next in queue", and keyboard shortcuts for a day of reviewing.
+// The reviewer console (R13-R21): the queue in order, claims, a large image viewer beside the
+// candidate's name and identity number, per-image and per-application decisions (a return carries a
+// comment and requests for more material), "next in queue", and keyboard shortcuts for a day of reviewing.
 
-import { ApiError } from './api.js';
-import { fmtTime, h, replace, toDate } from './dom.js';
-import { extend, msg, onLangChange, pick, t } from './i18n.js';
+import { fmtTime, h, imageUrl, replace, toDate } from './dom.js';
+import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 
 extend({
@@ -11,31 +11,39 @@ extend({
     queue: '待审队列', queueEmpty: '队列为空。', refresh: '刷新', waiting: '等待 {time}', images: '{n} 张图片',
     reReview: '复审', claimedBy: '{who} 审核中', claimedByMe: '我正在审核(至 {until})', claim: '领取',
     release: '释放', nextInQueue: '下一个', chooseFromQueue: '从待审队列中选择一个报名,或按 N 领取下一个。',
+    sortBy: '排序', sortQueue: '队列顺序', sortWaiting: '等待最久', sortWarnings: '提示最多', warnings: '{n} 条质量提示',
     zoomIn: '放大', zoomOut: '缩小', rotate: '旋转视图', prevImage: '上一张', nextImage: '下一张', resetView: '复原',
     approveImage: '通过此图', reviseImage: '要求重传', reasonCode: '原因', note: '备注',
     appDecision: '报名审核决定', comment: '审核意见(退回、不通过时必填,将显示给考生)', approveApp: '审核通过',
-    returnApp: '退回修改', rejectApp: '审核不通过', addRequest: '要求补充材料', count: '张数',
-    requestsUnsupported: '当前接口不支持“补充材料”要求,请在审核意见中说明。', done: '已保存',
-    shortcuts: '键盘快捷键', idNumber: '证件号码', noImages: '暂无图片。', history: '审核记录',
-    minutes: '{n} 分钟', hours: '{n} 小时', days: '{n} 天', imageOf: '{name} 第 {i} 张(共 {n} 张)', remove: '移除',
+    returnApp: '退回修改', rejectApp: '审核不通过', addRequest: '要求补充材料', done: '已保存',
+    requestsHint: '退回时一并发出:考生在页面顶部和对应材料处看到,补齐后报名自动回到队列。',
+    requestType: '补充材料类型', requestCount: '补充张数', requestNote: '补充说明', remove: '移除',
+    shortcuts: '键盘快捷键', noImages: '暂无图片。', history: '此图记录', audit: '审核记录',
+    imageOf: '{name} 第 {i} 张(共 {n} 张)', reference: '水印编号', similarTo: '与其他报名的图片相似:{ids}',
+    household: '户籍', firstReady: '首次提交', outcomeSITE: '考点意见', outcomeREGION: '考区意见',
+    decision_approve: '通过', decision_return: '退回', decision_reject: '不通过',
     k_next: '下一张图片', k_prev: '上一张图片', k_zoom: '放大 / 缩小 / 复原', k_rotate: '旋转视图 90°',
-    k_approve: '通过当前图片', k_revise: '要求重传当前图片(选择原因)', k_claim: '领取当前报名', k_queue: '下一个待审报名',
-    k_help: '显示 / 隐藏本说明',
+    k_approve: '通过当前图片', k_revise: '要求重传当前图片(选择原因)', k_claim: '领取当前报名',
+    k_queue: '领取队列中的下一个报名(按队列顺序)', k_comment: '填写审核意见', k_help: '显示 / 隐藏本说明',
   },
   en: {
     queue: 'Queue', queueEmpty: 'The queue is empty.', refresh: 'Refresh', waiting: 'waiting {time}', images: '{n} images',
     reReview: 're-review', claimedBy: 'being reviewed by {who}', claimedByMe: 'claimed by me (until {until})', claim: 'Claim',
     release: 'Release', nextInQueue: 'Next', chooseFromQueue: 'Choose an application from the queue, or press N for the next one.',
+    sortBy: 'Sort', sortQueue: 'Queue order', sortWaiting: 'Longest wait', sortWarnings: 'Most hints', warnings: '{n} quality hints',
     zoomIn: 'Zoom in', zoomOut: 'Zoom out', rotate: 'Rotate view', prevImage: 'Previous', nextImage: 'Next image', resetView: 'Reset',
     approveImage: 'Approve image', reviseImage: 'Ask for a new one', reasonCode: 'Reason', note: 'Note',
     appDecision: 'Decision on the application', comment: 'Comment (required to return or reject; the candidate sees it)',
-    approveApp: 'Approve', returnApp: 'Return for changes', rejectApp: 'Reject', addRequest: 'Ask for more material', count: 'Count',
-    requestsUnsupported: 'The API does not take requests for more material yet: say it in the comment.', done: 'Saved',
-    shortcuts: 'Keyboard shortcuts', idNumber: 'ID number', noImages: 'No images yet.', history: 'Audit trail',
-    minutes: '{n} min', hours: '{n} h', days: '{n} d', imageOf: '{name} {i} of {n}', remove: 'Remove',
+    approveApp: 'Approve', returnApp: 'Return for changes', rejectApp: 'Reject', addRequest: 'Ask for more material', done: 'Saved',
+    requestsHint: 'Sent with a return: the candidate sees them at the top and on the material; once added, the application comes back by itself.',
+    requestType: 'Material to add', requestCount: 'How many', requestNote: 'What is missing', remove: 'Remove',
+    shortcuts: 'Keyboard shortcuts', noImages: 'No images yet.', history: 'This image', audit: 'Audit trail',
+    imageOf: '{name} {i} of {n}', reference: 'Watermark', similarTo: 'Looks like an image of: {ids}',
+    household: 'Household registration', firstReady: 'First submitted', outcomeSITE: 'Site', outcomeREGION: 'Region',
+    decision_approve: 'approved', decision_return: 'returned', decision_reject: 'rejected',
     k_next: 'next image', k_prev: 'previous image', k_zoom: 'zoom in / out / reset', k_rotate: 'rotate the view 90°',
     k_approve: 'approve this image', k_revise: 'ask for a new image (choose the reason)', k_claim: 'claim this application',
-    k_queue: 'next application in the queue', k_help: 'show / hide this list',
+    k_queue: 'claim the next application (queue order)', k_comment: 'write the comment', k_help: 'show / hide this list',
   },
 });
 
@@ -48,22 +56,30 @@ const IMAGE_STATUS = {
   NEEDS_REVISION: ['需重传', 'To be replaced'], APPROVED: ['已通过', 'Approved'],
 };
 const SHORTCUTS = [['J / →', 'k_next'], ['K / ←', 'k_prev'], ['+ / − / 0', 'k_zoom'], ['R', 'k_rotate'],
-  ['A', 'k_approve'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['?', 'k_help']];
+  ['A', 'k_approve'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['M', 'k_comment'], ['?', 'k_help']];
+const QUEUE_REFRESH_MS = 30_000;  // new arrivals and others' claims show without a click; waiting times tick
+
+// The queue comes in its fair order (R15, by firstReadyAt); a reviewer may view it by wait or by hints.
+const SORTS = {
+  queue: null,
+  waiting: (a, b) => (toDate(a.readyAt || a.firstReadyAt) ?? 0) - (toDate(b.readyAt || b.firstReadyAt) ?? 0),
+  warnings: (a, b) => (b.warningCount || 0) - (a.warningCount || 0),
+};
 
 let ctx;
-const state = { queue: [], level: null, page: null, index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' } };
+const state = {
+  queue: [], level: null, page: null, index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' },
+  sort: SORTS[localStorage.getItem('queueSort')] !== undefined ? localStorage.getItem('queueSort') : 'queue',
+};
 const $ = (sel) => document.querySelector(sel);
-const inLang = (pair, fallback) => (pair ? pair[document.documentElement.lang === 'en' ? 1 : 0] : fallback);
+const inLang = (pair, fallback) => (pair ? pair[getLang() === 'en' ? 1 : 0] : fallback);
 const reasonLabel = (code) => inLang(REASONS[code], code);
-const imageStatus = (image) => pick(image, 'statusLabel') || inLang(IMAGE_STATUS[image.status], image.status);
+const imageStatus = (image) => inLang(IMAGE_STATUS[image.status], image.status);
 
+/** How long since `since` (ISO), in words. */
 export function waited(since, now = Date.now()) {
   const from = toDate(since);
-  if (!from) return '';
-  const minutes = Math.max(0, Math.round((now - from.getTime()) / 60000));
-  if (minutes < 60) return t('minutes', { n: minutes });
-  if (minutes < 48 * 60) return t('hours', { n: Math.round(minutes / 60) });
-  return t('days', { n: Math.round(minutes / 1440) });
+  return from ? fmtDuration(Math.max(0, (now - from.getTime()) / 1000)) : '';
 }
 
 function allImages() {
@@ -86,33 +102,63 @@ function claimedByMe() {
 // ------------------------------------------------------------------ queue
 async function loadQueue() {
   try {
-    const data = await ctx.api.get('/review/queue?limit=50');
+    const data = await ctx.api.get('/review/queue?limit=100');
     state.queue = data.items;
     state.level = data.level;
   } catch (e) { showError(e); }
   renderQueue();
 }
 
+function sorted() {
+  const compare = SORTS[state.sort];
+  // Array.prototype.sort is stable: equal keys keep the fair order.
+  return compare ? [...state.queue].sort(compare) : state.queue;
+}
+
+function queueItem(item, openId) {
+  const claim = item.claimedBy && toDate(item.claimExpiresAt) > new Date() ? item.claimedBy : null;
+  return h('li', {}, h('button', {
+    type: 'button', class: `queue-item ${item.applicationId === openId ? 'open' : ''}`, 'data-app': item.applicationId,
+    onclick: () => openApplication(item.applicationId),
+  },
+  h('span', { class: 'q-top' }, h('span', { class: 'q-name' }, item.candidateName),
+    item.reReview ? h('span', { class: 'badge req q-rereview' }, t('reReview')) : null),
+  h('span', { class: 'q-id' }, item.idNumberMasked),
+  h('span', { class: 'q-meta' },
+    h('span', { class: 'q-images' }, t('images', { n: item.imageCount })),
+    h('span', { class: 'q-wait' }, t('waiting', { time: waited(item.readyAt || item.firstReadyAt) })),
+    item.warningCount ? h('span', { class: 'q-warn', title: t('warnings', { n: item.warningCount }) }, `⚠ ${item.warningCount}`) : null),
+  h('span', { class: 'q-app' }, item.applicationId),
+  claim ? h('span', { class: 'q-claim' }, claim === ctx.user.sub
+    ? t('claimedByMe', { until: fmtTime(item.claimExpiresAt).slice(11) }) : t('claimedBy', { who: claim })) : null));
+}
+
+// What of an application the queue shows; when it changes, the open application is read again.
+const seen = (item) => (item ? JSON.stringify([item.status, item.readyAt, item.imageCount, item.warningCount, item.claimedBy]) : '');
+
+/** The queue again, and the open application too when the queue says it changed (or when asked). */
+async function refresh({ always = false } = {}) {
+  await loadQueue();
+  const id = state.page?.application.id;
+  if (id && (always || seen(state.queue.find((q) => q.applicationId === id)) !== state.openSeen)) await openApplication(id);
+}
+
 function renderQueue() {
   const openId = state.page?.application.id;
+  const focused = document.activeElement?.closest?.('#queue [data-app]')?.dataset.app;  // kept across a refresh
+  const sortButton = (key, label) => h('button', {
+    type: 'button', class: 'seg', 'aria-pressed': String(state.sort === key),
+    onclick: () => { state.sort = key; localStorage.setItem('queueSort', key); renderQueue(); },
+  }, label);
   replace($('#queue'),
-    h('div', { class: 'card-head' }, h('h2', {}, t('queue'), state.level ? h('span', { class: 'badge' }, t(`level${state.level}`)) : null),
-      h('button', { type: 'button', class: 'ghost', onclick: loadQueue }, t('refresh'))),
+    h('div', { class: 'card-head' }, h('h2', {}, t('queue'), state.level ? h('span', { class: 'badge' }, t(`level${state.level}`)) : null,
+      h('span', { class: 'q-count' }, String(state.queue.length))),
+    h('button', { type: 'button', class: 'ghost', onclick: () => refresh({ always: true }) }, t('refresh'))),
+    h('div', { class: 'segmented', role: 'group', 'aria-label': t('sortBy') },
+      sortButton('queue', t('sortQueue')), sortButton('waiting', t('sortWaiting')), sortButton('warnings', t('sortWarnings'))),
     state.queue.length ? null : h('p', { class: 'muted' }, t('queueEmpty')),
-    h('ol', { class: 'queue-list' }, state.queue.map((item) => h('li', {},
-      h('button', {
-        type: 'button', class: `queue-item ${item.applicationId === openId ? 'open' : ''}`, 'data-app': item.applicationId,
-        onclick: () => openApplication(item.applicationId),
-      },
-      h('span', { class: 'q-name' }, item.candidateName || item.candidateId),
-      item.idNumberMasked ? h('span', { class: 'q-id' }, item.idNumberMasked) : null,
-      h('span', { class: 'q-meta' },
-        item.applicationId,
-        item.imageCount !== undefined ? ` · ${t('images', { n: item.imageCount })}` : '',
-        (item.firstReadyAt || item.readyAt) ? ` · ${t('waiting', { time: waited(item.firstReadyAt || item.readyAt) })}` : ''),
-      item.reReview ? h('span', { class: 'badge req' }, t('reReview')) : null,
-      item.claimedBy ? h('span', { class: 'q-claim' }, item.claimedBy === ctx.user.sub
-        ? t('claimedByMe', { until: fmtTime(item.claimExpiresAt).slice(11) }) : t('claimedBy', { who: item.claimedBy })) : null)))));
+    h('ol', { class: 'queue-list' }, sorted().map((item) => queueItem(item, openId))));
+  if (focused) document.querySelector(`#queue [data-app="${CSS.escape(focused)}"]`)?.focus();
 }
 
 // ------------------------------------------------------------------ one application
@@ -123,6 +169,7 @@ async function openApplication(id, { claim = false } = {}) {
     state.page = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}`);
     if (changed) Object.assign(state, { index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' } });
     state.index = Math.min(state.index, Math.max(0, allImages().length - 1));
+    state.openSeen = seen(state.queue.find((q) => q.applicationId === id));
     history.replaceState(null, '', `#${encodeURIComponent(id)}`);
     renderWorkspace();
     renderQueue();
@@ -150,11 +197,33 @@ function claimBox(app) {
   const until = app.claimExpiresAt ? fmtTime(app.claimExpiresAt).slice(11) : '';
   const live = app.claimedBy && toDate(app.claimExpiresAt) > new Date();
   const path = `/review/applications/${encodeURIComponent(app.id)}/claim`;
-  return h('div', { class: 'claim' },
-    live ? h('span', { class: 'claim-who' }, app.claimedBy === ctx.user.sub ? t('claimedByMe', { until }) : t('claimedBy', { who: app.claimedBy })) : null,
+  const who = live ? h('span', { class: 'claim-who' }, app.claimedBy === ctx.user.sub ? t('claimedByMe', { until }) : t('claimedBy', { who: app.claimedBy })) : null;
+  if (!reviewable()) return who && h('div', { class: 'claim' }, who);  // not waiting at my level: nothing to claim
+  return h('div', { class: 'claim' }, who,
     live && app.claimedBy === ctx.user.sub
       ? h('button', { type: 'button', onclick: () => act(() => ctx.api.del(path)) }, t('release'))
       : h('button', { type: 'button', class: 'primary', id: 'claim', onclick: () => act(() => ctx.api.post(path)) }, `${t('claim')} (C)`));
+}
+
+/** Quality warnings, near-duplicates in other applications and the watermark reference: hints, never verdicts. */
+function imageHints(image) {
+  const warnings = image.quality?.warnings || [];
+  const others = [...new Set((image.duplicateOf || []).map((d) => d.applicationId))];
+  if (!warnings.length && !others.length) return null;
+  return h('ul', { class: 'hints', 'aria-label': t('warnings', { n: warnings.length }) },
+    warnings.map((w) => h('li', { class: 'warn', 'data-code': w.code },
+      h('span', { class: 'warn-tag' }, `⚠ ${warningName(w.code)}`), ' ', msg(w, 'message'))),
+    others.length ? h('li', { class: 'warn duplicate-of' },
+      h('span', { class: 'warn-tag' }, '≈'), ' ', t('similarTo', { ids: others.join(', ') })) : null);
+}
+
+function imageHistory(image) {
+  const entries = state.page.imageHistory?.[image.imageId] || [];
+  if (!entries.length) return null;
+  return h('details', { class: 'history' }, h('summary', {}, `${t('history')} (${entries.length})`),
+    h('ol', {}, entries.map((e) => h('li', {}, h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
+      e.reasonCode ? ` · ${reasonLabel(e.reasonCode)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null,
+      h('span', { class: 'muted' }, ` · ${e.actor}`)))));
 }
 
 function viewer() {
@@ -175,21 +244,29 @@ function viewer() {
       h('button', { type: 'button', onclick: () => view(1, 0), 'aria-label': t('resetView') }, '1:1'),
       h('button', { type: 'button', onclick: () => view(state.zoom, (state.rotation + 90) % 360), 'aria-label': t('rotate') }, '⟳')),
     h('div', { class: 'stage-box', id: 'stage' },
-      image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: image.url, alt: `${name} ${i}`, draggable: false }))
+      image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: imageUrl(image), alt: `${name} ${i}`, draggable: false }))
         : h('p', { class: 'muted' }, imageStatus(image), image.reason ? ` · ${msg(image, 'reasonMessage')}` : '')),
     h('div', { class: 'image-facts' },
       h('span', { class: `pill s-${image.status}` }, imageStatus(image)),
       image.locked ? h('span', { class: 'check-inline', role: 'img', 'aria-label': t('approvedCheck') }, '✓') : null,
       image.width ? h('span', {}, `${image.width}×${image.height}`) : null,
-      image.reference ? h('span', {}, `ref ${image.reference}`) : null,
-      (image.quality?.warnings || []).map((w) => h('span', { class: 'warn' }, msg(w, 'message'))),
-      (image.duplicateOf || []).map((d) => h('span', { class: 'warn' }, `≈ ${d.applicationId}`)),
+      image.reference ? h('span', { class: 'reference' }, `${t('reference')} `, h('code', {}, image.reference)) : null,
       image.reviewReasonCode ? h('span', { class: 'why' }, `${reasonLabel(image.reviewReasonCode)} ${image.reviewNote || ''}`) : null),
+    imageHints(image),
     imageDecision(cur),
+    imageHistory(image),
     h('div', { class: 'strip' }, images.map((x, k) => h('button', {
       type: 'button', class: `thumb s-${x.image.status} ${k === state.index ? 'on' : ''}`,
       'aria-label': `${pick(x.material, 'name')} ${x.i}`, onclick: () => { state.index = k; renderWorkspace(); },
-    }, x.image.url ? h('img', { src: x.image.url, alt: '' }) : h('span', {}, '?'), x.image.locked ? h('span', { class: 'tick' }, '✓') : null))));
+    }, x.image.url ? h('img', { src: imageUrl(x.image), alt: '' }) : h('span', {}, '?'),
+    x.image.locked ? h('span', { class: 'tick' }, '✓') : null,
+    thumbFlag(x.image)))));
+}
+
+/** ⚠ a quality warning, ≈ like an image in another application. */
+function thumbFlag(image) {
+  if ((image.quality?.warnings || []).length) return h('span', { class: 'flag', 'aria-hidden': 'true' }, '⚠');
+  return (image.duplicateOf || []).length ? h('span', { class: 'flag', 'aria-hidden': 'true' }, '≈') : null;
 }
 
 function imageDecision({ image }) {
@@ -215,31 +292,34 @@ function imageDecision({ image }) {
     h('button', { type: 'button', class: 'danger', id: 'revise-image', disabled: !decidable, onclick: revise }, `${t('reviseImage')} (X)`));
 }
 
+/** "Add `count` more images of `type`" (R16, R21), sent with the next return. */
 function requestsEditor() {
   const types = state.page.materials;
-  return h('div', { class: 'requests-editor' },
+  return h('fieldset', { class: 'requests-editor' },
+    h('legend', {}, t('requests')),
     state.requests.map((r, k) => h('div', { class: 'request-row' },
-      h('select', { 'aria-label': t('requests'), onchange: (e) => { r.type = e.target.value; } },
-        types.map((m) => h('option', { value: m.type, selected: m.type === r.type }, pick(m, 'name')))),
-      h('input', { type: 'number', min: '1', max: '5', value: String(r.count), 'aria-label': t('count'), onchange: (e) => { r.count = Number(e.target.value); } }),
-      h('input', { type: 'text', value: r.note, placeholder: t('note'), 'aria-label': t('note'), onchange: (e) => { r.note = e.target.value; } }),
+      h('label', {}, t('requestType'), h('select', { onchange: (e) => { r.type = e.target.value; } },
+        types.map((m) => h('option', { value: m.type, selected: m.type === r.type }, pick(m, 'name'))))),
+      h('label', { class: 'how-many' }, t('requestCount'), h('input', {
+        type: 'number', min: '1', max: '10', value: String(r.count), onchange: (e) => { r.count = Number(e.target.value); } })),
+      h('label', { class: 'grow' }, t('requestNote'), h('input', {
+        type: 'text', maxlength: '200', value: r.note, onchange: (e) => { r.note = e.target.value; } })),
       h('button', { type: 'button', class: 'ghost', onclick: () => { state.requests.splice(k, 1); renderWorkspace(); } }, t('remove')))),
-    h('button', { type: 'button', class: 'ghost', onclick: () => { state.requests.push({ type: types[0].type, count: 1, note: '' }); renderWorkspace(); } },
-      `+ ${t('addRequest')}`));
+    h('button', {
+      type: 'button', class: 'ghost add-request',
+      onclick: () => { state.requests.push({ type: (current()?.material || types[0]).type, count: 1, note: '' }); renderWorkspace(); },
+    }, `+ ${t('addRequest')}`),
+    h('p', { class: 'muted hint' }, t('requestsHint')));
 }
 
 function appDecision(app) {
   const decide = (decision) => act(async () => {
     await ensureClaim();
     const body = { decision, version: state.page.application.version, comment: $('#comment').value || null };
-    if (decision === 'return' && state.requests.length) body.requests = state.requests;
-    try {
-      await ctx.api.post(`/review/applications/${encodeURIComponent(app.id)}/decision`, body);
-    } catch (e) {
-      // The first release has no `requests` (extra fields are refused): say so rather than lose the comment.
-      if (e instanceof ApiError && e.status === 400 && body.requests) throw new Error(t('requestsUnsupported'));
-      throw e;
+    if (decision === 'return' && state.requests.length) {
+      body.requests = state.requests.map((r) => ({ type: r.type, count: r.count, note: r.note || null }));
     }
+    await ctx.api.post(`/review/applications/${encodeURIComponent(app.id)}/decision`, body);
     Object.assign(state, { requests: [], draft: { comment: '' } });
     toast(t('done'), 'info');
   });
@@ -254,6 +334,36 @@ function appDecision(app) {
       h('button', { type: 'button', class: 'danger', id: 'reject-app', disabled: !reviewable(), onclick: () => decide('reject') }, t('rejectApp'))));
 }
 
+/** Who the documents must show: name and full identity number, beside the viewer. */
+function whoCard(app) {
+  const outcome = (level) => {
+    const o = app.outcomes?.[level.toLowerCase()];
+    return o ? [h('dt', {}, t(`outcome${level}`)),
+      h('dd', {}, `${t(`decision_${o.decision}`)} · ${o.by} · ${fmtTime(o.at)}`, o.comment ? h('div', { class: 'muted' }, o.comment) : null)] : null;
+  };
+  return h('section', { class: 'card who-card', 'aria-label': app.candidateName },
+    h('div', { class: 'card-head' },
+      h('h1', {}, app.candidateName, app.reReview ? h('span', { class: 'badge req' }, t('reReview')) : null),
+      h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel'))),
+    h('p', { class: 'id-number big', 'aria-label': t('idNumber') }, app.idNumber),
+    h('dl', { class: 'meta' },
+      h('dt', {}, t('application')), h('dd', {}, app.id),
+      h('dt', {}, t('category')), h('dd', {}, `${app.examYear} ${app.category}`),
+      h('dt', {}, t('site')), h('dd', {}, `${app.siteName || ''} (${app.site})`),
+      h('dt', {}, t('household')), h('dd', {}, app.householdRegion),
+      app.firstReadyAt ? [h('dt', {}, t('firstReady')), h('dd', {}, fmtTime(app.firstReadyAt))] : null,
+      outcome('SITE'), outcome('REGION')),
+    claimBox(app),
+    h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'next-in-queue', onclick: nextInQueue }, `${t('nextInQueue')} (N)`)));
+}
+
+function auditTrail() {
+  const entries = state.page.audit || [];
+  return h('details', { class: 'card audit' }, h('summary', {}, `${t('audit')} (${entries.length})`),
+    h('ol', {}, [...entries].reverse().map((e) => h('li', {}, h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
+      e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null, h('span', { class: 'muted' }, ` · ${e.actor}`)))));
+}
+
 function renderWorkspace() {
   const ws = $('#workspace');
   if (!state.page) {
@@ -261,22 +371,7 @@ function renderWorkspace() {
     return;
   }
   const app = state.page.application;
-  replace(ws,
-    h('section', { class: 'card who-card' },
-      h('div', { class: 'card-head' },
-        h('div', {},
-          h('h1', {}, app.candidateName || app.candidateId),
-          h('dl', { class: 'meta' },
-            app.idNumber || app.idNumberMasked ? [h('dt', {}, t('idNumber')), h('dd', { class: 'id-number' }, app.idNumber || app.idNumberMasked)] : null,
-            h('dt', {}, t('application')), h('dd', {}, app.id),
-            h('dt', {}, t('category')), h('dd', {}, `${app.examYear} ${app.category}`),
-            h('dt', {}, t('site')), h('dd', {}, app.siteName ? `${app.siteName} (${app.site})` : app.site))),
-        h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel'))),
-      claimBox(app),
-      h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'next-in-queue', onclick: nextInQueue }, `${t('nextInQueue')} (N)`))),
-    h('section', { class: 'card viewer-card' }, viewer()),
-    appDecision(app),
-    help());
+  replace(ws, whoCard(app), h('section', { class: 'card viewer-card' }, viewer()), appDecision(app), help(), auditTrail());
   applyView();
 }
 
@@ -313,10 +408,12 @@ function move(delta) {
   renderWorkspace();
 }
 
+/** The next application in the fair order (R15) nobody else holds, claimed. */
 async function nextInQueue() {
   await loadQueue();
   const openId = state.page?.application.id;
-  const next = state.queue.find((q) => q.applicationId !== openId && (!q.claimedBy || q.claimedBy === ctx.user.sub));
+  const free = (q) => !q.claimedBy || q.claimedBy === ctx.user.sub || !(toDate(q.claimExpiresAt) > new Date());
+  const next = state.queue.find((q) => q.applicationId !== openId && free(q));
   if (next) await openApplication(next.applicationId, { claim: true });
   else toast(t('queueEmpty'), 'info');
 }
@@ -330,10 +427,11 @@ function onKey(e) {
     '-': () => { state.zoom = Math.max(0.25, state.zoom / 1.25); applyView(); }, 0: () => { state.zoom = 1; state.rotation = 0; applyView(); },
     r: () => { state.rotation = (state.rotation + 90) % 360; applyView(); },
     a: () => click('approve-image'), x: () => $('#reason')?.focus(), c: () => click('claim'), n: () => nextInQueue(),
+    m: () => $('#comment')?.focus(),
     '?': () => { const d = $('#shortcuts'); if (d) d.open = !d.open; },
   };
   const fn = keys[e.key] || keys[e.key.toLowerCase?.()];
-  if (fn && state.page !== undefined) { e.preventDefault(); fn(); }
+  if (fn) { e.preventDefault(); fn(); }
 }
 
 ctx = await boot(['site_reviewer', 'region_reviewer']);
@@ -344,6 +442,7 @@ if (ctx) {
   onLangChange(() => { renderQueue(); renderWorkspace(); });
   renderWorkspace();
   await loadQueue();
+  setInterval(() => { if (!document.hidden) refresh(); }, QUEUE_REFRESH_MS);
   const fromHash = () => { const id = decodeURIComponent(location.hash.slice(1)); if (id) openApplication(id); };
   window.addEventListener('hashchange', fromHash);  // a link to /review.html#<application id>
   fromHash();
