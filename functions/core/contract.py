@@ -210,6 +210,7 @@ class ImageOut(_Model):
     imageId: str
     status: str
     statusLabel: str
+    statusLabelEn: str
     locked: bool
     version: int
     url: str | None = Field(description="short-lived link to the watermarked image")
@@ -372,6 +373,8 @@ class ImageDecisionOut(_Model):
 
 
 class SearchItem(QueueItem):
+    regionName: str | None
+    siteName: str | None
     statusLabelEn: str
     progress: Progress
     updatedAt: str

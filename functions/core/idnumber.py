@@ -31,7 +31,7 @@ def valid(number: str) -> bool:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return False
-    return date(1900, 1, 1) <= born and check_digit(number[:17]) == number[17]
+    return date(1900, 1, 1) <= born <= date.today() and check_digit(number[:17]) == number[17]
 
 
 def masked(number: str) -> str:

@@ -194,6 +194,10 @@ class Image:
         return IMAGE_LABELS[self.status][0]
 
     @property
+    def label_en(self) -> str:
+        return IMAGE_LABELS[self.status][1]
+
+    @property
     def locked(self) -> bool:
         return self.status is ImageStatus.APPROVED  # R13, R14
 

@@ -59,7 +59,8 @@ def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageO
     model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of)}) \
         if for_reviewer else (c.ImageOut, {})
     return model(
-        imageId=image.image_id, status=image.status.value, statusLabel=image.label, locked=image.locked,
+        imageId=image.image_id, status=image.status.value, statusLabel=image.label, statusLabelEn=image.label_en,
+        locked=image.locked,
         version=image.version, url=sign(image.object_key) if shown else None,
         width=image.width, height=image.height, bytes=image.bytes,
         reason=image.reason, reasonMessage=invalid.message if invalid else None,

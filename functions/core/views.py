@@ -81,5 +81,7 @@ def queue_item(app: Application, now: int) -> c.QueueItem:
 
 
 def search_item(app: Application, now: int) -> c.SearchItem:
-    return c.SearchItem(**queue_item(app, now).model_dump(), statusLabelEn=app.label_en,
+    place = _place(app)
+    return c.SearchItem(**queue_item(app, now).model_dump(), regionName=place["regionName"],
+                        siteName=place["siteName"], statusLabelEn=app.label_en,
                         progress=progress_view(app, now), updatedAt=app.updated_at)

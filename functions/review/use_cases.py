@@ -132,9 +132,20 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     now = clock.now().seconds
     if q:
         q = q.strip()
-        ids = db.lookup("IDN", idnumber.normalise(q)) + db.lookup("NAME", q) + [q]
-        apps = [a for a in db.get_applications(ids) if _matches(a, caller, status, region, site)]
-        return c.SearchPage(items=[views.search_item(a, now) for a in apps[:limit]], nextCursor=None)
+        ids = sorted(set(db.lookup("IDN", idnumber.normalise(q)) + db.lookup("NAME", q) + [q]))
+        scope = f"q:{q}:{status or ''}:{region or ''}:{site or ''}"
+        start = cursor.decode(scope, after, frozenset())
+        offset = start.get("n") if start else 0
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= len(ids):
+            raise cursor.invalid()
+        # a common name may match thousands: read the ids a page at a time, in a fixed order
+        items, n = [], offset
+        while n < len(ids) and len(items) < limit:
+            chunk = ids[n:n + limit - len(items)]
+            n += len(chunk)
+            items += [views.search_item(a, now) for a in db.get_applications(chunk)
+                      if _matches(a, caller, status, region, site)]
+        return c.SearchPage(items=items, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
     scope = f"search:{status or ''}:{region or ''}:{site or ''}"
     sites = [s.code for s in _sites_in_scope(caller, region, site)]
     start = cursor.decode(scope, after, _SITE_KEYS)

@@ -195,3 +195,23 @@ def test_stats_count_a_scripted_season_of_fifty(api, aws, clock):
     everything = api("review", "GET", "/review/stats", OFFICE).body["sites"]
     assert [s["site"] for s in everything] == ["1101", "3101"] and sum(everything[1]["byStatus"].values()) == 0
     assert [s["site"] for s in api("review", "GET", "/review/stats", SITE).body["sites"]] == ["1101"]
+
+
+def test_a_name_many_candidates_share_pages_through_every_one(api, aws):
+    for n in range(23):
+        register(api, f"w-{n:02d}", f"cand-w{n:02d}", name="王伟", number=id_number(500 + n))
+    seen, after, pages = [], None, 0
+    while True:
+        query = {"q": "王伟", "limit": "10", **({"cursor": after} if after else {})}
+        body = api("review", "GET", "/review/applications", OFFICE, query=query).body
+        seen += [i["applicationId"] for i in body["items"]]
+        pages += 1
+        after = body["nextCursor"]
+        if not after:
+            break
+    assert sorted(seen) == [f"w-{n:02d}" for n in range(23)] and pages == 3
+    row = api("review", "GET", "/review/applications", OFFICE, query={"q": "w-07"}).body["items"][0]
+    assert (row["regionName"], row["siteName"]) == ("北京市", "北京市东城区考点")
+    first = api("review", "GET", "/review/applications", OFFICE, query={"q": "王伟", "limit": "10"}).body["nextCursor"]
+    other = api("review", "GET", "/review/applications", OFFICE, query={"q": "赵六", "cursor": first})
+    assert other.code == "INVALID_REQUEST"  # a cursor belongs to its own search
