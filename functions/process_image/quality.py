@@ -205,8 +205,11 @@ def _cos(u: int, x: int) -> float:
 # The separable DCT-II as two multiply-and-average passes in Pillow's C code (float images): the
 # thumbnail tiled 9 times across, times each frequency's cosines, averaged along x; then that tiled 8
 # times down, times the vertical cosines, averaged along y. 4x faster than the same sums in Python.
-_ROW_COS = _weights((_U * _HASH_SIDE, _HASH_SIDE), lambda x, y: _cos(x // _HASH_SIDE, x % _HASH_SIDE))
-_COLUMN_COS = _weights((_U, 8 * _HASH_SIDE), lambda x, y: _cos(y // _HASH_SIDE, y % _HASH_SIDE))
+@lru_cache(maxsize=1)
+def _cosines() -> tuple[Image.Image, Image.Image]:
+    """The DCT's cosine tables as images, made on the first hash rather than at import (cold start)."""
+    return (_weights((_U * _HASH_SIDE, _HASH_SIDE), lambda x, y: _cos(x // _HASH_SIDE, x % _HASH_SIDE)),
+            _weights((_U, 8 * _HASH_SIDE), lambda x, y: _cos(y // _HASH_SIDE, y % _HASH_SIDE)))
 
 
 def _product(a: Image.Image, b: Image.Image) -> Image.Image:
@@ -221,9 +224,9 @@ def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     raw = grey.resize((n, n), Image.Resampling.BOX).convert("F").tobytes()
     row_bytes = 4 * n  # float32
     tiled = Image.frombytes("F", (_U * n, n), b"".join(raw[i : i + row_bytes] * _U for i in range(0, len(raw), row_bytes)))
-    rows = _product(tiled, _ROW_COS).resize((_U, n), Image.Resampling.BOX)  # [y][u]
+    rows = _product(tiled, _cosines()[0]).resize((_U, n), Image.Resampling.BOX)  # [y][u]
     stacked = Image.frombytes("F", (_U, 8 * n), rows.tobytes() * 8)
-    dct = _product(stacked, _COLUMN_COS).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
+    dct = _product(stacked, _cosines()[1]).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
     coef = [dct[v * _U + u] for u, v in _FREQS]
     median = sorted(coef)[32]
     bits = 0
