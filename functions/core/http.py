@@ -16,16 +16,18 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.logging import correlation_paths
 
 from core.contract import ErrorBody
 from core.errors import ERRORS, DomainError
 from core.identity import Caller, caller_from_event
+from core.settings import settings
 
 __all__ = ["Api", "Header", "Path", "Query", "Response"]  # handlers import the event handler's parts from here
 
@@ -209,9 +211,12 @@ SECURITY_SCHEMES = {"jwt": {
 
 
 class Api:
-    """One function's resolver plus the routes' declared roles and errors."""
+    """One HTTP function: its resolver, the routes' declared roles and errors, its Powertools logger,
+    tracer and metrics, and its Lambda handler (`lambda_handler = api.handler()`)."""
 
     def __init__(self) -> None:
+        settings()  # validated at cold start: a missing setting fails the init, not the first write
+        self.logger, self.tracer, self.metrics = Logger(), Tracer(), Metrics()
         self.app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps)
         self.roles: dict[Callable, tuple[str, ...]] = {}
         self.app._request_validation_middleware = _Gate(self, self.app._request_validation_middleware)
@@ -287,5 +292,12 @@ class Api:
         def _not_found(_: NotFoundError):
             return error_response(DomainError("NOT_FOUND", "No such route.", "没有该接口。"))
 
-    def resolve(self, event: dict, context) -> dict:
-        return self.app.resolve(event, context)
+    def handler(self) -> Callable[[dict, object], dict]:
+        """The function's Lambda handler: logs with the request's correlation id, traced, metrics flushed."""
+        @self.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+        @self.tracer.capture_lambda_handler
+        @self.metrics.log_metrics
+        def lambda_handler(event: dict, context) -> dict:
+            return self.app.resolve(event, context)
+
+        return lambda_handler

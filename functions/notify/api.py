@@ -4,22 +4,14 @@ registration is open. The messages themselves go out from the notify function (n
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from core import contract as c
 from core.http import Api, Path, Response
 from core.identity import ROLES
-from core.settings import settings
 from notify import api_use_cases as use_cases
 
-logger = Logger()
-settings()  # validated at cold start: a missing setting fails the init, not the first write
-tracer = Tracer()
-metrics = Metrics()
 api = Api()
 app = api.app
+metrics = api.metrics
 
 CANDIDATE = ("candidate",)
 OFFICE = ("exam_office",)
@@ -89,8 +81,4 @@ def announcement(announcementId: AnnouncementId) -> c.AnnouncementProgress:
     return use_cases.announcement(announcementId)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return api.resolve(event, context)
+lambda_handler = api.handler()

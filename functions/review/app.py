@@ -4,23 +4,15 @@ office's search, season view and watermark trace."""
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from core import contract as c
 from core.http import Api, Path, Query, Response
 from core.identity import REVIEWERS
 from core.params import AppId, ImageId
-from core.settings import settings
 from review import use_cases
 
-logger = Logger()
-settings()  # validated at cold start: a missing setting fails the init, not the first write
-tracer = Tracer()
-metrics = Metrics()
 api = Api()
 app = api.app
+metrics = api.metrics
 
 OFFICE = ("exam_office",)
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
@@ -103,8 +95,4 @@ def phase(id: AppId, body: c.Phase) -> c.ApplicationOut:
     return use_cases.set_phase(api.caller(), id, body)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return api.resolve(event, context)
+lambda_handler = api.handler()

@@ -3,23 +3,15 @@
 
 from typing import Annotated
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from core import contract as c
 from core.http import Api, Header, Response
 from core.identity import READERS
 from core.params import AppId
-from core.settings import settings
 from status import use_cases
 
-logger = Logger()
-settings()  # validated at cold start: a missing setting fails the init, not the first write
-tracer = Tracer()
-metrics = Metrics()
 api = Api()
 app = api.app
+metrics = api.metrics
 
 ETAG = {"ETag": {"description": "changes whenever anything on the application's page changes",
                  "schema": {"type": "string"}}}
@@ -59,8 +51,4 @@ def get_status(id: AppId, if_none_match: Annotated[str | None, Header(alias="if-
     return Response(status_code=200, content_type="application/json", body=body, headers=headers)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return api.resolve(event, context)
+lambda_handler = api.handler()

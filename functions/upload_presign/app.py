@@ -1,22 +1,15 @@
 """The candidate's uploads: reserve a place in a slot and get a presigned POST straight to S3
 (R6, R9, R10), or delete an image before it is locked (R11, R13)."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import contract as c
 from core.http import Api, Response
 from core.params import AppId, ImageId, MaterialTypePath
-from core.settings import settings
 from upload_presign import use_cases
 
-logger = Logger()
-settings()  # validated at cold start: a missing setting fails the init, not the first write
-tracer = Tracer()
-metrics = Metrics()
 api = Api()
 app = api.app
+metrics = api.metrics
 
 
 @api.route("post", "/applications/<id>/materials/<type>/images", roles=["candidate"],
@@ -39,8 +32,4 @@ def delete(id: AppId, type: MaterialTypePath, imageId: ImageId) -> None:
     return Response(status_code=204, body="")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return api.resolve(event, context)
+lambda_handler = api.handler()

@@ -197,7 +197,7 @@ def talkative(monkeypatch, caplog):
 
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
     caplog.set_level(logging.DEBUG)
-    loggers = (notify.app.logger, notify.api.logger)
+    loggers = (notify.app.logger, notify.api.api.logger)
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
     yield
