@@ -3,7 +3,10 @@
 import logging
 import warnings
 
-from core import lean_imports  # noqa: F401  (first: the event handler's package loads lean)
+from core import (
+    coldstart,  # noqa: F401  (first: no garbage collection while a Lambda function loads)
+    lean_imports,  # noqa: F401  (the event handler's package loads lean)
+)
 
 # A request that publishes no metric (most reads) is normal, not something to warn about on every call.
 warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -19,7 +19,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Protocol
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -29,6 +28,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from core import aws
 from core.contacts import e164
 from core.models import Contact
 from core.notifications import Message
@@ -60,8 +60,8 @@ _REFUSED = frozenset({"InvalidParameter", "InvalidParameterValue"})
 @lru_cache(maxsize=1)
 def sns():
     # One attempt per call (see the module's docstring): the caller decides what is safe to repeat.
-    return boto3.client("sns", config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                                             connect_timeout=3, read_timeout=10))
+    return aws.client("sns", config=Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                                           connect_timeout=3, read_timeout=10))
 
 
 def reset_client() -> None:

@@ -24,14 +24,13 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from functools import lru_cache
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from core import aws
 from core.errors import DomainError
 from core.likeness import as_int, band_keys
 from core.models import (
@@ -53,9 +52,6 @@ from core.models import (
 from core.plan import Likeness, Plan, Reference
 from core.settings import settings
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
-
 
 class Conflict(Exception):
     """A condition failed or another transaction got there first: reload and decide again."""
@@ -70,8 +66,8 @@ def client():
     # Standard retry mode retries throttling with backoff; endpoint comes from AWS_ENDPOINT_URL locally.
     # Short timeouts: a hung connection is retried in seconds, not after botocore's 60 s, so one stalled
     # call cannot carry an API request past its 10 s or an image past its bound in process_image.
-    return boto3.client("dynamodb", config=Config(retries={"max_attempts": 4, "mode": "standard"},
-                                                  connect_timeout=2, read_timeout=5))
+    return aws.client("dynamodb", config=Config(retries={"max_attempts": 4, "mode": "standard"},
+                                                connect_timeout=2, read_timeout=5))
 
 
 def reset_client() -> None:
@@ -88,8 +84,46 @@ def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None and v != () and v != []}
 
 
+def to_attribute(v) -> dict:
+    """One value in DynamoDB's JSON, as boto3's TypeSerializer writes it (tests compare the two on
+    generated values; boto3's own would import all of boto3 at cold start)."""
+    if v is None:
+        return {"NULL": True}
+    if isinstance(v, bool):
+        return {"BOOL": v}
+    if isinstance(v, str):
+        return {"S": v}
+    if isinstance(v, int | Decimal):
+        return {"N": _number(v)}
+    if isinstance(v, bytes | bytearray):
+        return {"B": bytes(v)}
+    if isinstance(v, dict):
+        return {"M": {k: to_attribute(x) for k, x in v.items()}}
+    if isinstance(v, list | tuple):
+        return {"L": [to_attribute(x) for x in v]}
+    if isinstance(v, set | frozenset) and v:
+        if all(isinstance(x, str) for x in v):
+            return {"SS": list(v)}
+        if all(isinstance(x, int | Decimal) and not isinstance(x, bool) for x in v):
+            return {"NS": [_number(x) for x in v]}
+        if all(isinstance(x, bytes | bytearray) for x in v):
+            return {"BS": [bytes(x) for x in v]}
+    raise TypeError(f"no DynamoDB type for {type(v).__name__} {v!r:.40}")  # floats too, as boto3: use int
+
+
+# DynamoDB's numbers: 38 significant digits, exponents -130..125; anything else raises (as in boto3).
+_NUMBERS = Context(Emin=-128, Emax=126, prec=38, traps=[Clamped, Overflow, Inexact, Rounded, Underflow])
+
+
+def _number(v: int | Decimal) -> str:
+    text = str(_NUMBERS.create_decimal(v))
+    if text in ("Infinity", "-Infinity", "NaN", "sNaN"):
+        raise TypeError(f"DynamoDB has no number {text}")
+    return text
+
+
 def encode(d: dict) -> dict:
-    return {k: _ser.serialize(v) for k, v in _clean(d).items()}
+    return {k: to_attribute(v) for k, v in _clean(d).items()}
 
 
 def _plain(v):
@@ -102,9 +136,34 @@ def _plain(v):
     return v
 
 
+def _number_value(text: str) -> int | float:
+    n = Decimal(text)
+    return int(n) if n == n.to_integral_value() else float(n)
+
+
+def from_attribute(a: dict):
+    """One attribute as plain Python: numbers as int/float, sets as lists, binary as bytes."""
+    (kind, v), = a.items()
+    if kind == "S" or kind == "BOOL" or kind == "B":
+        return v
+    if kind == "N":
+        return _number_value(v)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: from_attribute(x) for k, x in v.items()}
+    if kind == "L":
+        return [from_attribute(x) for x in v]
+    if kind == "SS" or kind == "BS":
+        return list(v)
+    if kind == "NS":
+        return [_number_value(x) for x in v]
+    raise TypeError(f"unknown DynamoDB type {kind}")
+
+
 def decode(item: dict) -> dict:
     """A DynamoDB item as plain Python (numbers as int/float)."""
-    return {k: _plain(_de.deserialize(v)) for k, v in item.items()}
+    return {k: from_attribute(v) for k, v in item.items()}
 
 
 def _key(pk: str, sk: str) -> dict:
@@ -327,7 +386,7 @@ def _app_update(plan: Plan, table: str, keep: int | None = None) -> dict:
             removes.append(f"#a{i}")
         else:
             sets.append(f"#a{i} = :a{i}")
-            values[f":a{i}"] = _ser.serialize(_plain(_app_value(name, value)))
+            values[f":a{i}"] = to_attribute(_plain(_app_value(name, value)))
     for old, new in ((queue_keys(before), queue_keys(after)), (site_keys(before), site_keys(after))):
         for attr in sorted(set(old) | set(new)):
             if new.get(attr) == old.get(attr):
@@ -657,7 +716,7 @@ def note_duplicate(app_id: str, image_id: str, other: dict) -> None:
         _call(client().update_item, TableName=_table(), Key=_key(app_pk(app_id), f"IMG#{image_id}"),
               UpdateExpression="SET #d = list_append(if_not_exists(#d, :none), :one)",
               ConditionExpression="attribute_exists(PK)", ExpressionAttributeNames={"#d": "duplicateOf"},
-              ExpressionAttributeValues={":none": {"L": []}, ":one": _ser.serialize([other])})
+              ExpressionAttributeValues={":none": {"L": []}, ":one": to_attribute([other])})
 
 
 def get_reference(reference: str) -> dict | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
@@ -28,6 +28,7 @@ from core.contract import ErrorBody
 from core.errors import ERRORS, DomainError
 from core.identity import Caller, caller_from_event
 from core.settings import settings
+from core.telemetry import telemetry
 
 __all__ = ["Api", "Header", "Path", "Query", "Response"]  # handlers import the event handler's parts from here
 
@@ -216,7 +217,7 @@ class Api:
 
     def __init__(self) -> None:
         settings()  # validated at cold start: a missing setting fails the init, not the first write
-        self.logger, self.tracer, self.metrics = Logger(), Tracer(), Metrics()
+        self.logger, self.tracer, self.metrics = telemetry()
         self.app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps)
         self.roles: dict[Callable, tuple[str, ...]] = {}
         self.app._request_validation_middleware = _Gate(self, self.app._request_validation_middleware)

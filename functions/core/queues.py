@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import boto3
 from botocore.config import Config
+
+from core import aws
 
 
 @lru_cache(maxsize=1)
 def client():
-    return boto3.client("sqs", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
+    return aws.client("sqs", config=Config(retries={"max_attempts": 5, "mode": "standard"}))
 
 
 def reset_client() -> None:

@@ -8,12 +8,16 @@ watches, so those are refused too (api-contract.md "Registration carries who the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core import idnumber
 from core.catalog import catalog
 from core.clock import Now
-from core.contract import Registration
 from core.errors import DomainError
 from core.models import Application, AppStatus, AuditEntry
+
+if TYPE_CHECKING:
+    from core.contract import Registration
 
 
 def application(app_id: str, reg: Registration, now: Now) -> tuple[Application, AuditEntry]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from core import aws
 from core.keys import sample_key
 from core.settings import settings
 
@@ -25,10 +25,10 @@ def client():
     # Regional endpoint, also in us-east-1: presigned URLs must name the bucket's own region, never
     # the global endpoint that would redirect a browser's POST (R6). botocore picks the partition's
     # domain, and AWS_ENDPOINT_URL where one is configured.
-    return boto3.client("s3", region_name=settings().region,
-                        config=Config(signature_version="s3v4", retries={"max_attempts": 4, "mode": "standard"},
-                                      connect_timeout=2, read_timeout=5,  # as core.db: no 60 s stalls
-                                      s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
+    return aws.client("s3", region=settings().region,
+                      config=Config(signature_version="s3v4", retries={"max_attempts": 4, "mode": "standard"},
+                                    connect_timeout=2, read_timeout=5,  # as core.db: no 60 s stalls
+                                    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
 
 
 def reset_client() -> None:

@@ -2,8 +2,11 @@
 mobile number and the consent to use it), registration-opening subscriptions, and announcing that
 registration is open. The messages themselves go out from the notify function (notify/app.py)."""
 
+from __future__ import annotations
+
 from typing import Annotated
 
+from core import coldstart
 from core import contract as c
 from core.http import Api, Path, Response
 from core.identity import ROLES
@@ -82,3 +85,4 @@ def announcement(announcementId: AnnouncementId) -> c.AnnouncementProgress:
 
 
 lambda_handler = api.handler()
+coldstart.done()  # loaded: last line of the module

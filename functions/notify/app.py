@@ -5,22 +5,20 @@ fails only its own record, which SQS delivers again (after 5 receives: the dead-
 
 import json
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import db, queues
+from core import coldstart, db, queues
 from core.channels import Sms
 from core.notifications import Pacer
 from core.settings import settings
+from core.telemetry import telemetry
 from notify import config, use_cases
 
-logger = Logger()
+logger, tracer, metrics = telemetry()
 settings()  # validated at cold start: a missing setting fails the init, not the first message
 sender = config.sender()
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 channel = Sms()  # the one channel so far (core.channels: a WeChat template message would sit beside it)
 pacer = Pacer(sender.sms_per_second)
@@ -59,3 +57,4 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+coldstart.done()  # loaded: last line of the module

@@ -6,18 +6,16 @@ on its own, with the dead-letter queue behind it, instead of holding up the stre
 A batch that cannot be queued is reported from its first failed record; the event source retries from
 there (a record queued twice is sent once: notify.use_cases' markers)."""
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import queues
+from core import coldstart, queues
+from core.telemetry import telemetry
 from notify import config
 
-logger = Logger()
+logger, tracer, metrics = telemetry()
 queue_url = config.queue_url()  # validated at cold start
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -32,3 +30,4 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+coldstart.done()  # loaded: last line of the module

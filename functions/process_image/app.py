@@ -7,20 +7,19 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core import coldstart
 from core.likeness import as_text
 from core.processing import Outcome
 from core.settings import settings
+from core.telemetry import telemetry
 from process_image import imaging, quality, use_cases
 
-logger = Logger()
+logger, tracer, metrics = telemetry()
 settings()  # validated at cold start: a missing setting fails the init, not the first write
-tracer = Tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 # The most one record may take (R12: one upload must not hold up another). imaging's budgets (scans,
@@ -97,3 +96,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+coldstart.done()  # loaded: last line of the module

@@ -2,8 +2,11 @@
 lock or flag, the two-level application decision, later exam phases, the full audit trail, and the
 office's search, season view and watermark trace."""
 
+from __future__ import annotations
+
 from typing import Annotated, Literal
 
+from core import coldstart
 from core import contract as c
 from core.http import Api, Path, Query, Response
 from core.identity import REVIEWERS
@@ -96,3 +99,4 @@ def phase(id: AppId, body: c.Phase) -> c.ApplicationOut:
 
 
 lambda_handler = api.handler()
+coldstart.done()  # loaded: last line of the module

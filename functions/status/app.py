@@ -1,8 +1,11 @@
 """Applications and what the candidate sees of them: registration intake (registrar), the list
 (R2), the light status poll (R19, R20) and the materials page."""
 
+from __future__ import annotations
+
 from typing import Annotated
 
+from core import coldstart
 from core import contract as c
 from core.http import Api, Header, Response
 from core.identity import READERS
@@ -52,3 +55,4 @@ def get_status(id: AppId, if_none_match: Annotated[str | None, Header(alias="if-
 
 
 lambda_handler = api.handler()
+coldstart.done()  # loaded: last line of the module

@@ -1,7 +1,9 @@
 """The candidate's uploads: reserve a place in a slot and get a presigned POST straight to S3
 (R6, R9, R10), or delete an image before it is locked (R11, R13)."""
 
+from __future__ import annotations
 
+from core import coldstart
 from core import contract as c
 from core.http import Api, Response
 from core.params import AppId, ImageId, MaterialTypePath
@@ -33,3 +35,4 @@ def delete(id: AppId, type: MaterialTypePath, imageId: ImageId) -> None:
 
 
 lambda_handler = api.handler()
+coldstart.done()  # loaded: last line of the module

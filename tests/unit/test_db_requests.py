@@ -9,10 +9,15 @@ from __future__ import annotations
 from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from core import db, transact
 from core.errors import DomainError
@@ -576,3 +581,51 @@ def test_a_snapshot_the_caller_already_read_is_tried_first_and_a_conflict_reads_
     # When / Then: no Query before the first attempt, one after the lost race
     transact.transact("app-1", decide, read=stale)
     assert seen == [7, 8]
+
+
+# ---------------------------------------------------------------- DynamoDB's JSON, as boto3 writes and reads it
+
+_numbers = st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1) | st.decimals(
+    allow_nan=False, allow_infinity=False, places=6, min_value=-(10**20), max_value=10**20)
+_scalars = st.none() | st.booleans() | st.text(max_size=20) | _numbers | st.binary(max_size=8)
+_sets = (st.frozensets(st.text(max_size=8), min_size=1, max_size=4) | st.frozensets(st.integers(), min_size=1, max_size=4)
+         | st.frozensets(st.binary(max_size=4), min_size=1, max_size=3))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                       | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4), max_leaves=20)
+
+
+def _boto3_plain(v):
+    """What core.db.decode promises on top of boto3's reading: numbers as int/float, sets as lists, bytes."""
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, dict):
+        return {k: _boto3_plain(x) for k, x in v.items()}
+    if isinstance(v, list | set | frozenset | tuple):
+        return [_boto3_plain(x) for x in v]
+    return bytes(v.value) if hasattr(v, "value") else v
+
+
+@examples(max_examples=400, deadline=None)
+@given(_values)
+def test_values_are_written_as_boto3_writes_them_and_read_back_as_boto3_reads_them(value):
+    ours = db.to_attribute(value)
+    assert ours == TypeSerializer().serialize(value)
+    assert db.from_attribute(ours) == _boto3_plain(TypeDeserializer().deserialize(ours))
+
+
+@examples(max_examples=200, deadline=None)
+@given(_sets)
+def test_sets_too_in_any_order(value):
+    """A set has no order: written in the order boto3 writes it, read back as a list of its members."""
+    ours = db.to_attribute(value)
+    assert ours == TypeSerializer().serialize(value)
+    assert sorted(db.from_attribute(ours)) == sorted(_boto3_plain(TypeDeserializer().deserialize(ours)))
+
+
+@pytest.mark.parametrize("value", [1.5, float("nan"), Decimal("Infinity"), Decimal("NaN"), 10**38, Decimal("1" * 39),
+                                   Decimal("1E+130"), Decimal("1E-170"), object(), {1, "a"}])
+def test_what_dynamodb_cannot_store_is_refused_before_sending_as_boto3_refuses_it(value):
+    with pytest.raises(Exception) as theirs:
+        TypeSerializer().serialize(value)
+    with pytest.raises(theirs.type):
+        db.to_attribute(value)

@@ -1,0 +1,70 @@
+"""Notifications (R22 and status changes). No model here has a password, or any other site's credentials:
+R22's source asked for them; this API never does (tests/integration/test_notify_api.py reads the
+OpenAPI document for it)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from core.contract.base import Model, RequestModel, integer
+
+
+class ContactIn(RequestModel):
+    phone: str = Field(min_length=1, max_length=20,
+                       description="mainland mobile number, 1[3-9] and 9 more digits (spaces, dashes and +86 are accepted)")
+    consent: bool = Field(description="agreement to the privacy notice; must be true, and is recorded with its time")
+
+
+class ContactOut(Model):
+    phoneMasked: str = Field(description="e.g. 138****5678: the number itself is never shown again")
+    channel: Literal["sms"]
+    consent: bool
+    consentAt: str
+    noticeVersion: str = Field(description="the version of the privacy notice agreed to")
+    updatedAt: str
+
+
+class SubscriptionIn(RequestModel):
+    examYear: integer(ge=2000, le=2100) = Field(description="this year's exam or one of the next two")
+    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
+
+
+class SubscriptionOut(Model):
+    id: str
+    examYear: int
+    category: str
+    createdAt: str
+
+
+class SubscriptionList(Model):
+    items: list[SubscriptionOut]
+    hasContact: bool = Field(description="false: nothing can be sent until PUT /me/contact")
+
+
+class Categories(Model):
+    categories: list[str] = Field(description="the exam categories one can subscribe to or announce")
+    examYears: list[int] = Field(description="the exam years one can subscribe to now")
+
+
+class AnnouncementIn(RequestModel):
+    examYear: integer(ge=2000, le=2100)
+    category: str = Field(min_length=1, max_length=64)
+    text: str | None = Field(default=None, min_length=1, max_length=300,
+                             description="the message after the signature; default: registration for the exam is open")
+
+
+class AnnouncementAccepted(Model):
+    announcementId: str
+
+
+class AnnouncementProgress(Model):
+    announcementId: str
+    examYear: int
+    category: str
+    createdAt: str
+    recipients: int = Field(description="subscribers with a consented contact reached so far (final once done)")
+    sent: int = Field(description="messages the SMS provider accepted")
+    failed: int = Field(description="numbers the provider refused, plus unconfirmed")
+    unconfirmed: int = Field(description="the sender stopped between the request and its answer: maybe sent, never resent")
+    done: bool
+    finishedAt: str | None = None

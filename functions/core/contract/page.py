@@ -1,0 +1,134 @@
+"""The materials page (R2, R4, R9-R14, R16): slots, images, reviewer notes and the timeline; the reviewer's variant."""
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from core.contract.applications import ApplicationOut, ReviewApplicationOut
+from core.contract.base import Model
+
+
+class QualityWarning(Model):
+    code: Literal["BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF", "DUPLICATE"]
+    message: str
+    messageZh: str
+
+
+class Quality(Model):
+    warnings: list[QualityWarning] = Field(description="empty when the photo looks fine; a warning never refuses it")
+
+
+class DuplicateRef(Model):
+    applicationId: str
+    imageId: str
+
+
+class ImageOut(Model):
+    imageId: str
+    status: str
+    statusLabel: str
+    statusLabelEn: str
+    locked: bool
+    version: int
+    url: str | None = Field(description="short-lived link to the watermarked image")
+    width: int | None
+    height: int | None
+    bytes: int | None
+    reason: str | None
+    reasonMessage: str | None
+    reasonMessageZh: str | None
+    reviewReasonCode: str | None
+    reviewNote: str | None
+    reviewReasonMessage: str | None
+    reviewReasonMessageZh: str | None
+    uploadedAt: str
+    processedAt: str | None
+    fileName: str | None
+    quality: Quality | None = Field(default=None, description="instant feedback on a processed photo")
+
+
+class ReviewImageOut(ImageOut):
+    reference: str | None = Field(description="the reference drawn in its watermark (trace it: GET /review/trace/{reference})")
+    duplicateOf: list[DuplicateRef] = Field(
+        description="near-identical pictures in other candidates' applications (never shown to candidates)")
+
+
+class Requested(Model):
+    count: int
+    note: str | None
+    met: bool
+
+
+class MaterialOut(Model):
+    type: str
+    name: str
+    nameEn: str
+    description: str
+    descriptionEn: str
+    sampleImageUrl: str | None
+    minCount: int
+    maxCount: int
+    required: bool
+    accept: list[str]
+    maxBytes: int
+    canUpload: bool
+    remaining: int
+    complete: bool
+    requested: Requested | None = None
+    images: list[ImageOut]
+
+
+class ReviewMaterialOut(MaterialOut):
+    images: list[ReviewImageOut]
+
+
+class ReviewNote(Model):
+    kind: Literal["comment", "image", "request"]
+    level: str | None
+    levelLabel: str
+    levelLabelEn: str
+    at: str
+    decision: str
+    comment: str | None
+    imageId: str | None = None
+    materialType: str | None = None
+    count: int | None = None
+    reasonCode: str | None = None
+    reasonMessage: str | None = None
+    reasonMessageZh: str | None = None
+
+
+class TimelineEntry(Model):
+    model_config = ConfigDict(populate_by_name=True)
+    at: str
+    action: str
+    label: str
+    labelEn: str
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    materialType: str | None = None
+    imageId: str | None = None
+    level: str | None = None
+    reasonCode: str | None = None
+    note: str | None = None
+    count: int | None = None
+
+
+class AuditOut(TimelineEntry):
+    actor: str = Field(description="who (reviewers and the exam office only)")
+    role: str
+
+
+class Page(Model):
+    application: ApplicationOut
+    reviewNotes: list[ReviewNote]
+    materials: list[MaterialOut]
+    timeline: list[TimelineEntry]
+
+
+class ReviewPage(Model):
+    application: ReviewApplicationOut
+    reviewNotes: list[ReviewNote]
+    materials: list[ReviewMaterialOut]
+    audit: list[AuditOut]
+    imageHistory: dict[str, list[AuditOut]]

@@ -1,0 +1,113 @@
+"""Reviewers' and the exam office's work: decisions, queues, claims, search, statistics and tracing (R13-R18)."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from core.contract.base import MAX_VERSION, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, integer
+from core.contract.status import Progress
+
+
+class ImageDecision(RequestModel):
+    decision: Literal["approve", "revise"]
+    reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
+    note: Note
+    version: integer(ge=1, le=MAX_VERSION) = Field(description="the image's version the reviewer saw")
+
+
+class MaterialRequest(RequestModel):
+    type: MaterialTypeCode
+    count: integer(ge=1, le=10) = Field(description="how many more images of this type")
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ApplicationDecision(RequestModel):
+    decision: Literal["approve", "return", "reject"]
+    comment: Note
+    version: integer(ge=1, le=MAX_VERSION) = Field(description="the application's version the reviewer saw")
+    requests: list[MaterialRequest] | None = Field(
+        default=None, max_length=10, description="return only: ask for more images of a type (R16, R21)")
+
+
+class QueueItem(Model):
+    applicationId: str
+    candidateId: str
+    candidateName: str
+    idNumberMasked: str
+    region: str
+    site: str
+    status: str
+    statusLabel: str
+    readyAt: str | None
+    firstReadyAt: str | None
+    reReview: bool
+    imageCount: int
+    warningCount: int = Field(description="quality warnings on its images: a hint to sort by")
+    claimedBy: str | None
+    claimExpiresAt: str | None
+    claimExpiresAtEpoch: int | None
+
+
+class QueuePage(Model):
+    level: Literal["SITE", "REGION"]
+    items: list[QueueItem]
+    nextCursor: str | None
+
+
+class Claim(Model):
+    claimedBy: str
+    level: Literal["SITE", "REGION"]
+    expiresAt: str
+    expiresAtEpoch: int
+
+
+class ImageDecisionOut(Model):
+    imageId: str
+    status: str
+    statusLabel: str
+    locked: bool
+    version: int
+    applicationVersion: int
+
+
+class SearchItem(QueueItem):
+    regionName: str | None
+    siteName: str | None
+    statusLabelEn: str
+    progress: Progress
+    updatedAt: str
+
+
+class SearchPage(Model):
+    items: list[SearchItem]
+    nextCursor: str | None
+
+
+class Waiting(Model):
+    count: int
+    p50Seconds: int | None
+    p90Seconds: int | None
+
+
+class SiteStats(Model):
+    site: str
+    siteName: str
+    region: str
+    byStatus: dict[str, int]
+    byProgress: dict[str, int]
+    waiting: Waiting
+
+
+class Stats(Model):
+    asOf: str
+    sites: list[SiteStats]
+
+
+class Trace(Model):
+    reference: str
+    applicationId: str
+    imageId: str
+    type: str
+    candidateName: str
+    idNumberMasked: str
+    watermarkedAt: str

@@ -1,0 +1,25 @@
+"""Asking for an upload: the request and the presigned POST that answers it (R6)."""
+
+from pydantic import Field
+
+from core.contract.base import Model, RequestModel, integer
+
+
+class UploadRequest(RequestModel):
+    contentType: str = Field(min_length=1, max_length=100, description="image/jpeg or image/png (R6)")
+    size: integer(ge=1) | None = Field(default=None, description="bytes, if the browser knows it; over 200 KB is refused")
+    fileName: str | None = Field(default=None, max_length=255)
+
+
+class PresignedPost(Model):
+    url: str
+    fields: dict[str, str] = Field(description="send every field, then the file last, as multipart/form-data")
+
+
+class Reservation(Model):
+    imageId: str
+    materialType: str
+    upload: PresignedPost
+    expiresAt: str
+    expiresAtEpoch: int
+    maxBytes: int
