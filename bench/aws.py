@@ -49,7 +49,8 @@ class Api:
     def __call__(self, function: str, method: str, path: str, who: dict | None, body=None, **kw):
         import importlib
 
-        from tests.conftest import http_event, invoke
+        from local.invoke import invoke
+        from tests.conftest import http_event
 
         module = importlib.import_module(f"{function}.app")
         event = http_event(method, path, who, body, **kw)

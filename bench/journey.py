@@ -185,9 +185,10 @@ def _ok(reply, status: int = 200):
 
 
 def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn: str, timing: dict) -> None:
+    from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR, Context, claims
+    from tests.conftest import REGISTRAR
     from tests.flow import put, reserve
     from tests.people import registration
 
@@ -222,7 +223,7 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
 
     t = step("process")
     worker = Worker(aws.sqs, aws.queue_url, queue_arn, "us-east-1", invoke=lambda event: timed(
-        t, lambda_handler, event, Context()), wait_seconds=0)
+        t, lambda_handler, event, LambdaContext()), wait_seconds=0)
     for _ in range(20):
         if not worker.poll_once():
             break

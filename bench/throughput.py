@@ -23,9 +23,10 @@ def run(files: list[bytes], rounds: int) -> tuple[list[Row], dict]:
     from bench.aws import Api, in_process_aws
     from bench.common import captured_output
     from bench.image_row import subject
+    from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR, Context, claims
+    from tests.conftest import REGISTRAR
     from tests.flow import put, reserve
     from tests.people import registration
 
@@ -44,7 +45,7 @@ def run(files: list[bytes], rounds: int) -> tuple[list[Row], dict]:
         def invoke(event):
             started = time.perf_counter()
             try:
-                result = lambda_handler(event, Context())
+                result = lambda_handler(event, LambdaContext())
             except Exception:
                 spent["failed"] += len(event["Records"])
                 raise

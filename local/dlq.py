@@ -16,6 +16,8 @@ import sys
 import boto3
 import requests
 
+from local.invoke import FAKE_KEYS
+
 HOLD_SECONDS = 30  # messages being listed or moved stay hidden this long, so none is seen twice
 
 
@@ -24,8 +26,7 @@ def _sqs_and_queue(args) -> tuple[object, str]:
         return boto3.client("sqs"), args.queue_url
     local = requests.get(f"{args.stack}/dev/aws", timeout=5).json()
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or local["endpointUrl"]
-    sqs = boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=local["region"],
-                                         aws_access_key_id="testing", aws_secret_access_key="testing")
+    sqs = boto3.session.Session().client("sqs", endpoint_url=endpoint, region_name=local["region"], **FAKE_KEYS)
     return sqs, sqs.get_queue_url(QueueName=local["resources"]["UploadQueue"])["QueueUrl"]
 
 

@@ -9,18 +9,17 @@ import json
 import logging
 import mimetypes
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.auth import TokenIssuer, Unauthorized, gateway_claims
-from local.template import ACCOUNT_ID, Stack, match_route
+from local.invoke import http_event
+from local.template import Stack, match_route
 
 log = logging.getLogger(__name__)
 
@@ -100,42 +99,16 @@ def build_event(request: Request, route_key: str, path_params: dict[str, str], c
     query: dict[str, str] = {}
     for name, value in parse_qsl(request.raw_query, keep_blank_values=True):
         query[name] = f"{query[name]},{value}" if name in query else value
-    now = time.time()
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": request.path,
-        "rawQueryString": request.raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": "local",
-            "domainName": headers.get("host", "127.0.0.1"),
-            "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
-            "http": {"method": request.method, "path": request.path, "protocol": request.protocol,
-                     "sourceIp": request.source_ip, "userAgent": headers.get("user-agent", "")},
-            "requestId": uuid.uuid4().hex,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": formatdate(now, usegmt=True),
-            "timeEpoch": int(now * 1000),
-        },
-        "isBase64Encoded": False,
-    }
-    if cookie:
-        event["cookies"] = [c.strip() for c in cookie.split(";") if c.strip()]
-    if query:
-        event["queryStringParameters"] = query
-    if path_params:
-        event["pathParameters"] = {k: unquote(v) for k, v in path_params.items()}
-    if claims is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": gateway_claims(claims), "scopes": None}}
+    body, binary = None, False
     if request.body:
         text = _text(request.body, headers.get("content-type", ""))
         binary = text is None  # HTTP APIs pass what is not text base64-encoded
-        event["body"] = base64.b64encode(request.body).decode() if binary else text
-        event["isBase64Encoded"] = binary
-    return event
+        body = base64.b64encode(request.body).decode() if binary else text
+    return http_event(request.method, request.path, gateway_claims(claims) if claims is not None else None,
+                      body=body, base64_encoded=binary, headers=headers, query=query, raw_query=request.raw_query,
+                      route_key=route_key, path_params={k: unquote(v) for k, v in path_params.items()},
+                      cookies=[c.strip() for c in cookie.split(";") if c.strip()] if cookie else None,
+                      source_ip=request.source_ip, protocol=request.protocol)
 
 
 def lambda_response(result: Any) -> Response:

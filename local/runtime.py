@@ -8,36 +8,13 @@ import logging
 import os
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from local.invoke import LambdaContext
 from local.template import ACCOUNT_ID, REGION, ROOT, Function
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str
-    timeout_s: int
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    identity: object = None
-    client_context: object = None
-    _deadline: float = 0.0
-
-    def __post_init__(self):
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + self.timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 class Runtime:
@@ -102,7 +79,7 @@ class Runtime:
             result = handler(event, context)
         else:
             # The first call of a function runs alone, as Lambda's init does: it creates the module's
-            # boto3 clients, and creating clients from boto3's default session is not thread-safe.
+            # clients, and creating clients from one botocore session is not thread-safe.
             with self._first_call[name]:
                 result = handler(event, context)
                 self._warm.add(name)

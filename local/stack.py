@@ -17,6 +17,7 @@ from botocore.config import Config
 
 from local import auth
 from local.gateway import Gateway, GatewayServer, Request, Response, error
+from local.invoke import FAKE_AWS, FAKE_KEYS
 from local.moto_server import MotoServer
 from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
@@ -39,7 +40,7 @@ DOCS_PAGE = """<!doctype html>
 def client(service: str, endpoint_url: str, **config):
     """A boto3 client for the local AWS, from its own session (boto3's default one is not thread-safe)."""
     return boto3.session.Session().client(service, endpoint_url=endpoint_url, region_name=REGION, config=Config(**config),
-                                          aws_access_key_id="testing", aws_secret_access_key="testing")
+                                          **FAKE_KEYS)
 
 
 def provision(stack: Stack, endpoint_url: str | None, clients: tuple | None = None) -> None:
@@ -79,13 +80,9 @@ def configure_environment(endpoint_url: str, stack: Stack) -> None:
     """What a deployed function finds in its environment, pointed at moto through boto3's standard
     settings. Nothing in functions/ knows it runs locally."""
     for key in list(os.environ):
-        if key.startswith("AWS_ENDPOINT_URL_") or key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        if key.startswith("AWS_ENDPOINT_URL_") or key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
             del os.environ[key]
-    os.environ.update({
-        "AWS_ENDPOINT_URL": endpoint_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    })
+    os.environ.update({"AWS_ENDPOINT_URL": endpoint_url, **FAKE_AWS})
     environments = [f.environment for f in stack.functions.values()]
     common = {k: v for k, v in environments[0].items() if all(e.get(k) == v for e in environments)} if environments else {}
     os.environ.update(common)

@@ -3,23 +3,21 @@ table built from template.yaml, HTTP API v2 events and a Lambda context."""
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from local.invoke import FAKE_AWS, LambdaContext, Reply, claims, invoke  # noqa: F401  (re-exported for tests)
+from local.invoke import http_event as event_for
 from tests.people import id_number, registration  # noqa: F401  (re-exported for tests)
 
-# Before anything imports boto3: fake credentials, a region, and the functions' settings.
+# Before any client or handler module reads them: fake credentials, a region, and the functions' settings.
 os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
+    **FAKE_AWS,
     "TABLE_NAME": "exam-materials-test", "UPLOADS_BUCKET": "exam-uploads-test",
     "MATERIALS_BUCKET": "exam-materials-test", "POWERTOOLS_SERVICE_NAME": "test",
     "POWERTOOLS_METRICS_NAMESPACE": "ExamMaterialsTest", "POWERTOOLS_TRACE_DISABLED": "1",
@@ -32,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def reset_clients() -> None:
-    from core import db, settings, storage
+    from core import aws, db, settings, storage
 
     settings.settings.cache_clear()
+    aws.reset()
     db.reset_client()
     storage.reset_client()
 
@@ -154,75 +153,16 @@ def clock(monkeypatch) -> Clock:
     return c
 
 
-class Context:
-    function_name = "test"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "req-test"
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
-
-
 @pytest.fixture
 def context():
-    return Context()
-
-
-def claims(sub: str, *groups: str, site: str | None = None, region: str | None = None) -> dict:
-    out = {"sub": sub, "cognito:groups": "[" + " ".join(groups) + "]"}  # as API Gateway passes arrays
-    if site:
-        out["custom:site"] = site
-    if region:
-        out["custom:region"] = region
-    return out
+    return LambdaContext()  # 900 s left: the bounds on time left never stop a test's invocation
 
 
 def http_event(method: str, path: str, who: dict | None, body=None, headers: dict | None = None,
                query: dict | None = None, base64_encoded: bool = False) -> dict:
-    raw_body = body if isinstance(body, str | None) else json.dumps(body)
-    event = {
-        "version": "2.0", "routeKey": "$default", "rawPath": path,
-        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-        "headers": {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example", "requestId": str(uuid.uuid4()),
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "pytest"},
-            "routeKey": "$default", "stage": "$default", "timeEpoch": 0,
-        },
-        "isBase64Encoded": base64_encoded,  # the body is base64 text (API Gateway does so for binary types)
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if raw_body is not None:
-        event["body"] = raw_body
-    if who is not None:
-        event["requestContext"]["authorizer"] = {"jwt": {"claims": who, "scopes": None}}
-    return event
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict
-    body: dict | None
-
-    @property
-    def code(self) -> str | None:
-        return (self.body or {}).get("error", {}).get("code")
-
-
-def invoke(handler, event: dict, context=None) -> Reply:
-    out = handler(event, context or Context())
-    raw = out.get("body") or ""
-    if out.get("isBase64Encoded"):
-        raw = base64.b64decode(raw).decode()
-    headers = {k.lower(): v for k, v in (out.get("headers") or {}).items()}
-    return Reply(status=out["statusCode"], headers=headers, body=json.loads(raw) if raw else None)
+    """As this API's clients send requests: JSON unless the headers say otherwise."""
+    return event_for(method, path, who, body=body, base64_encoded=base64_encoded, query=query,
+                     headers={"content-type": "application/json", **(headers or {})})
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from tests.conftest import Context
+from local.invoke import LambdaContext
 
 
 def reserve(api, who: dict, app_id: str, material: str, content_type: str = "image/jpeg"):
@@ -33,7 +33,7 @@ def worker(aws, queue_url: str | None = None, visibility_timeout: int = 0, invok
     url = queue_url or aws.queue_url
     arn = aws.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return Worker(aws.sqs, url, arn, os.environ["AWS_REGION"],
-                  invoke=invoke or (lambda event: lambda_handler(event, Context())),
+                  invoke=invoke or (lambda event: lambda_handler(event, LambdaContext())),
                   wait_seconds=0, visibility_timeout=visibility_timeout)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from tests.conftest import Context, derived_stack
+from local.invoke import LambdaContext
+from tests.conftest import derived_stack
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 WEB_URL = "https://exam.example"
@@ -80,7 +81,7 @@ def stream_poller(aws, starting_position: str | None = None):
     (source,) = derived_stack().stream_sources
     stream_arn = aws.ddb.describe_table(TableName=aws.table)["Table"]["LatestStreamArn"]
     return StreamPoller(client("dynamodbstreams", None, account_id_endpoint_mode="disabled"), stream_arn, REGION,
-                        lambda event: notify.events.lambda_handler(event, Context()), source.filters,
+                        lambda event: notify.events.lambda_handler(event, LambdaContext()), source.filters,
                         source.batch_size, starting_position or source.starting_position,
                         source.report_batch_item_failures, source.maximum_retry_attempts)
 
@@ -114,6 +115,6 @@ def start(aws, monkeypatch, per_second: float = 20.0) -> Notifications:
     monkeypatch.setattr(notify.app, "sender", notify.app.sender.__class__(
         **{**notify.app.sender.__dict__, "sms_per_second": per_second}))
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    worker = Worker(sqs, queue_url, arn, REGION, invoke=lambda event: notify.app.lambda_handler(event, Context()),
+    worker = Worker(sqs, queue_url, arn, REGION, invoke=lambda event: notify.app.lambda_handler(event, LambdaContext()),
                     wait_seconds=0, visibility_timeout=0)
     return Notifications(aws=aws, events=events, worker=worker, time=clock, queue_url=queue_url, dlq_url=dlq_url)

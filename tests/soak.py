@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from local.invoke import LambdaContext, claims
 from tests import corpus
-from tests.conftest import Context, claims
 from tests.flow import put, reserve, worker
 from tests.people import id_number
 
@@ -47,10 +47,12 @@ class Killed(BaseException):
     out catches it, as nothing runs after a kill."""
 
 
-class Invocation(Context):
-    """A Lambda context whose clock is real time plus what the schedule charged (a slow decode)."""
+class Invocation(LambdaContext):
+    """process_image's context, whose clock is real time plus what the schedule charged (a slow decode).
+    Past the timeout the time left goes negative: Lambda would have stopped the invocation."""
 
     def __init__(self):
+        super().__init__(function_name="process-image", memory_limit_in_mb=1024, timeout_s=TIMEOUT_MS / 1000)
         self.started, self.charged = time.monotonic(), 0
 
     def get_remaining_time_in_millis(self) -> int:
