@@ -539,23 +539,30 @@ _RETRYABLE = ("ProvisionedThroughputExceededException", "ThrottlingException", "
               "InternalServerError", "ServiceUnavailable")
 
 
+# Cancellation reasons (TransactWriteItems API reference): a lost race means decide again; throttling
+# means later; anything else (ValidationError, ItemCollectionSizeLimitExceeded, a code added later) is
+# not contention, and retrying it as if it were would only end in a 503 after eight tries.
+_LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_THROTTLED = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+
+
 def _cancelled(e: ClientError, items: list[dict]) -> Exception:
     """Map a cancelled transaction by its reasons, item by item: a lost race is a Conflict (decide
-    again), throttling is TRY_AGAIN, and anything else (a malformed transaction) is a bug, never
-    retried as if it were contention."""
+    again), throttling is TRY_AGAIN, and anything else is a bug, never retried as contention."""
     reasons = [r.get("Code", "None") for r in e.response.get("CancellationReasons", [])]
     if not reasons:  # some emulators leave them out: the message lists them
         message = e.response.get("Error", {}).get("Message", "")
         reasons = [r.strip() for r in message.partition("[")[2].rstrip("]").split(",") if r.strip()]
     failed = [(code, items[i] if i < len(items) else {}) for i, code in enumerate(reasons) if code != "None"]
-    if any(code in ("ValidationError",) for code, _ in failed):
-        return RuntimeError(f"transaction rejected as malformed: {reasons}")
-    if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded") for code, _ in failed):
+    codes = {code for code, _ in failed}
+    if not codes or codes - _LOST_RACE - _THROTTLED:
+        return RuntimeError(f"transaction rejected, not contention: {reasons}")
+    if codes & _THROTTLED:
         return DomainError("TRY_AGAIN")
     for code, item in failed:
         if code == "ConditionalCheckFailed" and item.get("Put", {}).get("Item", {}).get("kind", {}).get("S") == "reference":
             return ReferenceTaken(code)
-    return Conflict(",".join(reasons) or "cancelled")
+    return Conflict(",".join(reasons))
 
 
 def _call(fn, transact_items: list[dict] | None = None, **kwargs):

@@ -418,11 +418,16 @@ def test_a_failed_condition_on_a_watermark_reference_is_reference_taken(stub):
         db.commit(plan)
 
 
-def test_a_malformed_transaction_is_a_bug_not_contention(stub):
-    cancelled(stub, "None", "ValidationError", "None", "None", "None")
-    with pytest.raises(RuntimeError, match="malformed") as e:
+@pytest.mark.parametrize("reasons", [("None", "ValidationError", "None", "None", "None"),
+                                     ("ConditionalCheckFailed", "ValidationError", "None", "None", "None"),
+                                     ("None", "ItemCollectionSizeLimitExceeded", "None", "None", "None"),
+                                     ("None", "SomeReasonAddedLater", "None", "None", "None"),
+                                     ("None", "None", "None", "None", "None")])
+def test_a_transaction_rejected_for_anything_but_a_race_or_throttling_is_a_bug_not_contention(stub, reasons):
+    cancelled(stub, *reasons)
+    with pytest.raises(RuntimeError, match="not contention") as e:
         db.commit(reservation_plan())
-    assert not isinstance(e.value, db.Conflict)
+    assert not isinstance(e.value, db.Conflict | DomainError)
 
 
 @pytest.mark.parametrize("reason", ["ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"])
