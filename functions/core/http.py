@@ -54,7 +54,7 @@ _ZH = {
     "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数", "bool_type": "应为 true 或 false",
     "float_type": "应为数字", "list_type": "应为数组", "dict_type": "应为 JSON 对象", "model_type": "应为 JSON 对象",
     "model_attributes_type": "应为 JSON 对象", "string_too_short": "长度不能少于 {min_length} 个字符",
-    "string_too_long": "长度不能超过 {max_length} 个字符", "string_pattern_mismatch": "格式不正确",
+    "string_too_long": "长度不能超过 {max_length} 个字符", "string_pattern_mismatch": "格式不正确,须符合 {pattern}",
     "greater_than_equal": "不能小于 {ge}", "less_than_equal": "不能大于 {le}", "greater_than": "须大于 {gt}",
     "less_than": "须小于 {lt}", "literal_error": "取值须为 {expected} 之一", "enum": "取值须为 {expected} 之一",
     "too_long": "元素不能超过 {max_length} 个", "too_short": "元素不能少于 {min_length} 个",
@@ -63,6 +63,13 @@ _ZH = {
     "string_unicode": "应为有效的 Unicode 字符串", "bool_parsing": "应为 true 或 false", "float_parsing": "应为数字",
     "int_parsing_size": "数字位数过多", "finite_number": "应为有限的数字", "string_type_strict": "应为字符串",
     "missing_argument": "缺少必填字段", "unexpected_keyword_argument": "不允许的字段",
+}
+# json's messages (JSONDecodeError.msg), said in Chinese as specifically.
+_JSON_ZH = {
+    "Expecting value": "处应为一个值", "Expecting property name enclosed in double quotes": "处的属性名须用双引号",
+    "Expecting ',' delimiter": "处缺少逗号", "Expecting ':' delimiter": "处缺少冒号", "Extra data": "起有多余的内容",
+    "Unterminated string starting at": "开始的字符串没有结束", "Invalid control character at": "有不允许的控制字符",
+    "Invalid \\escape": "有无效的转义", "Invalid \\uXXXX escape": "有无效的 \\uXXXX 转义",
 }
 _WHERE = {"body": ("body", "请求体"), "query": ("query parameter", "查询参数"), "path": ("path", "路径参数"),
           "header": ("header", "请求头")}
@@ -76,6 +83,8 @@ def _describe(errors: list[dict]) -> tuple[str, str]:
         field = ".".join(p for p in loc[1:] if not p.isdigit() or len(loc) > 2) or None
         kind = err.get("type", "")
         ctx = {k: v for k, v in (err.get("ctx") or {}).items()}
+        if isinstance(ctx.get("expected"), str):  # pydantic's "'a', 'b' or 'c'", listed the Chinese way
+            ctx["expected"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
         template = _ZH.get(kind, "取值无效")
         try:
             text_zh = template.format(**ctx)
@@ -127,7 +136,7 @@ def _json_problem(text: str) -> DomainError | None:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         return DomainError("INVALID_REQUEST", f"The body is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}).",
-                           f"请求体不是有效的 JSON:第 {e.lineno} 行第 {e.colno} 列附近有误。")
+                           f"请求体不是有效的 JSON:第 {e.lineno} 行第 {e.colno} 列{_JSON_ZH.get(e.msg, '有语法错误')}。")
     except ValueError:
         return DomainError("INVALID_REQUEST", "A number in the body has too many digits.", "请求体中的数字位数过多。")
     try:
@@ -204,6 +213,14 @@ UNAUTHORIZED_RESPONSE = {
 }
 
 
+THROTTLED_RESPONSE = {
+    "description": "Too many requests: answered by API Gateway's throttling (the stage's or the route's rate), "
+                   "with its own body. Try again in a moment.",
+    "content": {APPLICATION_JSON: {"schema": {"type": "object", "properties": {"message": {"type": "string"}},
+                                              "required": ["message"], "example": {"message": "Too Many Requests"}}}},
+}
+
+
 SECURITY_SCHEMES = {"jwt": {
     "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
     "description": "API Gateway's JWT authorizer: a Cognito ID token (web) or a client-credentials access "
@@ -249,6 +266,7 @@ class Api:
         responses[401] = UNAUTHORIZED_RESPONSE
         for status, group in sorted(by_status.items()):
             responses[status] = {"description": " / ".join(group), "content": _error_content(group)}
+        responses[429] = THROTTLED_RESPONSE
         roles = tuple(roles)
 
         def register(fn):

@@ -3,7 +3,6 @@ never from the body or the query string."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from core.errors import DomainError
@@ -33,19 +32,14 @@ class Caller:
 def parse_groups(raw) -> frozenset[str]:
     """Group names, matched exactly. API Gateway's JWT authorizer passes a list claim as one string,
     "[candidate site_reviewer]": split it on whitespace only, so that "foo,exam_office" stays one
-    (unknown) group. Other issuers and tests may pass a list or a JSON array."""
+    (unknown) group. A string is never read as JSON: a group may be named `"foo","exam_office"`
+    (Cognito allows quotes and commas), and that name must not grant exam_office. Other issuers may
+    pass a real list."""
     if raw is None:
         return frozenset()
     if isinstance(raw, list | tuple):
         return frozenset(str(g) for g in raw)
     text = str(raw).strip()
-    if text.startswith("[") and '"' in text:
-        try:
-            groups = json.loads(text)
-            if isinstance(groups, list):
-                return frozenset(str(g) for g in groups)
-        except ValueError:
-            pass
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     return frozenset(text.split())

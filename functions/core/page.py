@@ -52,12 +52,15 @@ def quality_view(image: Image) -> c.Quality | None:
                                for code in image.quality_warnings if code in QUALITY_WARNINGS])
 
 
-def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageOut:
+def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None) -> c.ImageOut:
+    """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
+    and history."""
     shown = image.object_key and image.status in REVIEWABLE
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
-    model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of)}) \
-        if for_reviewer else (c.ImageOut, {})
+    model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of),
+                                       "history": histories.get(image.image_id, [])}) \
+        if histories is not None else (c.ImageOut, {})
     return model(
         imageId=image.image_id, status=image.status.value, statusLabel=image.label, statusLabelEn=image.label_en,
         locked=image.locked,
@@ -72,10 +75,12 @@ def image_view(image: Image, sign: Sign, for_reviewer: bool = False) -> c.ImageO
         quality=quality_view(image), **extra)
 
 
-def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: bool = False) -> list[c.MaterialOut]:
+def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
+              histories: dict[str, list[c.AuditOut]] | None = None) -> list[c.MaterialOut]:
+    """Each material type with its images; reviewers' (given the images' histories) with theirs."""
     app = snap.application
     images = visible_images(snap, now)
-    material_model = c.ReviewMaterialOut if for_reviewer else c.MaterialOut
+    material_model = c.ReviewMaterialOut if histories is not None else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
     out = []
     for m in materials_for(app):
@@ -90,7 +95,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: 
             required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
             remaining=remaining, complete=ok >= m.min_count,
             requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
-            images=[image_view(i, sign, for_reviewer) for i in mine]))
+            images=[image_view(i, sign, histories) for i in mine]))
     # Types no longer required but still holding images (the catalogue changed) stay visible.
     known = {m.type for m in out}
     for type_ in dict.fromkeys(i.material_type for i in images if i.material_type not in known):
@@ -98,7 +103,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign, for_reviewer: 
             type=type_, name=type_, nameEn=type_, description="", descriptionEn="", sampleImageUrl=None,
             minCount=0, maxCount=0, required=False, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=False,
             remaining=0, complete=True,
-            images=[image_view(i, sign, for_reviewer) for i in images if i.material_type == type_]))
+            images=[image_view(i, sign, histories) for i in images if i.material_type == type_]))
     return out
 
 
@@ -192,6 +197,7 @@ def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page
 def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
     view = review_application_view(snap.application, now)
     view.outcomes = outcomes(snap, True)
+    histories = image_histories(snap)
     return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
-                        materials=materials(snap, now, sign, sample, for_reviewer=True),
-                        audit=audit(snap), imageHistory=image_histories(snap))
+                        materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),
+                        audit=audit(snap), imageHistory=histories)

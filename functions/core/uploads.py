@@ -103,6 +103,8 @@ def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
     app = owned(snap, cmd.caller).application
     image = snap.image(cmd.image_id)
     if image is None or image.material_type != cmd.material_type:
+        if not any(i.material_type == cmd.material_type for i in snap.images):
+            material(snap, cmd.material_type)  # a type this application does not have: say so, as POST does
         raise DomainError("NOT_FOUND")
     if image.locked:
         raise DomainError("IMAGE_LOCKED")  # R13, R14

@@ -97,6 +97,8 @@ def table(aws):
 
     return scan
 
+ENGLISH_PROSE = re.compile(r"\b(or|and|should|must|Input|Expecting|Field|required|valid)\b")
+
 
 @pytest.fixture
 def registered(register):
@@ -113,6 +115,7 @@ def refused(reply, status: int, code: str) -> dict:
     assert error["message"] != generic.message, reply
     assert error["messageZh"] != generic.message_zh and CJK.search(error["messageZh"]), reply
     assert "取值无效" not in error["messageZh"], reply  # the fallback when a reason has no Chinese text yet
+    assert not ENGLISH_PROSE.search(error["messageZh"]), reply  # the details in Chinese, not pydantic's English
     return error
 
 
@@ -443,3 +446,17 @@ def test_the_exam_office_setting_ready_for_exam_on_a_passed_application_is_409_s
     error = refused(reply, 409, "INVALID_TRANSITION")
     assert "PASSED" in error["message"] and "通过" in error["messageZh"] and "备考" in error["messageZh"], error
     assert table() == before
+
+
+def test_the_chinese_message_says_as_much_as_the_english_one(api, registered):
+    """The pattern a value must match, the values one may choose from, where and why JSON is broken."""
+    error = refused(api("review", "GET", "/review/trace/abc", OFFICE), 400, "INVALID_REQUEST")
+    assert "[0-9A-Za-z]{8,16}" in error["message"] and "[0-9A-Za-z]{8,16}" in error["messageZh"], error
+    error = refused(call(api, "application_decision", allowed_role("application_decision"),
+                         {**VALID["application_decision"], "decision": "maybe"}), 400, "INVALID_REQUEST")
+    assert "'approve'、'return'、'reject'" in error["messageZh"], error
+    for body, zh in (('{"decision" "approve"}', "第 1 行第 13 列处缺少冒号"), ('{"decision": }', "处应为一个值"),
+                     ('{"a": 1} {}', "起有多余的内容")):
+        error = refused(call(api, "application_decision", allowed_role("application_decision"), body), 400,
+                        "INVALID_REQUEST")
+        assert zh in error["messageZh"], error

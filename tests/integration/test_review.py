@@ -272,19 +272,23 @@ def test_return_fix_requeue_and_approve(api, aws, ready):
     assert decide(api).body["status"] == "SITE_APPROVED"
 
 
-def test_review_page_has_histories_and_the_full_audit(api, ready):
+def test_review_page_is_the_candidate_page_plus_each_image_s_history_and_the_full_audit(api, ready):
     claim(api)
     decide_image(api, ready["id_card"][0])
     body = page(api)
+    candidate = api("status", "GET", "/applications/app-1", CAND).body
+    assert set(candidate) < set(body)  # the upload page's shape, and more
+    assert body["timeline"] == candidate["timeline"]
     assert body["application"]["claimedBy"] == "rev-site"
-    history = body["imageHistory"][ready["id_card"][0]]
-    assert [h["action"] for h in history] == ["image_reserved", "image_submitted", "image_approved"]
-    assert history[-1]["actor"] == "rev-site" and history[-1]["role"] == "site_reviewer"
+    (image,) = [i for m in body["materials"] for i in m["images"] if i["imageId"] == ready["id_card"][0]]
+    assert [h["action"] for h in image["history"]] == ["image_reserved", "image_submitted", "image_approved"]
+    assert image["history"][-1]["actor"] == "rev-site" and image["history"][-1]["role"] == "site_reviewer"
+    assert body["imageHistory"][ready["id_card"][0]] == image["history"]
     actions = [a["action"] for a in body["audit"]]
     assert actions[0] == "registered" and "claimed" in actions
-    candidate = api("status", "GET", "/applications/app-1", CAND).body
     assert all("actor" not in t for t in candidate["timeline"])
     assert "claimed" not in [t["action"] for t in candidate["timeline"]]
+    assert all("history" not in i for m in candidate["materials"] for i in m["images"])
 
 
 # ---------------------------------------------------------------- scope and roles

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import logging
 import threading
 import time
 
@@ -199,6 +200,28 @@ def test_over_http_every_method_gets_the_contract_body_not_a_501_page(gateway, m
     assert (response.status, response.getheader("Allow"), response.getheader("Content-Type")) == (
         405, "GET", "application/json")
     assert json.loads(body)["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_the_debug_log_of_a_request_leaves_out_its_query_string(gateway, tokens, caplog):
+    # Given the gateway behind its HTTP server, logging every request (LOG_LEVEL=debug)
+    caplog.set_level(logging.DEBUG, logger="local.gateway")
+    server = GatewayServer("127.0.0.1", 0, gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # When the office searches by identity number and by name
+        connection = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+        for query in ("q=110101199003070011", "q=%E5%BC%A0%E4%BC%9F"):
+            connection.request("GET", f"/review/applications?{query}",
+                               headers={"Authorization": tokens.mint("office", ["exam_office"])})
+            connection.getresponse().read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Then the requests are logged, their queries are not
+    lines = [r.getMessage() for r in caplog.records if r.name == "local.gateway"]
+    assert sum("GET /review/applications 200" in line for line in lines) == 2, lines
+    assert not [line for line in lines if "110101199003070011" in line or "q=" in line or "%E5" in line], lines
 
 
 def test_json_bodies_pass_as_text_and_binary_ones_base64(gateway, tokens, recorder):

@@ -204,6 +204,15 @@ def test_delete_of_what_is_not_there_or_not_yours_is_not_found(cmd):
     assert refusal(uploads.delete, snapshot(images=[image("id_card", 0)]), cmd, NOW).code == "NOT_FOUND"
 
 
+def test_delete_under_a_type_the_application_does_not_have_says_so_as_an_upload_would():
+    snap = snapshot(images=[image("id_card", 0)])
+    assert refusal(uploads.delete, snap, delete_cmd(material_type="nope"), NOW).code == "UNKNOWN_MATERIAL_TYPE"
+    assert refusal(uploads.reserve, snap, reserve_cmd(material_type="nope"), NOW).code == "UNKNOWN_MATERIAL_TYPE"
+    # a type the catalogue dropped while it still holds images is not unknown: those images can go
+    dropped = snapshot(images=[image("old_type", 0)])
+    assert uploads.delete(dropped, delete_cmd(material_type="old_type", image_id=dropped.images[0].image_id), NOW)
+
+
 def test_deleting_a_required_image_takes_the_application_out_of_the_queue_but_keeps_its_place():
     # Given a complete application waiting in its site's queue since EARLIER
     snap = snapshot(queued(image_count=4), complete_images())

@@ -23,6 +23,27 @@ class DuplicateRef(Model):
     imageId: str
 
 
+class TimelineEntry(Model):
+    model_config = ConfigDict(populate_by_name=True)
+    at: str
+    action: str
+    label: str
+    labelEn: str
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    materialType: str | None = None
+    imageId: str | None = None
+    level: str | None = None
+    reasonCode: str | None = None
+    note: str | None = None
+    count: int | None = None
+
+
+class AuditOut(TimelineEntry):
+    actor: str = Field(description="who (reviewers and the exam office only)")
+    role: str
+
+
 class ImageOut(Model):
     imageId: str
     status: str
@@ -51,6 +72,7 @@ class ReviewImageOut(ImageOut):
     reference: str | None = Field(description="the reference drawn in its watermark (trace it: GET /review/trace/{reference})")
     duplicateOf: list[DuplicateRef] = Field(
         description="near-identical pictures in other candidates' applications (never shown to candidates)")
+    history: list[AuditOut] = Field(default_factory=list, description="what happened to this image, and who did it")
 
 
 class Requested(Model):
@@ -98,27 +120,6 @@ class ReviewNote(Model):
     reasonMessageZh: str | None = None
 
 
-class TimelineEntry(Model):
-    model_config = ConfigDict(populate_by_name=True)
-    at: str
-    action: str
-    label: str
-    labelEn: str
-    from_: str | None = Field(default=None, alias="from")
-    to: str | None = None
-    materialType: str | None = None
-    imageId: str | None = None
-    level: str | None = None
-    reasonCode: str | None = None
-    note: str | None = None
-    count: int | None = None
-
-
-class AuditOut(TimelineEntry):
-    actor: str = Field(description="who (reviewers and the exam office only)")
-    role: str
-
-
 class Page(Model):
     application: ApplicationOut
     reviewNotes: list[ReviewNote]
@@ -127,8 +128,11 @@ class Page(Model):
 
 
 class ReviewPage(Model):
+    """The candidate's page (Page) as reviewers see it, plus who did what: each image's history on the
+    image, the whole audit trail, and every image's history by id (replaced and deleted ones too)."""
     application: ReviewApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[ReviewMaterialOut]
+    timeline: list[TimelineEntry]
     audit: list[AuditOut]
     imageHistory: dict[str, list[AuditOut]]
