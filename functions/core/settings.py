@@ -18,6 +18,7 @@ class Settings:
     view_url_ttl: int = 600  # presigned GET of a watermarked image (issue 5: at most 15 min)
     claim_ttl: int = 900  # a reviewer's claim lease (15 minutes)
     retention_days: int = 0  # an application's records are kept this long after its exam year; 0: for good
+    web_url: str = ""  # the web client's origin, where a function links the upload page (R1); "" if none
 
     def __post_init__(self):
         for name in ("table_name", "uploads_bucket", "materials_bucket", "region"):
@@ -27,6 +28,8 @@ class Settings:
             raise RuntimeError("UPLOAD_URL_TTL_SECONDS must be 1..300")
         if not 0 < self.view_url_ttl <= 900:
             raise RuntimeError("VIEW_URL_TTL_SECONDS must be 1..900")
+        if self.web_url and not self.web_url.startswith(("https://", "http://")):
+            raise RuntimeError("WEB_URL must be the web client's origin (https://...)")
 
 
 @lru_cache(maxsize=1)
@@ -41,4 +44,5 @@ def settings() -> Settings:
         view_url_ttl=int(env.get("VIEW_URL_TTL_SECONDS", "600")),
         claim_ttl=int(env.get("CLAIM_TTL_SECONDS", "900")),
         retention_days=int(env.get("RETENTION_DAYS", "0") or 0),
+        web_url=env.get("WEB_URL", ""),
     )

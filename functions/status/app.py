@@ -24,7 +24,7 @@ ETAG = {"ETag": {"description": "changes whenever anything on the application's 
            success={201: "Created", 200: "Already registered with exactly these data (idempotent)"},
            errors=["INVALID_ID_NUMBER", "UNKNOWN_REGION", "UNKNOWN_SITE", "SITE_NOT_IN_REGION", "UNKNOWN_CATEGORY",
                    "APPLICATION_EXISTS"])
-def put_application(id: AppId, registration: c.Registration) -> Response[c.ApplicationOut]:
+def put_application(id: AppId, registration: c.Registration) -> Response[c.Registered]:
     application, created = use_cases.register(id, registration)
     metrics.add_metric(name="ApplicationsRegistered", unit="Count", value=int(created))
     return Response(status_code=201 if created else 200, content_type="application/json", body=application)

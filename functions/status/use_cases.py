@@ -10,21 +10,27 @@ from core.access import visible
 from core.errors import DomainError
 from core.identity import Caller
 from core.models import Application
+from core.notifications import upload_page
+from core.settings import settings
 
 
-def register(app_id: str, body: c.Registration) -> tuple[c.ApplicationOut, bool]:
+def register(app_id: str, body: c.Registration) -> tuple[c.Registered, bool]:
     """Idempotent intake from the registration system: created the first time, the same data again
-    is answered as it is, different data for the same id is APPLICATION_EXISTS."""
+    is answered as it is, different data for the same id is APPLICATION_EXISTS. The answer links the
+    upload page, where the registration system leads the candidate next (R1)."""
     now = clock.now()
     app, entry = registration.application(app_id, body, now)
-    if db.create_application(app, entry):
-        return views.application_view(app, now.seconds), True
-    existing = db.get_application(app_id)
-    if existing is None:  # created and removed in between: let the client retry
-        raise DomainError("TRY_AGAIN")
-    if existing.registration() != app.registration():
-        raise DomainError("APPLICATION_EXISTS")
-    return views.application_view(existing, now.seconds), False
+    created = db.create_application(app, entry)
+    if not created:
+        existing = db.get_application(app_id)
+        if existing is None:  # created and removed in between: let the client retry
+            raise DomainError("TRY_AGAIN")
+        if existing.registration() != app.registration():
+            raise DomainError("APPLICATION_EXISTS")
+        app = existing
+    web_url = settings().web_url
+    return c.Registered(**views.application_view(app, now.seconds).model_dump(),
+                        uploadPageUrl=upload_page(web_url, app_id) if web_url else None), created
 
 
 def my_applications(caller: Caller) -> c.ApplicationList:

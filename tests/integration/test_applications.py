@@ -22,6 +22,19 @@ def test_registrar_creates_then_same_again_is_200_and_different_is_409(api, aws)
     assert aws.kinds("app-1") == {"application": 1, "audit": 1}
 
 
+def test_the_registration_answer_links_the_upload_page_the_candidate_is_led_to(api, aws, monkeypatch):
+    # R1: the registration system sends the candidate straight on to this application's upload page
+    from core import settings
+
+    monkeypatch.setenv("WEB_URL", "https://exam.example/")
+    settings.settings.cache_clear()
+    first = api("status", "PUT", "/applications/app-1", REGISTRAR, registration())
+    assert first.status == 201 and first.body["uploadPageUrl"] == "https://exam.example/#/app/app-1"
+    monkeypatch.delenv("WEB_URL")
+    settings.settings.cache_clear()
+    assert api("status", "PUT", "/applications/app-1", REGISTRAR, registration()).body["uploadPageUrl"] is None
+
+
 def test_candidate_lists_and_polls_own_application(api, register):
     register("app-1", year=2025)
     register("app-2", year=2026)

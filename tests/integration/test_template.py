@@ -543,5 +543,7 @@ def test_notify_can_only_text_and_knows_the_rate_the_link_and_its_queue(cfn, tem
     assert env["SMS_PER_SECOND"] == {"Ref": "SmsPerSecond"} and env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}
     assert env["WEB_URL"] == {"Fn::If": ["HasWebOrigin", {"Ref": "WebOrigin"},
                                          {"Fn::Sub": "https://${WebDistribution.DomainName}"}]}
+    # the registration answer links the upload page there too (R1)
+    assert cfn["Resources"]["StatusFunction"]["Properties"]["Environment"]["Variables"]["WEB_URL"] == env["WEB_URL"]
     rate = template["Parameters"]["SmsPerSecond"]
     assert (rate["Type"], rate["Default"], rate["MinValue"]) == ("Number", 20, 1)

@@ -47,7 +47,7 @@ def test_success_bodies_have_real_schemas(doc):
     ref = lambda name, status: ops[name]["responses"][status]["content"]["application/json"]["schema"]  # noqa: E731
     assert ref("GET /applications/{id}", "200") == {"$ref": "#/components/schemas/Page"}
     assert ref("PUT /applications/{id}", "201") == ref("PUT /applications/{id}", "200") == {
-        "$ref": "#/components/schemas/ApplicationOut"}
+        "$ref": "#/components/schemas/Registered"}
     assert ref("GET /applications/{id}/status", "200") == {"$ref": "#/components/schemas/StatusOut"}
     assert ops["GET /applications/{id}/status"]["responses"]["304"]["headers"]["ETag"]
     assert ref("POST /applications/{id}/materials/{type}/images", "201") == {"$ref": "#/components/schemas/Reservation"}

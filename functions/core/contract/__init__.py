@@ -18,7 +18,7 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
              "Note", "MaterialTypeCode",),
     "status": ("Progress", "StatusOut",),
     "applications": ("Registration", "Phase", "LevelOutcome", "ReviewLevelOutcome", "Outcomes",
-                     "ReviewOutcomes", "ApplicationOut", "ReviewApplicationOut", "ApplicationSummary",
+                     "ReviewOutcomes", "ApplicationOut", "Registered", "ReviewApplicationOut", "ApplicationSummary",
                      "ApplicationList",),
     "page": ("QualityWarning", "Quality", "DuplicateRef", "ImageOut", "ReviewImageOut", "Requested",
              "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "Page",

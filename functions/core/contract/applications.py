@@ -69,6 +69,12 @@ class ApplicationOut(Model):
     outcomes: Outcomes | None = None
 
 
+class Registered(ApplicationOut):
+    uploadPageUrl: str | None = Field(
+        default=None, description="the candidate's upload page for this application, where the registration "
+                                  "system sends them next (R1); signing in the first time authorises the account")
+
+
 class ReviewApplicationOut(ApplicationOut):
     outcomes: ReviewOutcomes | None = None
     claimedBy: str | None = None
