@@ -556,7 +556,8 @@ def _cancelled(e: ClientError, items: list[dict]) -> Exception:
     failed = [(code, items[i] if i < len(items) else {}) for i, code in enumerate(reasons) if code != "None"]
     codes = {code for code, _ in failed}
     if not codes or codes - _LOST_RACE - _THROTTLED:
-        return RuntimeError(f"transaction rejected, not contention: {reasons}")
+        message = e.response.get("Error", {}).get("Message", "")[:300]  # the unhandled-error log shows it
+        return RuntimeError(f"transaction rejected, not contention: {reasons} ({message})")
     if codes & _THROTTLED:
         return DomainError("TRY_AGAIN")
     for code, item in failed:
@@ -704,8 +705,10 @@ LIKENESS_PAGE = 100  # per probed band: a band that common says little; the near
 def likeness(bands: list[str]) -> list[dict]:
     """Index entries sharing any of these bands of a perceptual hash (the near-duplicate candidates).
     One Query per band, sent together: the lookup waits for the slowest, not for their sum."""
+    dynamodb, table = client(), _table()  # made here, not in the threads: one session, not thread-safe
+
     def band(key: str) -> list[dict]:
-        page = _call(client().query, TableName=_table(), KeyConditionExpression="PK = :pk",
+        page = _call(dynamodb.query, TableName=table, KeyConditionExpression="PK = :pk",
                      ExpressionAttributeValues={":pk": {"S": f"LIKE#{key}"}}, Limit=LIKENESS_PAGE)
         return [decode(i) for i in page.get("Items", [])]
 

@@ -108,6 +108,7 @@ def test_each_handler_imports_from_the_built_tree_without_compiling(build, host,
     env = {**artifacts.clean_env(), "TABLE_NAME": "t", "UPLOADS_BUCKET": "u", "MATERIALS_BUCKET": "m",
            "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": module.split(".")[0],
            "LAMBDA_TASK_ROOT": str(build / function), "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+           "AWS_LAMBDA_FUNCTION_NAME": function, "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
            "WEB_URL": "https://web.example", "SMS_PER_SECOND": "20", "NOTIFY_QUEUE_URL": "https://sqs.example/q"}
     # When
     found = artifacts.import_probe(PYTHON312, module, paths, env)
