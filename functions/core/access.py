@@ -19,7 +19,11 @@ def reviews(caller: Caller, app: Application) -> bool:
 
 
 def can_see(caller: Caller, app: Application, as_candidate: bool = True) -> bool:
-    return (as_candidate and caller.has("candidate") and app.candidate_id == caller.sub) or reviews(caller, app)
+    """One's own application only as its candidate, never through a review scope: nobody acts as
+    reviewer or exam office on their own (api-contract.md "Separation of duties")."""
+    if app.candidate_id == caller.sub:
+        return as_candidate and caller.has("candidate")
+    return reviews(caller, app)
 
 
 def visible(caller: Caller, app: Application | None) -> Application:

@@ -69,6 +69,9 @@ def test_nobody_reviews_or_sets_the_phase_of_their_own_application(api, aws):
     assert queue(api, mine) == []
     assert api("review", "GET", "/review/applications", mine, query={"q": "app-1"}).body["items"] == []
     assert api("status", "GET", "/applications/app-1", mine).status == 200  # as a candidate, it is theirs
+    office_only = claims("office", "exam_office")  # the same person without the candidate role
+    assert api("status", "GET", "/applications/app-1", office_only).code == "NOT_FOUND"
+    assert api("status", "GET", "/applications/app-1/status", office_only).code == "NOT_FOUND"
 
 
 def test_a_comma_in_cognito_groups_is_part_of_one_unknown_name(api, aws):

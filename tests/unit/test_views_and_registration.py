@@ -94,6 +94,14 @@ def test_a_candidate_sees_their_own_a_reviewer_their_scope_the_office_all_and_ot
     assert refusal(access.visible, who, None).code == "NOT_FOUND"
 
 
+@pytest.mark.parametrize("groups", [("exam_office",), ("site_reviewer",), ("region_reviewer",),
+                                    ("exam_office", "site_reviewer", "region_reviewer")])
+def test_one_s_own_application_is_seen_only_as_its_candidate_never_through_a_review_scope(groups):
+    own = caller(CANDIDATE.sub, *groups, site="1101", region="11")
+    assert refusal(access.visible, own, queued()).code == "NOT_FOUND"
+    assert access.visible(caller(CANDIDATE.sub, "candidate", *groups, site="1101", region="11"), queued()).id == "app-1"
+
+
 # ---------------------------------------------------------------- identity numbers (GB 11643)
 
 def test_identity_numbers_need_a_real_birth_date_and_the_check_digit():
