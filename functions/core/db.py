@@ -126,16 +126,6 @@ def encode(d: dict) -> dict:
     return {k: to_attribute(v) for k, v in _clean(d).items()}
 
 
-def _plain(v):
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list | set | tuple):
-        return [_plain(x) for x in v]
-    return v
-
-
 def _number_value(text: str) -> int | float:
     n = Decimal(text)
     return int(n) if n == n.to_integral_value() else float(n)
@@ -386,7 +376,7 @@ def _app_update(plan: Plan, table: str, keep: int | None = None) -> dict:
             removes.append(f"#a{i}")
         else:
             sets.append(f"#a{i} = :a{i}")
-            values[f":a{i}"] = to_attribute(_plain(_app_value(name, value)))
+            values[f":a{i}"] = to_attribute(_app_value(name, value))
     for old, new in ((queue_keys(before), queue_keys(after)), (site_keys(before), site_keys(after))):
         for attr in sorted(set(old) | set(new)):
             if new.get(attr) == old.get(attr):

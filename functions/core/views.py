@@ -31,6 +31,11 @@ def application_view(app: Application, now: int) -> c.ApplicationOut:
         createdAt=app.created_at, updatedAt=app.updated_at)
 
 
+def registered_view(app: Application, now: int, upload_page_url: str | None) -> c.Registered:
+    """The registration system's answer: the application, and where it sends the candidate next (R1)."""
+    return c.Registered(**application_view(app, now).model_dump(), uploadPageUrl=upload_page_url)
+
+
 def review_application_view(app: Application, now: int) -> c.ReviewApplicationOut:
     live = app.claim_live(now)
     return c.ReviewApplicationOut(

@@ -29,8 +29,7 @@ def register(app_id: str, body: c.Registration) -> tuple[c.Registered, bool]:
             raise DomainError("APPLICATION_EXISTS")
         app = existing
     web_url = settings().web_url
-    return c.Registered(**views.application_view(app, now.seconds).model_dump(),
-                        uploadPageUrl=upload_page(web_url, app_id) if web_url else None), created
+    return views.registered_view(app, now.seconds, upload_page(web_url, app_id) if web_url else None), created
 
 
 def my_applications(caller: Caller) -> c.ApplicationList:
