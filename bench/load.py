@@ -120,6 +120,15 @@ class Client:
         r.raise_for_status()
         return {"Authorization": f"Bearer {r.json()['token']}"}
 
+    def registrar(self) -> dict:
+        """The registration system's client-credentials token (the registrar is a machine, not a group)."""
+        from local.auth import REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET
+
+        r = self.request("POST", f"{self.url}/oauth2/token", data={"grant_type": "client_credentials"},
+                         auth=(REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET))
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
 
 def _epoch(iso: str | None) -> float | None:
     if not iso:
@@ -188,7 +197,7 @@ def _drive(url: str, n: int, workers: int, deadline_s: float, photos, broken, lo
     client = Client(url)
     run_id = f"{int(time.time()) % 100000:05d}"
     apps = [f"load-{run_id}-{i:04d}" for i in range(n)]
-    registrar = client.auth("bench-registrar", ["registrar"])
+    registrar = client.registrar()
 
     def register(i: int) -> int:
         body = registration(f"lc-{run_id}-{i:04d}")

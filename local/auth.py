@@ -7,13 +7,19 @@ The key pair is made at startup, so a token only lives as long as the stack.
 Tokens have the shapes the template's Cognito user pool issues: the web page's ID token (`aud` = the web
 client; groups, `custom:site`, `custom:region`), and the registration system's client-credentials
 access token (no `aud`; `client_id`, `scope` = "exam-materials/registrar"), which `token_endpoint`
-hands out as Cognito's /oauth2/token does. The JwtAudience parameter is both client ids."""
+hands out as Cognito's /oauth2/token does. The JwtAudience parameter is both client ids. Staff tokens
+say how the person signed in (`amr`, RFC 8176): with a second factor, as core.identity requires.
+
+The local stack's issuer is its OIDC stand-in for the registration system's accounts (local.oidc), at
+`<stack>/oidc`; `verify` checks a token against the issuer's published key set (`jwks()`), as API
+Gateway does with a deployed issuer's jwks_uri."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
+import json
 import time
 import uuid
 from urllib.parse import parse_qs
@@ -28,6 +34,7 @@ REGISTRATION_CLIENT_SECRET = "local-registration-secret"  # local only, like eve
 REGISTRAR_SCOPE = "exam-materials/registrar"  # resource server "exam-materials", scope "registrar" (template)
 TOKEN_TTL_SECONDS = 12 * 3600
 ACCESS_TOKEN_TTL_SECONDS = 3600  # the template's RegistrationClient AccessTokenValidity
+STAFF = frozenset({"site_reviewer", "region_reviewer", "exam_office"})
 
 
 class Unauthorized(Exception):
@@ -40,11 +47,18 @@ class InvalidClient(Exception):
 
 class TokenIssuer:
     def __init__(self, issuer: str = ISSUER, audience: str = AUDIENCE,
-                 registration_client: tuple[str, str] = (REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET)):
-        self.issuer, self.audience = issuer, audience
+                 registration_client: tuple[str, str] = (REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET),
+                 ttl: int = TOKEN_TTL_SECONDS):
+        self.issuer, self.audience, self.ttl = issuer, audience, ttl
         self.registration_client_id, self._registration_secret = registration_client
         self.kid = uuid.uuid4().hex[:16]
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._keys = jwt.PyJWKSet.from_dict(self.jwks())
+
+    def jwks(self) -> dict:
+        """The issuer's public key set, as its jwks_uri serves it."""
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
+        return {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
 
     @property
     def audiences(self) -> tuple[str, str]:
@@ -52,23 +66,28 @@ class TokenIssuer:
         return (self.audience, self.registration_client_id)
 
     def mint(self, sub: str, groups: list[str], site: str | None = None, region: str | None = None,
-             ttl: int = TOKEN_TTL_SECONDS) -> str:
-        """An ID token as the user pool issues it to the web client after a Hosted UI sign-in."""
+             ttl: int | None = None, amr: list[str] | None = None, nonce: str | None = None) -> str:
+        """An ID token as the issuer gives it to the web client after a sign-in. `amr`: how the person
+        signed in; by default with a second factor for staff, a password for anyone else."""
         now = int(time.time())
         claims = {"sub": sub, "cognito:groups": list(groups), "iss": self.issuer, "aud": self.audience,
                   "cognito:username": sub, "email_verified": True, "origin_jti": str(uuid.uuid4()),
                   "event_id": str(uuid.uuid4()), "jti": str(uuid.uuid4()),
-                  "iat": now, "auth_time": now, "exp": now + ttl, "token_use": "id"}
+                  "amr": amr if amr is not None else ["pwd", "otp", "mfa"] if STAFF & set(groups) else ["pwd"],
+                  "iat": now, "auth_time": now, "exp": now + (self.ttl if ttl is None else ttl), "token_use": "id"}
+        if nonce:
+            claims["nonce"] = nonce
         if site:
             claims["custom:site"] = str(site)
         if region:
             claims["custom:region"] = str(region)
         return self.sign(claims)
 
-    def access_token(self, client_id: str, scopes: list[str], ttl: int = ACCESS_TOKEN_TTL_SECONDS) -> str:
-        """A client-credentials access token: the client is its own subject; no aud, no groups."""
+    def access_token(self, client_id: str, scopes: list[str], ttl: int = ACCESS_TOKEN_TTL_SECONDS,
+                     sub: str | None = None) -> str:
+        """An access token: no aud, no groups. For client credentials the client is its own subject."""
         now = int(time.time())
-        return self.sign({"sub": client_id, "client_id": client_id, "token_use": "access", "scope": " ".join(scopes),
+        return self.sign({"sub": sub or client_id, "client_id": client_id, "token_use": "access", "scope": " ".join(scopes),
                           "iss": self.issuer, "iat": now, "auth_time": now, "exp": now + ttl, "version": 2,
                           "jti": str(uuid.uuid4())})
 
@@ -95,9 +114,11 @@ class TokenIssuer:
         if not token:
             raise Unauthorized("no token")
         try:
-            if jwt.get_unverified_header(token).get("kid") != self.kid:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = next((k for k in self._keys.keys if k.key_id == kid), None)
+            if key is None:
                 raise Unauthorized("unknown kid")
-            claims = jwt.decode(token, self._key.public_key(), algorithms=["RS256", "RS384", "RS512"],
+            claims = jwt.decode(token, key.key, algorithms=["RS256", "RS384", "RS512"],
                                 issuer=issuer or self.issuer, options={"require": ["exp", "iss"], "verify_aud": False})
         except jwt.PyJWTError as e:
             raise Unauthorized(str(e)) from e

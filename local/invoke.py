@@ -52,8 +52,14 @@ class LambdaContext:
 
 
 def claims(sub: str, *groups: str, site: str | None = None, region: str | None = None) -> dict:
-    """A signed-in user's claims as API Gateway's JWT authorizer passes them (arrays as "[a b]")."""
+    """A signed-in user's claims as API Gateway's JWT authorizer passes them (arrays as "[a b]"). The
+    registrar is the registration system's client-credentials token (its scope, no group); staff signed
+    in with a second factor (`amr`), as core.identity requires."""
+    if groups == ("registrar",):
+        return {"sub": sub, "client_id": sub, "token_use": "access", "scope": "exam-materials/registrar"}
     out = {"sub": sub, "cognito:groups": "[" + " ".join(groups) + "]"}
+    if {"site_reviewer", "region_reviewer", "exam_office"} & set(groups):
+        out["amr"] = "[pwd otp mfa]"
     if site:
         out["custom:site"] = site
     if region:

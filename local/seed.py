@@ -1,5 +1,5 @@
 """Demo people and applications (api-contract.md "Demo data"). Applications are created through the
-real route, `PUT /applications/{id}` with a registrar's token, as the registration system would."""
+real route, `PUT /applications/{id}` with the registration system's client-credentials token."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ DEMO_USERS = (
     DemoUser("site-3101", ("site_reviewer",), site="3101", region="31", note="site reviewer 考点 3101"),
     DemoUser("region-31", ("region_reviewer",), region="31", note="region reviewer 考区 31"),
     DemoUser("office", ("exam_office",), note="exam office (phases after review)"),
-    DemoUser("registrar", ("registrar",), note="registration system (creates applications)"),
+    # The registration system is a machine (client credentials, scope exam-materials/registrar), not a
+    # person in a group: `POST /oauth2/token` with local.auth's registration client gives its token.
 )
 
 # Fictitious people; the identity numbers carry valid GB 11643 check digits.

@@ -19,6 +19,7 @@ from local import auth
 from local.gateway import Gateway, GatewayServer, Request, Response, error
 from local.invoke import FAKE_AWS, FAKE_KEYS
 from local.moto_server import MotoServer
+from local.oidc import OidcProvider
 from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
 from local.streams import StreamPoller, to_queue
@@ -125,7 +126,7 @@ class LocalStack:
         self.visibility_timeout = visibility_timeout if visibility_timeout is not None else (
             int(env_timeout) if env_timeout else None)
         self.ready = threading.Event()
-        self.tokens = auth.TokenIssuer()
+        self.tokens = auth.TokenIssuer()  # replaced in start(): its issuer is this stack's /oidc
         self.moto: MotoServer | None = None
         self.http: GatewayServer | None = None
         self.workers: list[Worker] = []
@@ -140,6 +141,8 @@ class LocalStack:
     def start(self) -> str:
         self.moto = MotoServer(self.host, self.moto_port).start()
         self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
+        self.tokens = auth.TokenIssuer(issuer=f"{self.url}/oidc")
+        self.oidc = OidcProvider(self.tokens, self.url, redirect_uris=(f"{self.url}/",))
         parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url}
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
@@ -156,13 +159,16 @@ class LocalStack:
             ("POST", "/oauth2/token"): lambda r: Response.json(*auth.token_endpoint(self.tokens, r.header("authorization"), r.body)),
             ("GET", "/docs"): self._docs,
             ("GET", "/config.json"): self._web_config,
+            **self.oidc.routes(),
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()
         self._start_stream_pollers()
         if self.seed_demo:
-            self.seeded = seed(self.url, self.tokens.mint("registrar", ["registrar"]))
+            registrar = self.tokens.client_credentials(self.tokens.registration_client_id,
+                                                       auth.REGISTRATION_CLIENT_SECRET, None)["access_token"]
+            self.seeded = seed(self.url, registrar)
         self._start_workers()
         self.ready.set()
         return self.url
@@ -238,10 +244,15 @@ class LocalStack:
             if not (isinstance(sub, str) and sub and isinstance(groups, list)
                     and all(isinstance(g, str) for g in groups)):
                 raise ValueError
+            mfa = body.get("mfa", True)
+            if not isinstance(mfa, bool):
+                raise ValueError
         except (ValueError, KeyError, TypeError):
-            return error(400, "INVALID_REQUEST", 'Expected {"sub": "...", "groups": ["..."], "site"?, "region"?}.',
+            return error(400, "INVALID_REQUEST", 'Expected {"sub": "...", "groups": ["..."], "site"?, "region"?, "mfa"?}.',
                          "请求格式错误:需要 sub 与 groups 字段。")
-        token = self.tokens.mint(sub, groups, site=body.get("site"), region=body.get("region"))
+        # A staff token says it was signed in with a second factor unless "mfa": false (core.identity).
+        token = self.tokens.mint(sub, groups, site=body.get("site"), region=body.get("region"),
+                                 amr=None if mfa else ["pwd"])
         return Response.json(200, {"token": token})
 
     def _aws(self, _: Request) -> Response:
@@ -257,11 +268,14 @@ class LocalStack:
         return Response(200, [("Content-Type", "text/html; charset=utf-8")], DOCS_PAGE.encode())
 
     def _web_config(self, _: Request) -> Response:
-        """What the web client reads first (deployed, a generated file says "cognito"): the API on this
-        origin, and the demo logins for the sign-in picker."""
+        """What the web client reads first (deployed, deploy/web.py writes it): the API on this origin, and
+        sign-in through this stack's OIDC issuer (the registration system's accounts, R1). The demo
+        logins are the picker's buttons: each signs in through the issuer with its login_hint."""
         users = [{"sub": u.sub, "groups": list(u.groups), "site": u.site, "region": u.region, "note": u.note}
                  for u in DEMO_USERS if "registrar" not in u.groups]
-        return Response.json(200, {"apiUrl": "", "auth": {"type": "local", "demoUsers": users}})
+        return Response.json(200, {"apiUrl": "", "auth": {
+            "type": "oidc", "issuer": self.tokens.issuer, "clientId": self.tokens.audience,
+            "redirectUri": f"{self.url}/", "scopes": ["openid", "profile"], "demoUsers": users}})
 
     def _openapi(self, _: Request) -> Response:
         """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged: the

@@ -48,6 +48,8 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
     "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
+    "MFA_REQUIRED": ErrorSpec(403, "Staff accounts must sign in with a second factor (MFA); sign in again with it.",
+                              "工作人员账号须使用多因素认证(MFA)登录,请使用第二重验证重新登录。"),
     "NOT_FOUND": ErrorSpec(404, "Not found.", "未找到。"),
     "UNKNOWN_MATERIAL_TYPE": ErrorSpec(
         404,

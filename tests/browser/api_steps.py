@@ -47,7 +47,7 @@ def register(stack: RunningStack, app_id: str, candidate: str, region: str = "11
     body = {"candidateId": candidate, "candidateName": name, "idNumber": id_number(),
             "householdRegion": region, "region": region, "site": site, "category": "临床执业医师", "examYear": 2026}
     response = requests.put(f"{stack.url}/applications/{app_id}", json=body, timeout=10,
-                            headers=stack.auth("registrar", ["registrar"]))
+                            headers=stack.registrar_auth())
     assert response.status_code in (200, 201), response.text
     return body
 

@@ -15,14 +15,38 @@ DIPLOMA = ("diploma", "学历证书")
 PRACTICE = ("practice_proof", "试用期考核证明")
 
 
-def sign_in(session: Session, base_url: str, sub: str) -> Page:
-    """The local sign-in picker: one button per demo user."""
+def sign_in(session: Session, base_url: str, sub: str, path: str = "/") -> Page:
+    """The local sign-in picker: one button per demo user, each a login hint for the stack's OIDC issuer
+    (the registration system's stand-in), whose consent page asks to authorise the account (R1)."""
     page = session.page
-    page.goto(f"{base_url}/")
+    page.goto(f"{base_url}{path}")
     button = page.locator(f"button.demo-user[data-sub='{sub}']")
     expect(button).to_be_visible()
     session.shot(f"sign-in-{sub}")
     button.click()
+    consent(session)
+    return page
+
+
+def consent(session: Session, shot: bool = False) -> None:
+    """The issuer's consent step: 同意并授权, then back to the web client with a code."""
+    page = session.page
+    page.wait_for_url(re.compile(r"/oidc/authorize\?"))
+    agree = page.get_by_role("button", name="同意并授权")
+    expect(agree).to_be_visible()
+    if shot:
+        session.shot("consent")
+    agree.click()
+    page.wait_for_url(lambda url: "/oidc/" not in url and "code=" not in url)
+
+
+def open_with_token(session: Session, base_url: str, token: str, path: str = "/") -> Page:
+    """Signed in by a token from POST /dev/token (the scripts' shortcut), put where the page keeps it:
+    for tests of other things than signing in, as anyone (not only the demo users)."""
+    page = session.page
+    page.goto(f"{base_url}/healthz")
+    page.evaluate("t => sessionStorage.setItem('token', t)", token)
+    page.goto(f"{base_url}{path}")
     return page
 
 

@@ -12,6 +12,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.api_steps import wait_for
+from tests.browser.pages import open_with_token
 
 pytestmark = pytest.mark.localstack
 
@@ -24,7 +25,7 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
     me = browser_session(viewport, prefix="candidate-", mobile=viewport[0] < 600)
     page = me.page
     # Given: a signed-in candidate (a fresh one each run: the stack may be reused) opens the settings
-    page.goto(f"{stack.url}/#token={stack.token(sub, ['candidate'])}")
+    open_with_token(me, stack.url, stack.token(sub, ['candidate']))
     expect(page.get_by_role("heading", name="我的报名")).to_be_visible()
     page.locator("#notify-settings summary").click()
     settings = page.locator("#notify-settings")
@@ -61,7 +62,7 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
 
     # When: the exam office announces that registration is open
     office = browser_session(viewport, prefix="office-", mobile=viewport[0] < 600)
-    office.page.goto(f"{stack.url}/office.html#token={stack.token('office', ['exam_office'])}")
+    open_with_token(office, stack.url, stack.token('office', ['exam_office']), "/office.html")
     office.page.wait_for_url(re.compile(r"/office\.html"))
     form = office.page.locator("section.announce")
     form.locator("select[name=year]").select_option(str(year))

@@ -76,7 +76,7 @@ def test_nobody_reviews_or_sets_the_phase_of_their_own_application(api, aws):
 
 def test_a_comma_in_cognito_groups_is_part_of_one_unknown_name(api, aws):
     register(api, "app-1", "cand-1")
-    forged = {"sub": "x", "cognito:groups": "[foo,exam_office]"}
+    forged = {"sub": "x", "cognito:groups": "[foo,exam_office]", "amr": "[pwd mfa]"}
     assert api("review", "POST", "/review/applications/app-1/phase", forged, {"status": "PASSED"}).code == "FORBIDDEN"
     assert api("review", "GET", "/review/stats", forged).code == "FORBIDDEN"
 

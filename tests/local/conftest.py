@@ -47,6 +47,15 @@ class RunningStack:
     def auth(self, sub: str, groups: list[str], site: str | None = None, region: str | None = None) -> dict:
         return {"Authorization": f"Bearer {self.token(sub, groups, site, region)}"}
 
+    def registrar_auth(self) -> dict:
+        """The registration system: a client-credentials token (the registrar is a machine, not a group)."""
+        from local.auth import REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET
+
+        response = requests.post(f"{self.url}/oauth2/token", data={"grant_type": "client_credentials"},
+                                 auth=(REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET), timeout=10)
+        response.raise_for_status()
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
     def client(self, service: str, **config):
         """A boto3 client on the stack's moto (botocore Config options as keywords)."""
         return client(service, self.endpoint_url, **config)
@@ -69,7 +78,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a slow answer is "not yet" on a busy machine
             pass
         time.sleep(0.1)
     pytest.fail(f"the local stack was not healthy within {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")

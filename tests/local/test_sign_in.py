@@ -113,8 +113,24 @@ def test_an_id_token_has_the_pools_claims(local_stack):
     (("site-1101", ["site_reviewer"], "1101", None),
      {"GET /applications/{app}": 200, "GET /applications/{app}/status": 200,
       "GET /review/queue": 200, "GET /review/applications/{app}": 200}),
-    (("registrar", ["registrar"], None, None), {"PUT /applications/{new}": 201}),
+    # a person in a group named "registrar" is not the registration system: nothing at all
+    (("registrar", ["registrar"], None, None), {}),
 ])
 def test_an_id_token_does_what_its_group_allows_and_nothing_more(local_stack, app, who, allowed):
     found = statuses(local_stack, local_stack.token(*who), app)
     assert found == {route: allowed.get(route, 403) for route in found}
+
+
+@pytest.mark.parametrize("who", [("site-1101", ["site_reviewer"], "1101", None), ("region-11", ["region_reviewer"], None, "11"),
+                                 ("office", ["exam_office"], None, None)])
+def test_staff_signed_in_without_a_second_factor_get_mfa_required(local_stack, app, who):
+    # Given: a staff token whose amr says password only
+    sub, groups, site, region = who
+    token = requests.post(f"{local_stack.url}/dev/token", json={"sub": sub, "groups": groups, "site": site,
+                                                                "region": region, "mfa": False}, timeout=10).json()["token"]
+    assert jwt.decode(token, options={"verify_signature": False})["amr"] == ["pwd"]
+    # When
+    response = requests.get(f"{local_stack.url}/review/stats", headers={"Authorization": f"Bearer {token}"}, timeout=15)
+    # Then: refused with its own code, and the same person with MFA is let in
+    assert response.status_code == 403 and response.json()["error"]["code"] == "MFA_REQUIRED", response.text
+    assert requests.get(f"{local_stack.url}/review/stats", headers=local_stack.auth(*who), timeout=15).status_code == 200

@@ -19,13 +19,14 @@ def test_groups_in_every_shape_an_authorizer_sends(raw):
                                  # groups named with quotes, as API Gateway passes them: never read as JSON
                                  '["foo","exam_office"]', '["exam_office"]', '[candidate "exam_office"]'])
 def test_group_names_match_exactly_a_comma_is_part_of_a_name(raw):
-    event = {"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "u1", "cognito:groups": raw}}}}}
+    event = {"requestContext": {"authorizer": {"jwt": {"claims": {"sub": "u1", "cognito:groups": raw, "amr": "[pwd mfa]"}}}}}
     assert "exam_office" not in caller_from_event(event).groups
 
 
 def test_caller_reads_claims_and_ignores_unknown_roles():
     event = {"requestContext": {"authorizer": {"jwt": {"claims": {
-        "sub": "u1", "cognito:groups": "[site_reviewer admin]", "custom:site": "1101", "custom:region": "11"}}}},
+        "sub": "u1", "cognito:groups": "[site_reviewer admin]", "custom:site": "1101", "custom:region": "11",
+        "amr": "[pwd otp mfa]"}}}},
         "body": '{"sub": "someone-else"}', "queryStringParameters": {"sub": "x"}}
     caller = caller_from_event(event)
     assert (caller.sub, caller.groups, caller.site, caller.region) == ("u1", {"site_reviewer"}, "1101", "11")

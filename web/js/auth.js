@@ -1,10 +1,17 @@
-// Who is signed in. The ID token lives in sessionStorage (this tab only, gone when it closes).
-// Locally: a picker of demo users (POST /dev/token), or a token in the URL fragment `#token=…`.
-// Deployed: Cognito's Hosted UI, authorization code + PKCE; the ID token is the API's Bearer
-// (the HTTP API's JWT authorizer reads `cognito:groups`, `custom:site`, `custom:region` from it).
+// Who is signed in. The ID token (and a refresh token) live in sessionStorage: this tab only, gone
+// when it closes. config.json says how to sign in (`auth.type`):
+// - "oidc": any OpenID Connect issuer, found by discovery from `auth.issuer` (deployed: the
+//   registration system's accounts, R1; locally: the stack's stand-in at /oidc). Authorization code
+//   + PKCE (S256) with state and nonce; `demoUsers` (local only) become login hints, one per button.
+// - "cognito": the stack's own user pool through its Hosted UI (`auth.domain`), the same flow.
+// - "local": demo users minted by POST /dev/token, or a token in the URL fragment `#token=…`. Only
+//   here: a deployed page never adopts a token from a link.
+// The ID token is the API's Bearer; its groups claim is `auth.groupsClaim` (Cognito's by default).
 
 const TOKEN = 'token';
+const REFRESH = 'refresh';
 const PKCE = 'pkce';
+const FLOWS = ['oidc', 'cognito'];
 
 let configPromise;
 export function loadConfig() {
@@ -24,23 +31,28 @@ function decode(token) {
   }
 }
 
-/** `cognito:groups` is a list in the token (API Gateway hands it to Lambda as "[a b]"). */
+let groupsClaim = 'cognito:groups';
+
+/** The groups claim is a list in the token (API Gateway hands it to Lambda as "[a b]"). */
 export function groupsOf(claims) {
-  const raw = claims?.['cognito:groups'] ?? [];
+  const raw = claims?.[groupsClaim] ?? [];
   if (Array.isArray(raw)) return raw;
   return String(raw).replace(/^\[|\]$/g, '').split(/\s+/).filter(Boolean);
 }
 
-/** The signed-in user, or null: {token, claims, sub, groups}. Takes `#token=…` from the URL first. */
-export function currentUser() {
+const expired = (claims, marginS = 0) => Boolean(claims?.exp && (claims.exp - marginS) * 1000 < Date.now());
+
+/** The signed-in user, or null: {token, claims, sub, groups}. `#token=…` counts only for auth.type local. */
+export function currentUser(config) {
+  groupsClaim = config?.auth?.groupsClaim || groupsClaim;
   const match = location.hash.match(/^#token=([^&]+)/);
-  if (match) {
+  if (match && config?.auth?.type === 'local') {
     sessionStorage.setItem(TOKEN, decodeURIComponent(match[1]));
     history.replaceState(null, '', location.pathname + location.search);
   }
   const token = sessionStorage.getItem(TOKEN);
   const claims = token && decode(token);
-  if (!claims || (claims.exp && claims.exp * 1000 < Date.now())) {
+  if (!claims || expired(claims)) {
     if (token) sessionStorage.removeItem(TOKEN);
     return null;
   }
@@ -69,50 +81,115 @@ export async function signInLocal(config, user) {
 function base64url(bytes) {
   return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+const random = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
 
-/** Off to the Hosted UI with a fresh PKCE verifier and state (kept in this tab). */
-export async function startCognito(config) {
-  const { domain, clientId, redirectUri, scopes } = config.auth;
-  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+let endpointsPromise;
+/** The issuer's endpoints: OIDC discovery, or the Hosted UI's fixed paths. */
+function endpoints(config) {
+  const auth = config.auth;
+  if (auth.type === 'cognito') {
+    const domain = auth.domain.replace(/\/$/, '');
+    return Promise.resolve({ authorization_endpoint: `${domain}/oauth2/authorize`, token_endpoint: `${domain}/oauth2/token` });
+  }
+  endpointsPromise ??= fetch(`${auth.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
+    .then((r) => { if (!r.ok) throw new Error(`discovery ${r.status}`); return r.json(); })
+    .then((d) => {
+      if (d.issuer !== auth.issuer) throw new Error('discovery names another issuer');
+      return d;
+    });
+  return endpointsPromise;
+}
+
+/** Whether this page can sign in through an issuer (code + PKCE). */
+export const usesIssuer = (config) => FLOWS.includes(config.auth?.type);
+
+/** Off to the issuer with a fresh PKCE verifier, state and nonce (kept in this tab), remembering where
+ * we were: the upload-page link the registration system sent the candidate to survives the sign-in (R1). */
+export async function startSignIn(config, loginHint) {
+  const { clientId, redirectUri, scopes } = config.auth;
+  const { authorization_endpoint: authorize } = await endpoints(config);
+  const verifier = random(32);
+  const state = random(16);
+  const nonce = config.auth.type === 'oidc' ? random(16) : undefined;
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
-  sessionStorage.setItem(PKCE, JSON.stringify({ verifier, state, back: location.pathname + location.hash }));
+  sessionStorage.setItem(PKCE, JSON.stringify({ verifier, state, nonce, back: location.pathname + location.search + location.hash }));
   const query = new URLSearchParams({
     response_type: 'code', client_id: clientId, redirect_uri: redirectUri,
     scope: (scopes || ['openid']).join(' '), state, code_challenge_method: 'S256', code_challenge: challenge,
   });
-  location.assign(`${domain.replace(/\/$/, '')}/oauth2/authorize?${query}`);
+  if (nonce) query.set('nonce', nonce);
+  if (loginHint) query.set('login_hint', loginHint);
+  location.assign(`${authorize}?${query}`);
 }
 
-/** Back from the Hosted UI with `?code=&state=`: exchange the code (with the verifier) for tokens. */
-export async function completeCognito(config) {
+async function tokenRequest(config, form) {
+  const { token_endpoint: url } = await endpoints(config);
+  const response = await fetch(url, {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form),
+  });
+  if (!response.ok) throw new Error(`token ${response.status}`);
+  return response.json();
+}
+
+/**
+ * Back from the issuer with `?code=&state=` (or `?error=`): exchange the code with the verifier.
+ * Returns 'none' (nothing to do), 'here' (signed in, stay) or 'away' (signed in, going back elsewhere).
+ */
+export async function completeSignIn(config) {
   const params = new URLSearchParams(location.search);
   const code = params.get('code');
-  if (!code || config.auth?.type !== 'cognito') return false;
+  const failed = params.get('error');
+  if (!usesIssuer(config) || (!code && !failed)) return 'none';
   const saved = JSON.parse(sessionStorage.getItem(PKCE) || 'null');
   sessionStorage.removeItem(PKCE);
   history.replaceState(null, '', location.pathname);
+  if (failed) throw new Error(failed === 'access_denied' ? 'denied' : `sign-in: ${failed}`);
   if (!saved || saved.state !== params.get('state')) throw new Error('sign-in state mismatch');
-  const { domain, clientId, redirectUri } = config.auth;
-  const response = await fetch(`${domain.replace(/\/$/, '')}/oauth2/token`, {
-    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: saved.verifier,
-    }),
+  const { clientId, redirectUri } = config.auth;
+  const tokens = await tokenRequest(config, {
+    grant_type: 'authorization_code', client_id: clientId, code, redirect_uri: redirectUri, code_verifier: saved.verifier,
   });
-  if (!response.ok) throw new Error(`token exchange ${response.status}`);
-  keepToken((await response.json()).id_token);
-  if (saved.back && saved.back !== location.pathname) location.replace(saved.back);
-  return true;
+  if (saved.nonce && decode(tokens.id_token)?.nonce !== saved.nonce) throw new Error('sign-in nonce mismatch');
+  keepToken(tokens.id_token);
+  if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+  const back = new URL(saved.back || '/', location.origin);
+  if (back.pathname === location.pathname) {
+    history.replaceState(null, '', back.pathname + back.search + back.hash);
+    return 'here';
+  }
+  location.replace(back.href);
+  return 'away';
+}
+
+/** A new ID token from the refresh token when this one has expired or is about to (a minute left). */
+export async function refreshSession(config) {
+  const refresh = sessionStorage.getItem(REFRESH);
+  const token = sessionStorage.getItem(TOKEN);
+  if (!usesIssuer(config) || !refresh || (token && !expired(decode(token), 60))) return false;
+  try {
+    const tokens = await tokenRequest(config, { grant_type: 'refresh_token', client_id: config.auth.clientId, refresh_token: refresh });
+    keepToken(tokens.id_token);
+    if (tokens.refresh_token) sessionStorage.setItem(REFRESH, tokens.refresh_token);
+    return true;
+  } catch {
+    sessionStorage.removeItem(REFRESH);  // revoked or expired: sign in again
+    return false;
+  }
 }
 
 export async function signOut() {
   sessionStorage.removeItem(TOKEN);
+  sessionStorage.removeItem(REFRESH);
   const config = await loadConfig();
-  if (config.auth?.type === 'cognito') {
-    const { domain, clientId, redirectUri } = config.auth;
+  const { type, domain, clientId, redirectUri } = config.auth || {};
+  if (type === 'cognito') {
     const query = new URLSearchParams({ client_id: clientId, logout_uri: redirectUri });
     location.assign(`${domain.replace(/\/$/, '')}/logout?${query}`);
+    return;
+  }
+  const end = type === 'oidc' ? (await endpoints(config).catch(() => ({}))).end_session_endpoint : null;
+  if (end) {
+    location.assign(`${end}?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: redirectUri })}`);
   } else {
     location.assign('/');
   }

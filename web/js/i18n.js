@@ -5,7 +5,9 @@ const STRINGS = {
   zh: {
     title: '医师资格考试 材料在线审核', langToggle: 'English', signOut: '退出', signIn: '登录',
     signInHint: '本地演示环境:选择一个演示账号登录。', signInCognito: '使用统一身份认证登录',
-    signInCognitoHint: '请使用报名时的账号登录。', myApplications: '我的报名', noApplications: '暂无报名信息。',
+    signInCognitoHint: '请使用报名时的账号登录。', signInOidc: '使用报名系统账号登录',
+    signInOidcHint: '本地演示环境:选择一个演示账号,经报名系统(本地替身)授权后登录。', signInDenied: '您未同意授权,未能登录。',
+    myApplications: '我的报名', noApplications: '暂无报名信息。',
     uploadMaterials: '上传相关材料', back: '返回', examYear: '考试年度', category: '类别', region: '考区', site: '考点',
     application: '报名号', progress: '当前进度', reviewComments: '审核意见', requests: '需补充的材料',
     required: '必传', optional: '选传', sample: '示例图片', upload: '上传', add: '添加', delete: '删除',
@@ -24,6 +26,9 @@ const STRINGS = {
   en: {
     title: 'Physician qualification exam · materials review', langToggle: '中文', signOut: 'Sign out', signIn: 'Sign in',
     signInHint: 'Local demo: choose a demo account.', signInCognito: 'Sign in', signInCognitoHint: 'Use the account you registered with.',
+    signInOidc: 'Sign in with your registration account',
+    signInOidcHint: 'Local demo: choose a demo account; the registration system (local stand-in) asks you to authorise it.',
+    signInDenied: 'You did not authorise the sign-in.',
     myApplications: 'My applications', noApplications: 'No applications yet.', uploadMaterials: 'Upload materials',
     back: 'Back', examYear: 'Exam year', category: 'Category', region: 'Exam region', site: 'Exam site',
     application: 'Application', progress: 'Progress', reviewComments: 'Review comments', requests: 'Materials to add',

@@ -2,7 +2,9 @@
 // sign-in view, and sending each role to its own page.
 
 import { ApiError, createApi } from './api.js';
-import { completeCognito, currentUser, homeOf, loadConfig, signInLocal, signOut, startCognito } from './auth.js';
+import {
+  completeSignIn, currentUser, homeOf, loadConfig, refreshSession, signInLocal, signOut, startSignIn, usesIssuer,
+} from './auth.js';
 import { h, replace } from './dom.js';
 import { getLang, onLangChange, setLang, t } from './i18n.js';
 
@@ -32,24 +34,37 @@ function bar(user) {
 }
 
 async function signInView(main, config) {
+  const users = config.auth?.demoUsers || [];
+  const oidc = config.auth?.type === 'oidc';
+  // Deployed (no demo users): the registration system's upload-page link goes straight on to the
+  // consent step (R1), anything else shows the one button.
+  if (usesIssuer(config) && !users.length && /^#\/app\//.test(location.hash)) {
+    await startSignIn(config);
+    return;
+  }
   const render = () => {
-    if (config.auth?.type === 'cognito') {
+    if (usesIssuer(config) && !users.length) {
       replace(main, h('section', { class: 'card signin' }, h('h1', {}, t('signIn')), h('p', {}, t('signInCognitoHint')),
-        h('button', { type: 'button', class: 'primary', onclick: () => startCognito(config) }, t('signInCognito'))));
+        h('button', { type: 'button', class: 'primary', onclick: () => startSignIn(config).catch(showError) },
+          t(oidc ? 'signInOidc' : 'signInCognito'))));
       return;
     }
-    const users = config.auth?.demoUsers || [];
-    replace(main, h('section', { class: 'card signin' }, h('h1', {}, t('signIn')), h('p', {}, t('signInHint')),
+    // Demo users: locally through the stack's issuer (each button is a login hint), or /dev/token.
+    const go = async (u) => {
+      try {
+        if (usesIssuer(config)) {
+          await startSignIn(config, u.sub);
+          return;
+        }
+        await signInLocal(config, u);
+        location.assign(homeOf(currentUser(config)));
+      } catch (e) { showError(e); }
+    };
+    replace(main, h('section', { class: 'card signin' }, h('h1', {}, t('signIn')),
+      h('p', {}, t(oidc ? 'signInOidcHint' : 'signInHint')),
       h('ul', { class: 'demo-users' }, users.map((u) => h('li', {},
-        h('button', {
-          type: 'button', class: 'demo-user', 'data-sub': u.sub,
-          onclick: async () => {
-            try {
-              await signInLocal(config, u);
-              location.assign(homeOf(currentUser()));
-            } catch (e) { showError(e); }
-          },
-        }, h('strong', {}, u.sub), h('span', {}, u.note)))))));
+        h('button', { type: 'button', class: 'demo-user', 'data-sub': u.sub, onclick: () => go(u) },
+          h('strong', {}, u.sub), h('span', {}, u.note)))))));
   };
   render();
   onLangChange(render);
@@ -64,9 +79,10 @@ export async function boot(allowed) {
   const config = await loadConfig();
   const main = document.getElementById('main');
   try {
-    await completeCognito(config);
-  } catch (e) { toast(e.message); }
-  const user = currentUser();
+    if (await completeSignIn(config) === 'away') return null;
+  } catch (e) { toast(e.message === 'denied' ? t('signInDenied') : e.message); }
+  await refreshSession(config);
+  const user = currentUser(config);
   bar(user);
   if (!user) {
     if (location.pathname !== '/' && location.pathname !== '/index.html') {
