@@ -53,6 +53,7 @@ CHECKOV_VENV := .venv-checkov
 SAM := $(SAM_VENV)/bin/sam
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 STACK_NAME ?= exam-materials
+TEMPLATE ?= template.yaml
 
 $(SAM): deploy/requirements-sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
@@ -75,7 +76,13 @@ scan: venv $(CHECKOV)
 build: $(SAM)
 	@PY312="$$(deploy/find_python312.sh)" || { echo "make build needs Python 3.12, the Lambda runtime's version, to compile the" \
 	  ".pyc the artifacts ship: install it (e.g. pyenv install 3.12) or point PY312 at a python3.12." >&2; exit 1; }; \
-	PATH="$$(dirname "$$PY312"):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --template template.yaml
+	PATH="$$(dirname "$$PY312"):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM) build --template $(TEMPLATE)
+
+# The AWS China regions' template (README "Deploy in the China regions"): generated from template.yaml.
+# `make build TEMPLATE=template-china.yaml` builds it; a test fails when the committed file is stale.
+.PHONY: china-template
+china-template: venv
+	$(BIN)/python -m deploy.china
 
 # After `sam deploy`: the web client to its bucket (cache headers per file), the config.json it reads,
 # the sample pictures to the materials bucket, then a CloudFront invalidation. STACK_NAME as deployed.

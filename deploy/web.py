@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 SAMPLES = ROOT / "samples"
 SCOPES = ["openid", "email", "profile"]  # the template's WebClient AllowedOAuthScopes
+OIDC_SCOPES = ["openid", "profile"]  # what the page asks an issuer of the deployer's own for
 
 # File names are not fingerprinted (plain ES modules), so the page and its modules revalidate every
 # time (a 304 from CloudFront when unchanged): a deploy never mixes an old module with a new page.
@@ -40,13 +41,20 @@ def content_type(path: str) -> str:
     return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind == "application/json" else kind
 
 
-def site_config(outputs: dict[str, str]) -> dict:
-    """config.json: what the page needs to call the API and sign in with the Hosted UI (authorization
-    code + PKCE). With an issuer of the deployer's own (no user pool in the stack) auth is left out."""
+def site_config(outputs: dict[str, str], parameters: dict[str, str] | None = None) -> dict:
+    """config.json: what the page needs to call the API and sign in (authorization code + PKCE): the
+    stack's own pool through its Hosted UI, or the issuer the stack was given (JwtIssuer: the
+    registration system's accounts, R1), found by OIDC discovery. Its web client is the first of
+    JwtAudience; the groups claim is JwtGroupsClaim."""
     config: dict = {"apiUrl": outputs["ApiUrl"].rstrip("/")}
+    parameters = parameters or {}
     if "WebClientId" in outputs:
         config["auth"] = {"type": "cognito", "domain": outputs["AuthDomain"].rstrip("/"),
                           "clientId": outputs["WebClientId"], "redirectUri": outputs["WebUrl"], "scopes": SCOPES}
+    elif parameters.get("JwtIssuer"):
+        config["auth"] = {"type": "oidc", "issuer": parameters["JwtIssuer"],
+                          "clientId": parameters["JwtAudience"].split(",")[0].strip(), "redirectUri": outputs["WebUrl"],
+                          "scopes": OIDC_SCOPES, "groupsClaim": parameters.get("JwtGroupsClaim") or "cognito:groups"}
     return config
 
 
@@ -84,6 +92,11 @@ def stack_outputs(cloudformation, stack_name: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
+def stack_parameters(cloudformation, stack_name: str) -> dict[str, str]:
+    (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.web", description=__doc__)
     parser.add_argument("--stack-name", required=True)
@@ -92,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     session = boto3.Session(region_name=args.region)
     outputs = stack_outputs(session.client("cloudformation"), args.stack_name)
     s3 = session.client("s3")
-    config = site_config(outputs)
+    config = site_config(outputs, stack_parameters(session.client("cloudformation"), args.stack_name))
     keys = upload_site(s3, outputs["WebBucketName"], config)
     samples = upload_samples(s3, outputs["MaterialsBucketName"])
     session.client("cloudfront").create_invalidation(

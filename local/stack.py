@@ -7,6 +7,7 @@ gateway (its /healthz answers 503 until seeding is done); the demo data; the SQS
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -22,6 +23,7 @@ from local.moto_server import MotoServer
 from local.oidc import OidcProvider
 from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
+from local.sms_gateway import SmsGatewayStandIn
 from local.streams import StreamPoller, to_queue
 from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
 from local.worker import Worker
@@ -89,9 +91,10 @@ def configure_environment(endpoint_url: str, stack: Stack) -> None:
     os.environ.update(common)
 
 
-def outbox(dynamodb, table: str) -> list[dict]:
-    """moto's record of the SMS published in this process, oldest first, joined with the delivery
-    markers (by SNS message id). Local only: it scans the table, which no function ever does."""
+def outbox(dynamodb, table: str, sent: list[tuple[str, str, str]] | None = None) -> list[dict]:
+    """The SMS sent, oldest first - `sent` (message id, to, text) as the gateway's stand-in accepted them,
+    else moto's record of those published through SNS in this process - joined with the delivery markers
+    (by message id). Local only: it scans the table, which no function ever does."""
     from boto3.dynamodb.types import TypeDeserializer
     from moto.sns.models import sns_backends
 
@@ -109,7 +112,9 @@ def outbox(dynamodb, table: str) -> list[dict]:
         if not start:
             break
     messages = []
-    for message_id, (to, text) in list(sns_backends[ACCOUNT_ID][REGION].sms_messages.items()):
+    if sent is None:
+        sent = [(i, to, text) for i, (to, text) in list(sns_backends[ACCOUNT_ID][REGION].sms_messages.items())]
+    for message_id, to, text in sent:
         marker = markers.get(message_id, {})
         messages.append({"to": to, "text": text, "at": marker.get("at"), "kind": marker.get("messageKind"),
                          "ref": marker.get("ref"), "messageId": message_id})
@@ -127,6 +132,7 @@ class LocalStack:
             int(env_timeout) if env_timeout else None)
         self.ready = threading.Event()
         self.tokens = auth.TokenIssuer()  # replaced in start(): its issuer is this stack's /oidc
+        self.sms = SmsGatewayStandIn()
         self.moto: MotoServer | None = None
         self.http: GatewayServer | None = None
         self.workers: list[Worker] = []
@@ -143,10 +149,13 @@ class LocalStack:
         self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
         self.tokens = auth.TokenIssuer(issuer=f"{self.url}/oidc")
         self.oidc = OidcProvider(self.tokens, self.url, redirect_uris=(f"{self.url}/",))
-        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url}
+        # SMS leaves through the domestic gateway's stand-in (signed HTTP), as in the China regions
+        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url,
+                      "SmsChannel": "gateway", "SmsGatewayUrl": f"{self.url}{self.sms.path}"}
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
+        self._sms_credentials()
         self.moto.cors.configure(self.stack.buckets)
         upload_samples(self.stack, self.moto.url)
         self.runtime = Runtime(self.stack.functions, one_at_a_time={r.function for r in self.stack.routes})
@@ -160,6 +169,7 @@ class LocalStack:
             ("GET", "/docs"): self._docs,
             ("GET", "/config.json"): self._web_config,
             **self.oidc.routes(),
+            **self.sms.routes(),
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
@@ -186,6 +196,13 @@ class LocalStack:
             self.http.server_close()
         if self.moto:
             self.moto.stop()
+
+    def _sms_credentials(self) -> None:
+        """The gateway's key, where the template says the notify function reads it (Secrets Manager)."""
+        names = {f.environment.get("SMS_GATEWAY_SECRET") for f in self.stack.functions.values()} - {None}
+        secrets = client("secretsmanager", self.moto.url)
+        for name in names:
+            secrets.create_secret(Name=name, SecretString=json.dumps(self.sms.credentials))
 
     def _start_workers(self) -> None:
         sqs = client("sqs", self.moto.url)
@@ -262,7 +279,8 @@ class LocalStack:
     def _outbox(self, _: Request) -> Response:
         """What would have been sent: every SMS the functions published (moto's SNS, in this process),
         with what the notify function's delivery markers say it was (kind, ref) and when."""
-        return Response.json(200, {"messages": outbox(client("dynamodb", self.moto.url), self.stack.names["AppTable"])})
+        sent = [(m["messageId"], m["to"], m["text"]) for m in self.sms.messages]
+        return Response.json(200, {"messages": outbox(client("dynamodb", self.moto.url), self.stack.names["AppTable"], sent)})
 
     def _docs(self, _: Request) -> Response:
         return Response(200, [("Content-Type", "text/html; charset=utf-8")], DOCS_PAGE.encode())

@@ -39,15 +39,18 @@ if PYTHON312 is None:
 pytestmark = pytest.mark.skipif(PYTHON312 is None, reason="needs Python 3.12 (Lambda's runtime) for sam build")
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
+def sam_build(template: str, out: Path) -> Path:
     subprocess.run(["make", "-s", ".venv-sam/bin/sam"], cwd=ROOT, check=True, capture_output=True, text=True)
-    out = tmp_path_factory.mktemp("sam") / "build"
     env = {**os.environ, "PATH": f"{Path(PYTHON312).parent}{os.pathsep}{os.environ['PATH']}", "SAM_CLI_TELEMETRY": "0"}
-    done = subprocess.run([str(ROOT / ".venv-sam" / "bin" / "sam"), "build", "--template", "template.yaml",
+    done = subprocess.run([str(ROOT / ".venv-sam" / "bin" / "sam"), "build", "--template", template,
                            "--build-dir", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return out
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory) -> Path:
+    return sam_build("template.yaml", tmp_path_factory.mktemp("sam") / "build")
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +118,17 @@ def test_each_handler_imports_from_the_built_tree_without_compiling(build, host,
     # Then
     assert [p for p in found["compiled"] if p.startswith(str(build))] == []
     assert found["pil"] is (function == "ProcessImageFunction")
+
+
+def test_the_china_template_builds_the_same_artifacts(build, tmp_path):
+    """template-china.yaml (the AWS China regions) builds offline into the same functions and layers."""
+    china = sam_build("template-china.yaml", tmp_path / "china")
+
+    def listing(root: Path) -> dict[str, int | None]:
+        # a .pyc holds the path it was compiled at (another build directory here): its name only
+        return {str(p.relative_to(root)): None if p.suffix == ".pyc" else p.stat().st_size
+                for p in sorted(root.rglob("*")) if p.is_file() and p.name != "template.yaml"}
+
+    assert {p.name for p in china.iterdir() if p.is_dir()} == {*HANDLERS, "DependenciesLayer", "PillowLayer"}
+    assert listing(china) == listing(build)
+    assert "AWS::Cognito::" not in (china / "template.yaml").read_text(encoding="utf-8")

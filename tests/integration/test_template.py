@@ -283,11 +283,22 @@ def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def branches(statements: list) -> list[dict]:
+    """Policy statements, each branch of an `Fn::If` (a statement that depends on a parameter) counted."""
+    out = []
+    for s in statements:
+        if "Fn::If" in s:
+            out += [b for b in s["Fn::If"][1:] if b != {"Ref": "AWS::NoValue"}]
+        else:
+            out.append(s)
+    return out
+
+
 def test_function_policies_are_narrow(cfn):
     """No Scan anywhere, ever; no wildcard actions or resources; S3 objects only under known prefixes."""
     for name in HANDLERS:
         role = cfn["Resources"][f"{name}Role"]["Properties"]
-        for statement in (s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]):
+        for statement in branches([s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]):
             actions = as_list(statement["Action"])
             if "NotResource" in statement:  # an SMS has no ARN: everything but a topic (test_notify_can_only_text)
                 assert (name, actions, statement["Effect"]) == ("NotifyFunction", ["sns:Publish"], "Allow")
@@ -330,7 +341,7 @@ INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", 
 
 def statements(cfn: dict, function: str) -> list[dict]:
     role = cfn["Resources"][f"{function}Role"]["Properties"]
-    return [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    return branches([s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]])
 
 
 @pytest.mark.parametrize("function", HANDLERS)
@@ -395,7 +406,10 @@ def test_the_stack_creates_a_user_pool_with_the_contracts_groups_and_scope_attri
     assert all(a["Mutable"] for a in props["Schema"])
     assert pool["DeletionPolicy"] == "RetainExceptOnCreate"
     groups = {g["Properties"]["GroupName"] for g in of_type(cfn, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == {"candidate", "site_reviewer", "region_reviewer", "registrar", "exam_office"}
+    # the people's roles; the registrar is the registration system's client (its scope), never a group
+    assert groups == {"candidate", "site_reviewer", "region_reviewer", "exam_office"}
+    # reviewers and the exam office sign in with a second factor: the pool requires one of everyone
+    assert (props["MfaConfiguration"], props["EnabledMfas"]) == ("ON", ["SOFTWARE_TOKEN_MFA"])
     (server,) = of_type(cfn, "AWS::Cognito::UserPoolResourceServer").values()
     assert server["Properties"]["Identifier"] == "exam-materials"
     assert server["Properties"]["Scopes"] == [{"ScopeName": "registrar", "ScopeDescription": server["Properties"]["Scopes"][0]["ScopeDescription"]}]
@@ -419,6 +433,18 @@ def test_the_registration_system_gets_client_credentials_with_only_the_registrar
     assert cfn["Resources"]["RegistrationClient"]["DependsOn"] == "ApiResourceServer"
 
 
+def test_who_the_caller_is_comes_from_the_claims_the_deployment_names(cfn, cfn_own_issuer):
+    # The pool: Cognito's claim names, MFA enforced by the pool itself
+    for function in of_type(cfn, "AWS::Lambda::Function").values():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert env["GROUPS_CLAIM"] == {"Fn::If": ["CreateUserPool", "cognito:groups", {"Ref": "JwtGroupsClaim"}]}
+        assert env["SITE_CLAIM"] == {"Fn::If": ["CreateUserPool", "custom:site", {"Ref": "JwtSiteClaim"}]}
+        assert env["REGION_CLAIM"] == {"Fn::If": ["CreateUserPool", "custom:region", {"Ref": "JwtRegionClaim"}]}
+        assert env["STAFF_MFA"] == {"Fn::If": ["CreateUserPool", "issuer", {"Ref": "StaffMfa"}]}
+    template = yaml_parse(TEMPLATE.read_text(encoding="utf-8"))
+    assert template["Parameters"]["StaffMfa"]["Default"] == "amr"  # an issuer of one's own: the API checks amr
+
+
 def test_the_authorizer_trusts_the_pool_and_both_clients(cfn):
     scheme = cfn["Resources"]["HttpApi"]["Properties"]["Body"]["components"]["securitySchemes"]["JwtAuthorizer"]
     jwt = scheme["x-amazon-apigateway-authorizer"]["jwtConfiguration"]
@@ -429,7 +455,7 @@ def test_the_authorizer_trusts_the_pool_and_both_clients(cfn):
 def test_with_an_issuer_of_its_own_the_stack_creates_no_pool(template):
     conditioned = {lid for lid, r in template["Resources"].items() if r.get("Condition") == "CreateUserPool"}
     cognito = {lid for lid, r in template["Resources"].items() if r["Type"].startswith("AWS::Cognito::")}
-    assert conditioned == cognito and len(cognito) == 10
+    assert conditioned == cognito and len(cognito) == 9
     assert template["Conditions"]["CreateUserPool"] == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
     assert {o for o, spec in template["Outputs"].items() if spec.get("Condition") == "CreateUserPool"} == {
         "UserPoolId", "WebClientId", "AuthDomain", "RegistrationClientId"}

@@ -61,3 +61,32 @@ def test_a_return_and_an_announcement_reach_the_candidates_phone_once(local_stac
     # When the candidate deletes the contact, their subscriptions go with it
     assert candidate.call("DELETE", "/me/contact").status_code == 204
     assert candidate.call("GET", "/subscriptions").json() == {"items": [], "hasContact": False}
+
+
+def test_the_sms_gateway_stand_in_receives_exactly_what_the_outbox_shows_signed(local_stack):
+    # Given: a candidate with a number, whose application is returned (one status message)
+    sub, phone = f"cand-gw-{uuid.uuid4().hex[:6]}", f"139{uuid.uuid4().int % 10**8:08d}"
+    candidate = Session(local_stack, sub, ["candidate"])
+    assert candidate.call("PUT", "/me/contact", {"phone": phone, "consent": True}).status_code in (200, 202)
+    app_id = register(local_stack, sub)
+    upload_required(candidate, app_id)
+    site = Session(local_stack, "site-gw", ["site_reviewer"], site="1101", region="11")
+    assert site.call("POST", f"/review/applications/{app_id}/claim").status_code == 200
+    version = site.call("GET", f"/review/applications/{app_id}").json()["application"]["version"]
+    assert site.call("POST", f"/review/applications/{app_id}/decision",
+                     {"decision": "return", "comment": "学历证书不清晰", "version": version}).status_code == 200
+    assert wait_for(lambda: outbox(local_stack, phone))
+
+    # When: every message sent so far has its delivery marker
+    def settled():
+        shown = requests.get(f"{local_stack.url}/dev/outbox", timeout=10).json()["messages"]
+        return shown if shown and all(m["kind"] for m in shown) else None
+
+    shown = wait_for(settled)
+    received = requests.get(f"{local_stack.url}/dev/sms-gateway", timeout=10).json()["messages"]
+    # Then: the same messages, one for one, each signed and verified by the gateway
+    assert sorted((m["messageId"], m["to"], m["text"]) for m in received) == sorted(
+        (m["messageId"], m["to"], m["text"]) for m in shown)
+    assert all(m["verified"] and m["signature"] and m["keyId"] for m in received)
+    mine = [m for m in shown if m["to"] == "+86" + phone]
+    assert mine and {m["kind"] for m in mine} <= {"RETURNED", "verify"}  # a verification code, where asked first
