@@ -33,8 +33,10 @@ Exam materials review, local stack (moto at {stack.moto.url}, no Docker)
 State lives in memory only (moto, in this process): stopping the stack forgets every application,
 upload and signing key, so tokens from an earlier run no longer work. 数据仅保存在内存中,停止即清空。
 
-Demo logins (sub, groups, what they can do):
+Demo logins (sub, groups, what they can do); the web page signs them in through the stand-in for the
+registration system's accounts, an OIDC issuer at {url}/oidc (consent page, code + PKCE):
 {users}{seeded}
+The registration system (the registrar role) is a client: POST {url}/oauth2/token, client credentials.
 
 Mint a token and call the API:
   TOKEN=$(curl -s -X POST {url}/dev/token -H 'content-type: application/json' \\
