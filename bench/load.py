@@ -87,9 +87,9 @@ def files() -> tuple[list[bytes], bytes]:
 
 
 class Client:
-    """One keep-alive session per thread. A refused or reset connection is retried (a few times,
-    backing off) and counted: it says the server could not take the connection, not that the
-    request failed; a retried reservation may leave an unused one behind, which expires."""
+    """One keep-alive session per thread. A refused or reset connection, or the gateway's 429, is retried
+    (a few times, backing off) and counted: it says the server could not take the request now, not that
+    it failed; a retried reservation may leave an unused one behind, which expires."""
 
     ATTEMPTS = 5
 
@@ -106,7 +106,13 @@ class Client:
             self.local.session = self.requests.Session()
         for attempt in range(self.ATTEMPTS):
             try:
-                return self.local.session.request(method, url, timeout=60, **kw)
+                response = self.local.session.request(method, url, timeout=60, **kw)
+                if response.status_code != 429 or attempt == self.ATTEMPTS - 1:
+                    return response
+                # the gateway's throttle (the template's, as API Gateway's): wait, as a browser would
+                with self._lock:
+                    self.retries += 1
+                time.sleep(0.5 * 2**attempt)
             except self.requests.ConnectionError:
                 if attempt == self.ATTEMPTS - 1:
                     raise
@@ -287,6 +293,6 @@ def _rows(ups: list[Upload], n: int, workers: int, deadline_s: float, started: f
         Row("6   every reservation SUBMITTED or INVALID", f"{len(done)}/{len(ups)}",
             verdict="PASS" if ok else "MISS",
             note=f"stuck {len(stuck)} (queued {queues['queued']}), errors {len(errors)}, unexpected {len(wrong)},"
-                 f" DLQ {dlq}, connection retries {retries}"),
+                 f" DLQ {dlq}, retried (refused connection or 429) {retries}"),
     ]
     return rows, detail
