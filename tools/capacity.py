@@ -40,13 +40,14 @@ PEAK = {
 }
 
 # What one candidate's browser sends in their session in the peak hour (web/js/candidate.js): the list,
-# then the upload page; per image a reservation, the S3 POST, the page read after it and again when the
-# poll sees it processed; the poll every 2 s while an image is processing (~2 polls), then backing off
-# from 10 s to 60 s while nothing is pending. One reservation in ten is a retake (INVALID, replaced).
+# then the upload page (a status read and the page). Per image: a reservation, the S3 POST, the status
+# and the page read after it, the poll every 2 s while it processes (~2 polls), the page again when the
+# poll sees it processed, ~2 idle polls (5 s, then 10 s) while the next photo is chosen; after the last,
+# idle polls doubling from 5 s to once a minute (~5). One reservation in ten is a retake.
 PER_CANDIDATE = {
     "GET /applications": 1,
     "GET /applications/{id}": 1 + 2 * 7,
-    "GET /applications/{id}/status": 1 + 3 * 7 + 5,
+    "GET /applications/{id}/status": 1 + (1 + 2 + 2) * 7 + 5,
     "POST /applications/{id}/materials/{type}/images": 8,
     "DELETE /applications/{id}/materials/{type}/images/{imageId}": 1,
     "S3 POST uploads/": 8,
@@ -105,8 +106,8 @@ def _nice(value: float, step: int) -> int:
 
 
 def _step(value: float) -> int:
-    """Round up to a number an operator reads at a glance: 5s under 100, 10s under 1,000, then 500s."""
-    return _nice(value, 5 if value < 100 else 10 if value < 1000 else 500)
+    """Round up to a number an operator reads at a glance: 5s under 100, 10s under 1,000, then 100s."""
+    return _nice(value, 5 if value < 100 else 10 if value < 1000 else 100)
 
 
 def model() -> dict:
