@@ -2,6 +2,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Locust (make loadtest, bench row 8) lives in a venv of its own: its pins are not moto's.
+LOCUST_VENV := .venv-locust
+LOCUST := $(LOCUST_VENV)/bin/locust
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint unit run clean
@@ -31,7 +34,7 @@ run: venv
 	$(BIN)/python -m local
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache .aws-sam .aws-sam-transformed.json
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LOCUST_VENV) .pytest_cache .ruff_cache .aws-sam .aws-sam-transformed.json
 
 # The upload dead-letter queue of the running `make run` stack (PORT as for make run).
 .PHONY: dlq redrive
@@ -43,8 +46,21 @@ redrive: venv
 
 # Speed, memory, cold start and AWS cost, each against its floor (bench/README.md). ARGS=--quick for a smoke run.
 .PHONY: bench
-bench: venv
+bench: venv $(LOCUST)
 	$(BIN)/python -m bench $(ARGS)
+
+# Deadline day on the local stack (bench/loadtest): Locust drives candidates' journeys and reviewers'
+# reads at the capacity model's peak scaled down, with the throttles scaled the same way; every started
+# journey must complete. ARGS="--journeys 80 --users 20 --scale 0.03" for another mix, --quick to smoke.
+# Locust lives in a venv of its own (.venv-locust): gevent patches what it imports.
+.PHONY: loadtest
+loadtest: venv $(LOCUST)
+	$(BIN)/python -m bench.loadtest $(ARGS)
+
+$(LOCUST): bench/loadtest/requirements.txt
+	test -x $(LOCUST_VENV)/bin/python || $(PY) -m venv $(LOCUST_VENV)
+	$(LOCUST_VENV)/bin/pip install -q -r bench/loadtest/requirements.txt
+	touch $@
 
 # ---------------------------------------------------------------- deploy
 # sam and checkov live in venvs of their own: each pins a boto3 older than the project's.

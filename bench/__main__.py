@@ -14,7 +14,8 @@ from bench import RESULTS
 from bench.common import Row, machine, use_function_env
 
 ROWS = {1: "process_image per image", 2: "handler throughput", 3: "cold start", 4: "AWS calls per journey",
-        5: "cost model", 6: "load through the local stack", 7: "quality feedback per image"}
+        5: "cost model", 6: "load through the local stack", 7: "quality feedback per image",
+        8: "deadline day (Locust)"}
 
 
 def fmt(value, unit: str = "") -> str:
@@ -115,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import quality_row
 
         section(7, lambda: quality_row.run(repeats["image"]))
+    if 8 in only:
+        from bench import loadtest
+
+        section(8, lambda: loadtest.run(*((10, 4) if args.quick else (50, 14))))
 
     print()
     print(table(rows))

@@ -41,8 +41,9 @@ DEADLINE_S = 1800.0  # the whole watch, whatever happens
 START_TIMEOUT_S = 120
 
 
-def _serve(conn, log_path: str) -> None:
-    """The child: start the stack, send its URL, stop when told (or when the parent goes away)."""
+def _serve(conn, log_path: str, parameters: dict[str, str] | None = None) -> None:
+    """The child: start the stack (template parameters over their defaults), send its URL, stop when
+    told (or when the parent goes away)."""
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
@@ -56,7 +57,7 @@ def _serve(conn, log_path: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from local.stack import LocalStack
 
-    stack = LocalStack(port=0, seed_demo=False)
+    stack = LocalStack(port=0, seed_demo=False, parameters=parameters)
     try:
         conn.send(stack.start())
         conn.recv()  # anything, or EOF when the parent dies
@@ -87,9 +88,9 @@ def files() -> tuple[list[bytes], bytes]:
 
 
 class Client:
-    """One keep-alive session per thread. A refused or reset connection is retried (a few times,
-    backing off) and counted: it says the server could not take the connection, not that the
-    request failed; a retried reservation may leave an unused one behind, which expires."""
+    """One keep-alive session per thread. A refused or reset connection, or the gateway's 429, is retried
+    (a few times, backing off) and counted: it says the server could not take the request now, not that
+    it failed; a retried reservation may leave an unused one behind, which expires."""
 
     ATTEMPTS = 5
 
@@ -106,7 +107,13 @@ class Client:
             self.local.session = self.requests.Session()
         for attempt in range(self.ATTEMPTS):
             try:
-                return self.local.session.request(method, url, timeout=60, **kw)
+                response = self.local.session.request(method, url, timeout=60, **kw)
+                if response.status_code != 429 or attempt == self.ATTEMPTS - 1:
+                    return response
+                # the gateway's throttle (the template's, as API Gateway's): wait, as a browser would
+                with self._lock:
+                    self.retries += 1
+                time.sleep(0.5 * 2**attempt)
             except self.requests.ConnectionError:
                 if attempt == self.ATTEMPTS - 1:
                     raise
@@ -169,21 +176,18 @@ def watch(client: Client, auth: dict, ups: list[Upload]) -> None:
             up.processed_at = _epoch(image.get("processedAt"))
 
 
-def run(n: int, workers: int = 32, deadline_s: float = DEADLINE_S) -> tuple[list[Row], dict]:
-    photos, broken = files()
-    log_path = os.path.join(tempfile.gettempdir(), f"bench-load-{os.getpid()}.log")
+@contextlib.contextmanager
+def child_stack(parameters: dict[str, str] | None = None, name: str = "bench-load"):
+    """The local stack in a child process (its own GIL): yields (url, log path); stopped on exit."""
+    log_path = os.path.join(tempfile.gettempdir(), f"{name}-{os.getpid()}.log")
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(child, log_path), name="bench-local-stack", daemon=True)
+    server = ctx.Process(target=_serve, args=(child, log_path, parameters), name=f"{name}-local-stack", daemon=True)
     server.start()
     try:
         if not parent.poll(START_TIMEOUT_S):
             raise RuntimeError(f"the local stack did not start in {START_TIMEOUT_S} s (log: {log_path})")
-        url = parent.recv()
-        return _drive(url, n, workers, deadline_s, photos, broken, log_path)
-    except Exception as e:
-        return [Row("6 load through the local stack", f"failed: {type(e).__name__}", verdict="MISS",
-                    note=str(e)[:200])], {"error": repr(e), "log": log_path}
+        yield parent.recv(), log_path
     finally:
         with contextlib.suppress(OSError):
             parent.send("stop")
@@ -191,6 +195,16 @@ def run(n: int, workers: int = 32, deadline_s: float = DEADLINE_S) -> tuple[list
         if server.is_alive():
             server.terminate()
             server.join(timeout=10)
+
+
+def run(n: int, workers: int = 32, deadline_s: float = DEADLINE_S) -> tuple[list[Row], dict]:
+    photos, broken = files()
+    try:
+        with child_stack() as (url, log_path):
+            return _drive(url, n, workers, deadline_s, photos, broken, log_path)
+    except Exception as e:
+        return [Row("6 load through the local stack", f"failed: {type(e).__name__}", verdict="MISS",
+                    note=str(e)[:200])], {"error": repr(e)}
 
 
 def _drive(url: str, n: int, workers: int, deadline_s: float, photos, broken, log_path: str):
@@ -296,6 +310,6 @@ def _rows(ups: list[Upload], n: int, workers: int, deadline_s: float, started: f
         Row("6   every reservation SUBMITTED or INVALID", f"{len(done)}/{len(ups)}",
             verdict="PASS" if ok else "MISS",
             note=f"stuck {len(stuck)} (queued {queues['queued']}), errors {len(errors)}, unexpected {len(wrong)},"
-                 f" DLQ {dlq}, connection retries {retries}"),
+                 f" DLQ {dlq}, retried (refused connection or 429) {retries}"),
     ]
     return rows, detail

@@ -78,7 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "0")),
                         help="port of the embedded AWS (default: any free port)")
     parser.add_argument("--no-seed", action="store_true", help="start without the demo applications")
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                        help="a template parameter over its default, e.g. ThrottleImagesRate=5 (repeatable)")
+    parser.add_argument("--throttle-scale", type=float, default=None, metavar="X",
+                        help="every Throttle* parameter at X times its default (the load test's scaled peak)")
     args = parser.parse_args(argv)
+    parameters = {}
+    if args.throttle_scale is not None:
+        from local.template import load_template
+        from local.throttle import scaled
+
+        parameters.update(scaled(load_template()["Parameters"], args.throttle_scale))
+    for item in args.parameter:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            parser.error(f"--parameter {item!r}: expected NAME=VALUE")
+        parameters[name] = value
 
     for port, setting in ((args.port, "PORT"), (args.moto_port, "MOTO_PORT")):
         problem = cannot_listen(args.host, port, setting)
@@ -94,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     # Raising from the handler, rather than setting a threading.Event there, cannot deadlock.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.default_int_handler)
-    stack = LocalStack(port=args.port, host=args.host, moto_port=args.moto_port, seed_demo=not args.no_seed)
+    stack = LocalStack(port=args.port, host=args.host, moto_port=args.moto_port, seed_demo=not args.no_seed,
+                       parameters=parameters)
     try:
         stack.start()
         print(banner(stack), flush=True)

@@ -1,6 +1,7 @@
-"""A stand-in for API Gateway (HTTP API): routes by the template's HttpApi events, runs the JWT
-authorizer, builds a payload-v2 event, invokes the function, returns its response; CORS as the
-HttpApi's CorsConfiguration says; the web client's static files at /."""
+"""A stand-in for API Gateway (HTTP API): routes by the template's HttpApi events, throttles each route
+as its RouteSettings say (local.throttle), runs the JWT authorizer, builds a payload-v2 event, invokes
+the function, returns its response; CORS as the HttpApi's CorsConfiguration says; the web client's
+static files at /."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from local.auth import TokenIssuer, Unauthorized, gateway_claims
 from local.invoke import http_event
 from local.template import Stack, match_route
+from local.throttle import Limit, Throttles
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,8 @@ class Gateway:
         self.stack, self.tokens, self.invoke = stack, tokens, invoke
         self.local_routes = local_routes or {}
         self.web_dir = web_dir.resolve() if web_dir else None
+        default = stack.default_throttle
+        self.throttles = Throttles({k: Limit(*v) for k, v in stack.throttles.items()}, Limit(*default) if default else None)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -152,6 +156,8 @@ class Gateway:
         found = match_route(self.stack.routes, method, path)
         if found:
             route, params = found
+            if not self.throttles.admit(route.route_key):
+                return Response.json(429, {"message": "Too Many Requests"})
             claims = None
             if route.authorizer:
                 authorizer = self.stack.authorizers[route.authorizer]

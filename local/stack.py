@@ -124,8 +124,9 @@ def outbox(dynamodb, table: str, sent: list[tuple[str, str, str]] | None = None)
 class LocalStack:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", moto_port: int = 0, seed_demo: bool = True,
                  visibility_timeout: int | None = None, template_path: Path = TEMPLATE_PATH,
-                 web_dir: Path = ROOT / "web"):
+                 web_dir: Path = ROOT / "web", parameters: dict[str, str] | None = None):
         self.host, self.port, self.moto_port = host, port, moto_port
+        self.parameters = dict(parameters or {})  # template parameters over their defaults (e.g. scaled throttles)
         self.seed_demo, self.template_path, self.web_dir = seed_demo, template_path, web_dir
         env_timeout = os.environ.get("LOCAL_VISIBILITY_TIMEOUT")
         self.visibility_timeout = visibility_timeout if visibility_timeout is not None else (
@@ -150,8 +151,8 @@ class LocalStack:
         self.tokens = auth.TokenIssuer(issuer=f"{self.url}/oidc")
         self.oidc = OidcProvider(self.tokens, self.url, redirect_uris=(f"{self.url}/",))
         # SMS leaves through the domestic gateway's stand-in (signed HTTP), as in the China regions
-        parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url,
-                      "SmsChannel": "gateway", "SmsGatewayUrl": f"{self.url}{self.sms.path}"}
+        parameters = {**self.parameters, "JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences),
+                      "WebOrigin": self.url, "SmsChannel": "gateway", "SmsGatewayUrl": f"{self.url}{self.sms.path}"}
         self.stack = derive(load_template(self.template_path), parameters)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)

@@ -126,6 +126,9 @@ class Stack:
     cors: dict[str, Any] = field(default_factory=dict)  # the HttpApi's CorsConfiguration, resolved
     names: dict[str, str] = field(default_factory=dict)  # logical id -> local physical name
     stream_sources: list[StreamSource] = field(default_factory=list)  # functions fed by a table's stream
+    # The HttpApi's throttling, resolved: route key -> (rate, burst), and the default route settings'
+    throttles: dict[str, tuple[float, int]] = field(default_factory=dict)
+    default_throttle: tuple[float, int] | None = None
 
 
 class _NoValue:
@@ -356,6 +359,25 @@ def _bucket(resolver: Resolver, logical_id: str, props: dict) -> dict:
     return spec
 
 
+def _limit(settings: dict) -> tuple[float, int] | None:
+    if "ThrottlingRateLimit" not in settings and "ThrottlingBurstLimit" not in settings:
+        return None
+    return float(settings.get("ThrottlingRateLimit", 0)), int(settings.get("ThrottlingBurstLimit", 0))
+
+
+def _throttles(resolver: Resolver, template: dict) -> tuple[dict[str, tuple[float, int]], tuple[float, int] | None]:
+    """The HttpApi's RouteSettings and DefaultRouteSettings throttles, with parameters resolved."""
+    routes, default = {}, None
+    for api in _of_type(template, "AWS::Serverless::HttpApi").values():
+        props = api.get("Properties", {})
+        default = _limit(resolver.resolve(props.get("DefaultRouteSettings", {}))) or default
+        for route_key, settings in resolver.resolve(props.get("RouteSettings", {})).items():
+            limit = _limit(settings)
+            if limit:
+                routes[route_key] = limit
+    return routes, default
+
+
 def _api(resolver: Resolver, template: dict) -> tuple[dict[str, Authorizer], dict[str | None, str], dict]:
     """The HttpApi's authorizers, its default authorizer (by API logical id) and its CORS configuration."""
     authorizers, defaults, cors = {}, {}, {}
@@ -415,6 +437,7 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
     template = _existing(template, resolver)
     resolver.resources = template["Resources"]
     authorizers, default_authorizers, cors = _api(resolver, template)
+    throttles, default_throttle = _throttles(resolver, template)
 
     glob = template.get("Globals", {}).get("Function", {})
     functions, routes, sources, streams = {}, [], [], []
@@ -443,7 +466,7 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
         tables=build("AWS::DynamoDB::Table", _table), queues=queues, buckets=build("AWS::S3::Bucket", _bucket),
         functions=functions, routes=routes, sqs_sources=sources, authorizers=authorizers, cors=cors,
         names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind) if lid not in site},
-        stream_sources=streams,
+        stream_sources=streams, throttles=throttles, default_throttle=default_throttle,
     )
 
 

@@ -359,29 +359,43 @@ def test_each_function_holds_only_the_table_actions_it_uses(cfn, function):
     assert on_indexes == dict.fromkeys(INDEXES.get(function, ()), {"dynamodb:Query"})
 
 
-def test_api_is_throttled_per_stage_and_per_busy_route(cfn):
+def default_of(cfn: dict, value):
+    """A number the template takes from a parameter, as deployed with the parameter's default."""
+    assert set(value) == {"Ref"}, f"{value}: a literal, not a parameter"
+    return cfn["Parameters"][value["Ref"]]["Default"]
+
+
+def test_api_is_throttled_per_route_from_parameters(cfn):
     stage = cfn["Resources"]["HttpApiApiGatewayDefaultStage"]["Properties"]
-    assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": 300, "ThrottlingBurstLimit": 600}
+    default = {k: default_of(cfn, v) for k, v in stage["DefaultRouteSettings"].items()}
+    assert default["ThrottlingBurstLimit"] == 2 * default["ThrottlingRateLimit"] > 0
     routes = stage["RouteSettings"]
     declared = {route for fn in ROUTES.values() for route in fn}
     assert set(routes) <= declared and set(routes) >= {"POST /applications/{id}/materials/{type}/images",
                                                         "GET /applications/{id}/status", "PUT /applications/{id}"}
     for limits in routes.values():
-        assert 0 < limits["ThrottlingRateLimit"] < 300 and limits["ThrottlingBurstLimit"] == 2 * limits["ThrottlingRateLimit"]
+        rate, burst = default_of(cfn, limits["ThrottlingRateLimit"]), default_of(cfn, limits["ThrottlingBurstLimit"])
+        assert rate > 0 and burst == 2 * rate
 
 
 def test_every_function_has_a_concurrency_cap_and_its_own_log_group_with_retention(cfn):
     for name, function in of_type(cfn, "AWS::Lambda::Function").items():
         props = function["Properties"]
         assert props["ReservedConcurrentExecutions"]["Fn::If"][0] == "Reserve", name
-        assert props["ReservedConcurrentExecutions"]["Fn::If"][1] > 0, name
+        assert default_of(cfn, props["ReservedConcurrentExecutions"]["Fn::If"][1]) > 0, name
         group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert cfn["Resources"][group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert cfn["Resources"]["HttpApiAccessLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     # Each queue's poller stays below its function's reservation: a throttled batch would count a receive.
     for function in ("ProcessImageFunction", "NotifyFunction"):  # (a stream source runs one batch per shard)
-        reserved = cfn["Resources"][function]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1]
-        assert 2 <= mapping_of(cfn, function)["Properties"]["ScalingConfig"]["MaximumConcurrency"] < reserved
+        reserved = default_of(cfn, cfn["Resources"][function]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"][1])
+        assert 2 <= default_of(cfn, mapping_of(cfn, function)["Properties"]["ScalingConfig"]["MaximumConcurrency"]) < reserved
+
+
+def test_the_table_is_warmed_for_the_peak_from_parameters(cfn):
+    warm = {k: default_of(cfn, v) for k, v in cfn["Resources"]["AppTable"]["Properties"]["WarmThroughput"].items()}
+    # never below what a new on-demand table has anyway (warm throughput can only be raised)
+    assert warm["ReadUnitsPerSecond"] >= 12_000 and warm["WriteUnitsPerSecond"] >= 4_000
 
 
 def test_dead_letter_alarm_notifies_the_operators_topic(cfn, template):

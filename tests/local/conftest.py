@@ -78,8 +78,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
-        except (requests.ConnectionError, requests.Timeout):  # a slow answer is "not yet" on a busy machine
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or a busy machine: a slow answer is "not yet"
         time.sleep(0.1)
     pytest.fail(f"the local stack was not healthy within {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
 

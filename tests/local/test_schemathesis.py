@@ -96,9 +96,13 @@ def tokens(local_stack) -> dict[str, dict]:
 
 
 def contract_refusal(ctx, response, case) -> None:
-    """A refusal from a function (any 4xx but the authorizer's 401) is {"error": {code, message,
-    messageZh}}, its code one the document lists for that status, its Chinese as specific as its English."""
+    """A refusal from a function (any 4xx but the authorizer's 401 and the throttle's 429, API Gateway's
+    own answers) is {"error": {code, message, messageZh}}, its code one the document lists for that
+    status, its Chinese as specific as its English."""
     status = response.status_code
+    if status == 429:  # the route's throttle (the gateway's token bucket, as API Gateway's)
+        assert response.json() == {"message": "Too Many Requests"}, response.text
+        return None
     if status < 400 or status == 401:
         return None
     body = response.json()

@@ -1,30 +1,39 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
 
-import { ApiError } from './api.js';
+import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
 import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
-import { postToS3 } from './upload.js';
+import { sendImage } from './upload.js';
 
-const FAST_POLL_MS = 1000;  // while an image is being processed: the thumbnail appears by itself
-const SLOW_POLL_MS = 5000;  // otherwise: a reviewer's decision shows without a reload
+// The status poll (README "Deadline day": its rate is a line of the capacity model). While an image is
+// processing, every 2 s: the thumbnail appears by itself. Otherwise from 5 s, doubling while nothing
+// changes, to once a minute: a reviewer's decision still shows without a reload. Throttled, it backs off.
+const BUSY_POLL_MS = 2000;
+const IDLE_POLL_MS = 5000;
+const IDLE_POLL_MAX_MS = 60_000;
+const NOTE_LINGER_MS = 1500;  // the queue note stays this long after the last wait, so it does not flicker
 
 extend({
   zh: {
     notifySettings: '短信通知设置', qualityHints: '照片质量提示',
     qualityNeverBlocks: '提示不影响提交,审核人员也能看到;是否重拍由您决定。需要重拍时,先删除该照片再上传新照片。',
     requestedBy: '审核要求:', requestMet: '已补充', resubmitHint: '按以上意见替换图片、补充材料后,报名将自动重新提交审核。',
+    queued: '排队中，请勿关闭页面', queuedHint: '当前访问人数较多,系统会自动继续上传,无需重复操作。',
   },
   en: {
     notifySettings: 'Text message settings', qualityHints: 'Photo quality hints',
     qualityNeverBlocks: 'A hint never stops the application, and reviewers see it too: you decide whether to take the photo again. To replace a photo, delete it, then upload the new one.',
     requestedBy: 'The reviewer asks: ', requestMet: 'added', resubmitHint: 'Once the images are replaced and the materials added as asked above, the application goes back to review by itself.',
+    queued: 'In the queue: please keep this page open', queuedHint: 'Many candidates are uploading right now. The upload goes on by itself; there is nothing to do again.',
   },
 });
 
 let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
-const state = { page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0 };
+const state = {
+  page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0, idleMs: IDLE_POLL_MS, pollFailures: 0,
+};
 
 /** Where the application stands, in words (R17, R19): the API's `progress`. */
 export function progressText(app) {
@@ -77,9 +86,9 @@ function settingsCard() {
 // ------------------------------------------------------------------ the upload page
 function appPath() { return `/applications/${encodeURIComponent(state.page.application.id)}`; }
 
-async function load(id) {
-  const status = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`);
-  state.etag = status.etag;
+/** The page; `etag`: the status poll's, when it has just seen the change (no second status read). */
+async function load(id, etag = null) {
+  state.etag = etag || (await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`)).etag;
   state.page = await ctx.api.get(`/applications/${encodeURIComponent(id)}`);
   for (const [key, u] of state.uploads) {  // a local upload ends once the API has processed it
     const image = findImage(u.imageId);
@@ -101,26 +110,40 @@ function busy() {
 
 function stopPolling() { clearTimeout(state.timer); state.timer = null; }
 
-function schedule() {
+function schedule(delay = null) {
   stopPolling();
-  state.timer = setTimeout(poll, busy() ? FAST_POLL_MS : SLOW_POLL_MS);
+  state.timer = setTimeout(poll, delay ?? (busy() ? BUSY_POLL_MS : state.idleMs));
 }
 
-/** `GET …/status` with If-None-Match: 304 while nothing changed, the new ETag when something did. */
+/** Something happened (a change seen, the candidate acted, the tab came back): poll briskly again. */
+function wake() { state.idleMs = IDLE_POLL_MS; }
+
+/** `GET …/status` with If-None-Match: 304 while nothing changed, the new ETag when something did. The
+ * poll paces itself (no retries inside the request): a 429 or 5xx waits Retry-After, else backs off. */
 async function poll() {
   const id = state.page?.application.id;
   if (!id || (document.hidden && !busy())) return schedule();
+  let delay = null;
   try {
     const r = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`,
-      { headers: state.etag ? { 'If-None-Match': state.etag } : {} });
+      { headers: state.etag ? { 'If-None-Match': state.etag } : {}, retry: false });
+    state.pollFailures = 0;
     if (r.status === 200 && r.etag !== state.etag) {
-      await load(id);
+      wake();
+      await load(id, r.etag);
       renderPage();
+    } else if (!busy()) {
+      state.idleMs = Math.min(state.idleMs * 2, IDLE_POLL_MAX_MS);
     }
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return;
+    const status = e instanceof ApiError ? e.status : 0;
+    if (status === 401) return;
+    if (retryable(status)) {
+      delay = Math.min(IDLE_POLL_MAX_MS, backoffMs(state.pollFailures, e.retryAfter ?? null) + (busy() ? BUSY_POLL_MS : state.idleMs));
+      state.pollFailures += 1;
+    }
   }
-  if (state.page?.application.id === id && routeId() === id) schedule();
+  if (state.page?.application.id === id && routeId() === id) schedule(delay);
 }
 
 /** The review comments at the top (R16, R21): the return's comment, each flagged image, each request. */
@@ -308,33 +331,37 @@ async function uploadView(id) {
 // ------------------------------------------------------------------ choosing a photo
 async function choose(material, file) {
   toast(null);
+  wake();
   const u = { id: ++state.seq, type: material.type, stage: 'compress', progress: 0 };
   state.uploads.set(u.id, u);
   renderPage();
   const appId = state.page.application.id;
+  const images = `${appPath()}/materials/${encodeURIComponent(material.type)}/images`;
   try {
     const photo = await import('./photo.js');  // not loaded until a photo is chosen
     const out = await photo.prepare(file, material.maxBytes, (stage) => { u.stage = stage === 'heic' ? 'heic' : 'compress'; renderPage(); });
     Object.assign(u, { before: out.before, after: out.after, preview: URL.createObjectURL(out.blob), stage: 'reserve' });
     renderPage();
     const fileName = out.converted ? `${(file.name || 'photo').replace(/\.[^.]*$/, '')}.jpg` : file.name;
-    const reserved = await ctx.api.post(`${appPath()}/materials/${encodeURIComponent(material.type)}/images`,
-      { contentType: out.type, size: out.after, fileName });
-    u.imageId = reserved.imageId;
-    u.stage = 'upload';
-    state.sizes.set(reserved.imageId, { before: out.before, after: out.after });
-    renderPage();
-    try {
-      await postToS3(reserved.upload, out.blob, fileName, (p) => {
+    // Throttled (429), S3 slowing down (503) or a reservation run out while waiting: sendImage waits,
+    // retries and reserves again by itself; the page says "排队中" meanwhile.
+    await sendImage({
+      reserve: () => ctx.api.post(images, { contentType: out.type, size: out.after, fileName }),
+      release: (r) => ctx.api.del(`${images}/${encodeURIComponent(r.imageId)}`),
+      blob: out.blob,
+      fileName,
+      onReserved: (reserved) => {
+        if (u.imageId) state.sizes.delete(u.imageId);
+        Object.assign(u, { imageId: reserved.imageId, stage: 'upload', progress: 0 });
+        state.sizes.set(reserved.imageId, { before: out.before, after: out.after });
+        renderPage();
+      },
+      onProgress: (p) => {
         u.progress = p;
         const bar = document.querySelector(`[data-upload="${u.id}"] progress`);
         if (bar) bar.value = p;
-      });
-    } catch (e) {
-      // Free the place at once rather than when the reservation expires.
-      await ctx.api.del(`${appPath()}/materials/${encodeURIComponent(material.type)}/images/${reserved.imageId}`).catch(() => {});
-      throw e;
-    }
+      },
+    });
     u.stage = 'processing';
     if (state.page?.application.id === appId) {
       await load(appId);
@@ -352,6 +379,7 @@ async function choose(material, file) {
 }
 
 async function removeImage(material, image) {
+  wake();
   try {
     await ctx.api.del(`${appPath()}/materials/${encodeURIComponent(material.type)}/images/${encodeURIComponent(image.imageId)}`);
     await load(state.page.application.id);
@@ -374,9 +402,31 @@ async function route() {
   } catch (e) { showError(e); }
 }
 
+/** "排队中，请勿关闭页面" above the page while any request waits to be retried (api.js waitNotice). */
+function queueNote() {
+  const note = h('div', { class: 'queue-note', role: 'status', hidden: true });
+  const render = () => replace(note, h('strong', {}, t('queued')), h('span', {}, t('queuedHint')));
+  let linger;
+  waitNotice.addEventListener('change', (e) => {
+    clearTimeout(linger);
+    if (e.detail.waiting > 0) note.hidden = false;
+    else linger = setTimeout(() => { note.hidden = true; }, NOTE_LINGER_MS);
+  });
+  render();
+  onLangChange(render);
+  return note;
+}
+
 ctx = await boot(['candidate']);
 if (ctx) {
+  main().before(queueNote());
   window.addEventListener('hashchange', route);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && state.timer && routeId()) {
+      wake();
+      schedule(0);
+    }
+  });
   onLangChange(() => (routeId() ? renderPage() : listView()));
   route();
 }
