@@ -118,6 +118,8 @@ def test_every_function_gets_the_environment(cfn, resources):
         assert env["POWERTOOLS_SERVICE_NAME"] == HANDLERS[name].split(".")[0]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ExamMaterials"
         assert env["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+        # traces keep neither answers nor errors: names, identity numbers, signed URLs (test_tracing.py)
+        assert (env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"], env["POWERTOOLS_TRACER_CAPTURE_ERROR"]) == ("false", "false")
         assert "WEB_ORIGIN" not in env  # no function reads it
     assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "ttl"
 
