@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from core import names
 from core.contract.base import Model, RequestModel, integer
 from core.contract.status import Progress
 
@@ -11,7 +12,8 @@ from core.contract.status import Progress
 class Registration(RequestModel):
     candidateId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$",
                              description="the candidate's user id (the `sub` of their sign-in)")
-    candidateName: str = Field(min_length=1, max_length=64, description="name as on the identity document")
+    candidateName: str = Field(min_length=1, max_length=64, description="name as on the identity document",
+                               json_schema_extra=names.document_pattern)
     idNumber: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$",
                           description="18-character resident identity number; its GB 11643 check digit must match")
     householdRegion: str = Field(pattern=r"^[0-9]{2}$", description="province of household registration (户籍), GB/T 2260")
