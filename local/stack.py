@@ -22,7 +22,16 @@ from local.moto_server import MotoServer
 from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
 from local.streams import StreamPoller, to_queue
-from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
+from local.template import (
+    ACCOUNT_ID,
+    REGION,
+    ROOT,
+    TEMPLATE_PATH,
+    Stack,
+    derive,
+    load_template,
+    security_headers,
+)
 from local.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -141,7 +150,11 @@ class LocalStack:
         self.moto = MotoServer(self.host, self.moto_port).start()
         self.http = GatewayServer(self.host, self.port)  # bound now: the web origin needs the port
         parameters = {"JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences), "WebOrigin": self.url}
-        self.stack = derive(load_template(self.template_path), parameters)
+        template = load_template(self.template_path)
+        self.stack = derive(template, parameters)
+        # The site's files carry the template's security headers, the buckets' origins being moto's here:
+        # every page runs under the Content-Security-Policy that deploys.
+        self.site_headers = security_headers(template, parameters, s3_endpoint=self.moto.url)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
         self.moto.cors.configure(self.stack.buckets)
@@ -157,7 +170,8 @@ class LocalStack:
             ("GET", "/docs"): self._docs,
             ("GET", "/config.json"): self._web_config,
         }
-        self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
+        self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir,
+                                    self.site_headers)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()
         self._start_stream_pollers()
@@ -261,7 +275,7 @@ class LocalStack:
         origin, and the demo logins for the sign-in picker."""
         users = [{"sub": u.sub, "groups": list(u.groups), "site": u.site, "region": u.region, "note": u.note}
                  for u in DEMO_USERS if "registrar" not in u.groups]
-        return Response.json(200, {"apiUrl": "", "auth": {"type": "local", "demoUsers": users}})
+        return Response.json(200, {"apiUrl": "", "auth": {"type": "local", "demoUsers": users}}, self.site_headers)
 
     def _openapi(self, _: Request) -> Response:
         """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged: the

@@ -541,9 +541,10 @@ def test_the_content_security_policy_allows_exactly_the_page_its_api_buckets_and
     d = csp(cfn)
     assert d["default-src"] == ["'none'"] and d["object-src"] == ["'none'"] and d["frame-ancestors"] == ["'none'"]
     assert d["script-src"] == ["'self'", "'wasm-unsafe-eval'"] and d["style-src"] == ["'self'"]
-    s3 = "https://s3.${AWS::Region}.${AWS::URLSuffix}/${BucketPrefix}"
-    assert d["img-src"] == ["'self'", s3 + "-materials-${AWS::AccountId}-${AWS::Region}/"]
-    assert d["connect-src"] == ["'self'", "${Api}", s3 + "-uploads-${AWS::AccountId}-${AWS::Region}", "${Auth}"]
+    # each bucket's own (virtual-hosted) origin, as core.storage signs: test_csp.py loads signed URLs under it
+    bucket = "https://${BucketPrefix}-%s-${AWS::AccountId}-${AWS::Region}.s3.${AWS::Region}.${AWS::URLSuffix}"
+    assert d["img-src"] == ["'self'", "blob:", bucket % "materials"]  # blob: the chosen photo's preview
+    assert d["connect-src"] == ["'self'", "${Api}", bucket % "uploads", "${Auth}"]
     # Same names as the buckets' own (the CSP names them by string: a reference would be a cycle).
     names = {b: cfn["Resources"][b]["Properties"]["BucketName"]["Fn::Sub"] for b in ("UploadsBucket", "MaterialsBucket")}
     assert names == {"UploadsBucket": "${BucketPrefix}-uploads-${AWS::AccountId}-${AWS::Region}",
