@@ -34,19 +34,21 @@ HEADER = """\
 # when this file is stale. For the AWS China regions (cn-north-1, cn-northwest-1): README "Deploy in the
 # China regions".
 """
-GONE_CONDITION = "CreateUserPool"
+# Conditions decided in the China partition: no user pool ever; SMS always through the gateway.
+DECIDED = {"CreateUserPool": False, "UseSmsGateway": True}
 SITE_DOMAIN = "${WebDistribution.DomainName}"
 
 
-def _without_pool(value: Any) -> Any:
-    """Every `Fn::If [CreateUserPool, a, b]` becomes b (the pool is never created here)."""
+def _decided(value: Any) -> Any:
+    """Every `Fn::If [c, a, b]` on a condition of DECIDED becomes a or b (e.g. the pool is never created
+    here), so no branch is left that cannot be reached."""
     if isinstance(value, list):
-        return [_without_pool(v) for v in value]
+        return [_decided(v) for v in value]
     if not isinstance(value, dict):
         return value
-    if list(value) == ["Fn::If"] and value["Fn::If"][0] == GONE_CONDITION:
-        return _without_pool(value["Fn::If"][2])
-    return {k: _without_pool(v) for k, v in value.items()}
+    if list(value) == ["Fn::If"] and value["Fn::If"][0] in DECIDED:
+        return _decided(value["Fn::If"][1 if DECIDED[value["Fn::If"][0]] else 2])
+    return {k: _decided(v) for k, v in value.items()}
 
 
 def _on_web_domain(value: Any) -> Any:
@@ -92,10 +94,12 @@ def china(template: dict) -> dict:
     t["Description"] = ("AWS China regions (cn-north-1, cn-northwest-1), generated from template.yaml: "
                         + t["Description"])
     # -------------------------------------------------------------- identity: an issuer of one's own
-    t["Resources"] = {lid: r for lid, r in t["Resources"].items() if r.get("Condition") != GONE_CONDITION}
-    t["Outputs"] = {name: o for name, o in t["Outputs"].items() if o.get("Condition") != GONE_CONDITION}
-    del t["Conditions"][GONE_CONDITION]
-    t = _without_pool(t)
+    gone = [c for c, holds in DECIDED.items() if not holds]
+    t["Resources"] = {lid: r for lid, r in t["Resources"].items() if r.get("Condition") not in gone}
+    t["Outputs"] = {name: o for name, o in t["Outputs"].items() if o.get("Condition") not in gone}
+    for condition in DECIDED:
+        del t["Conditions"][condition]
+    t = _decided(t)
     params = t["Parameters"]
     params["JwtIssuer"] = {
         "Type": "String", "AllowedPattern": "^https://[^\\s]+$",

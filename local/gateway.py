@@ -129,12 +129,13 @@ def lambda_response(result: Any) -> Response:
 class Gateway:
     def __init__(self, stack: Stack, tokens: TokenIssuer, invoke: Callable[[str, dict], Any],
                  local_routes: dict[tuple[str, str], Callable[[Request], Response]] | None = None,
-                 web_dir: Path | None = None):
+                 web_dir: Path | None = None, site_headers: list[tuple[str, str]] | None = None):
         self.stack, self.tokens, self.invoke = stack, tokens, invoke
         self.local_routes = local_routes or {}
         self.web_dir = web_dir.resolve() if web_dir else None
         default = stack.default_throttle
         self.throttles = Throttles({k: Limit(*v) for k, v in stack.throttles.items()}, Limit(*default) if default else None)
+        self.site_headers = site_headers or []  # what CloudFront adds to the site's files (CSP, HSTS, ...)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -205,7 +206,8 @@ class Gateway:
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith(("javascript", "json")):
             content_type += "; charset=utf-8"
-        return Response(200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], target.read_bytes())
+        return Response(200, [("Content-Type", content_type), ("Cache-Control", "no-cache"), *self.site_headers],
+                        target.read_bytes())
 
     def _allowed_origin(self, request: Request) -> str | None:
         origin = request.header("origin")

@@ -26,7 +26,9 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 from werkzeug.test import run_wsgi_app
 
+from local.invoke import FAKE_AWS
 from local.s3_cors import S3Cors
+from local.s3_post import S3PostPolicy
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +249,10 @@ class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         one_backup_per_transaction()
         self.app = SerialisedApp(DomainDispatcherApplication(create_backend_app))
-        self.cors = S3Cors(self.app)  # S3's own CORS rules, not moto's looser ones (local/s3_cors.py)
+        # S3's checks of a presigned POST (local/s3_post.py) and S3's own CORS rules (local/s3_cors.py),
+        # neither of which moto makes.
+        keys = {FAKE_AWS["AWS_ACCESS_KEY_ID"]: (FAKE_AWS["AWS_SECRET_ACCESS_KEY"], FAKE_AWS["AWS_SESSION_TOKEN"])}
+        self.cors = S3Cors(S3PostPolicy(self.app, keys))
         self._server = make_server(host, port, self.cors, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 

@@ -25,7 +25,16 @@ from local.runtime import Runtime
 from local.seed import DEMO_USERS, seed
 from local.sms_gateway import SmsGatewayStandIn
 from local.streams import StreamPoller, to_queue
-from local.template import ACCOUNT_ID, REGION, ROOT, TEMPLATE_PATH, Stack, derive, load_template
+from local.template import (
+    ACCOUNT_ID,
+    REGION,
+    ROOT,
+    TEMPLATE_PATH,
+    Stack,
+    derive,
+    load_template,
+    security_headers,
+)
 from local.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -153,7 +162,11 @@ class LocalStack:
         # SMS leaves through the domestic gateway's stand-in (signed HTTP), as in the China regions
         parameters = {**self.parameters, "JwtIssuer": self.tokens.issuer, "JwtAudience": ",".join(self.tokens.audiences),
                       "WebOrigin": self.url, "SmsChannel": "gateway", "SmsGatewayUrl": f"{self.url}{self.sms.path}"}
-        self.stack = derive(load_template(self.template_path), parameters)
+        template = load_template(self.template_path)
+        self.stack = derive(template, parameters)
+        # The site's files carry the template's security headers, the buckets' origins being moto's here:
+        # every page runs under the Content-Security-Policy that deploys.
+        self.site_headers = security_headers(template, parameters, s3_endpoint=self.moto.url)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
         self._sms_credentials()
@@ -172,7 +185,8 @@ class LocalStack:
             **self.oidc.routes(),
             **self.sms.routes(),
         }
-        self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir)
+        self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir,
+                                    self.site_headers)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()
         self._start_stream_pollers()
@@ -294,7 +308,7 @@ class LocalStack:
                  for u in DEMO_USERS if "registrar" not in u.groups]
         return Response.json(200, {"apiUrl": "", "auth": {
             "type": "oidc", "issuer": self.tokens.issuer, "clientId": self.tokens.audience,
-            "redirectUri": f"{self.url}/", "scopes": ["openid", "profile"], "demoUsers": users}})
+            "redirectUri": f"{self.url}/", "scopes": ["openid", "profile"], "demoUsers": users}}, self.site_headers)
 
     def _openapi(self, _: Request) -> Response:
         """The HTTP functions' own OpenAPI documents (Powertools, generated from the code), merged: the

@@ -149,6 +149,11 @@ def _parameter(spec: dict, value: Any) -> Any:
     return value
 
 
+def partition_of(region: str) -> tuple[str, str]:
+    """AWS::Partition and AWS::URLSuffix of a region (the China regions' domain is amazonaws.com.cn)."""
+    return ("aws-cn", "amazonaws.com.cn") if region.startswith("cn-") else ("aws", "amazonaws.com")
+
+
 class Resolver:
     """Just enough of CloudFormation's intrinsic functions for this template: Ref, Fn::Sub,
     Fn::GetAtt, Fn::Join, Fn::If and the condition functions, with parameter defaults and pseudo
@@ -162,9 +167,10 @@ class Resolver:
             name: _parameter(spec, spec["Default"]) for name, spec in declared.items() if "Default" in spec
         }
         self.values.update({name: _parameter(declared.get(name, {}), v) for name, v in parameters.items()})
+        partition, suffix = partition_of(region)
         self.values.update({
-            "AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "local",
+            "AWS::AccountId": account_id, "AWS::Region": region, "AWS::Partition": partition,
+            "AWS::URLSuffix": suffix, "AWS::StackName": "local",
         })
         self.account_id, self.region = account_id, region
 
@@ -242,6 +248,10 @@ class Resolver:
                 return self._sub(arg)
             if key == "Fn::Join":
                 return arg[0].join(str(v) for v in self.resolve(arg[1]))
+            if key == "Fn::Split":
+                return str(self.resolve(arg[1])).split(arg[0])
+            if key == "Fn::Select":
+                return self.resolve(arg[1])[int(self.resolve(arg[0]))]
             if key.startswith("Fn::"):
                 raise KeyError(f"{key} is not supported locally")
         resolved = {k: self.resolve(v) for k, v in value.items()}
@@ -468,6 +478,47 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
         names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind) if lid not in site},
         stream_sources=streams, throttles=throttles, default_throttle=default_throttle,
     )
+
+
+def security_headers(template: dict, parameters: dict[str, str] | None = None, *, region: str = REGION,
+                     account_id: str = ACCOUNT_ID, s3_endpoint: str | None = None) -> list[tuple[str, str]]:
+    """The headers CloudFront adds to the web client's files: the response-headers policy of the
+    template's distribution, resolved for `region` (its partition's domain). Locally (`s3_endpoint`,
+    moto's server) the pages reach the buckets there, path-style: each bucket's origin in the policy is
+    replaced, where it stands, by that endpoint's path for the bucket (the POST's URL is the bucket's
+    path, an image's URL under it). Nothing else differs from what deploys."""
+    resolver = Resolver(template, parameters or {}, account_id, region)
+    template = _existing(template, resolver)
+    resolver.resources = template["Resources"]
+    (distribution,) = _of_type(template, "AWS::CloudFront::Distribution").values()
+    policy_id = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
+    config = resolver.resolve(template["Resources"][policy_id["Ref"]]["Properties"]["ResponseHeadersPolicyConfig"])
+    security, headers = config.get("SecurityHeadersConfig", {}), []
+    if "ContentSecurityPolicy" in security:
+        csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        if s3_endpoint:
+            _, suffix = partition_of(region)
+            for bucket in (resolver.name(lid) for lid in _of_type(template, "AWS::S3::Bucket")):
+                local = f"{s3_endpoint.rstrip('/')}/{bucket}"
+                csp = re.sub(rf"https://{re.escape(f'{bucket}.s3.{region}.{suffix}')}(?=[\s;]|$)", f"{local} {local}/", csp)
+        headers.append(("Content-Security-Policy", csp))
+    if "StrictTransportSecurity" in security:
+        hsts = security["StrictTransportSecurity"]
+        headers.append(("Strict-Transport-Security", "; ".join(
+            [f"max-age={hsts['AccessControlMaxAgeSec']}"] + (["includeSubDomains"] if hsts.get("IncludeSubdomains") else [])
+            + (["preload"] if hsts.get("Preload") else []))))
+    if "ContentTypeOptions" in security:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    if "FrameOptions" in security:
+        headers.append(("X-Frame-Options", security["FrameOptions"]["FrameOption"]))
+    if "ReferrerPolicy" in security:
+        headers.append(("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"]))
+    if "XSSProtection" in security:
+        xss = security["XSSProtection"]
+        headers.append(("X-XSS-Protection", "1; mode=block" if xss.get("Protection") and xss.get("ModeBlock")
+                        else "1" if xss.get("Protection") else "0"))
+    headers += [(item["Header"], item["Value"]) for item in config.get("CustomHeadersConfig", {}).get("Items", [])]
+    return headers
 
 
 def match_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:

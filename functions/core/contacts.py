@@ -23,6 +23,10 @@ from core.models import Contact, Subscription
 NOTICE_VERSION = "2026-1"
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # mainland China mobile numbers
 _SEPARATORS = re.compile(r"[\s\-().]")
+# What `normalise` takes, as one regular expression (the OpenAPI document states it; a unit test checks
+# that both agree): separators anywhere, +86 or 0086 before, 11 digits 1[3-9]...
+_SEP = r"[\s().-]*"
+PHONE_PATTERN = (rf"^{_SEP}(?:\+{_SEP}8{_SEP}6|0{_SEP}0{_SEP}8{_SEP}6)?{_SEP}1{_SEP}[3-9](?:{_SEP}[0-9]){{9}}{_SEP}$")
 CHINA = timezone(timedelta(hours=8))
 YEARS_AHEAD = 2  # R22: subscribe "ahead of time", to this year's exam or the next ones
 

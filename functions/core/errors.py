@@ -28,6 +28,11 @@ ERRORS: dict[str, ErrorSpec] = {
         "idNumber is not a valid 18-character resident identity number (its check digit does not match).",
         "身份证号码无效:须为 18 位居民身份证号码,且校验码正确。",
     ),
+    "INVALID_NAME": ErrorSpec(
+        400,
+        "A name cannot hold control, format or text-direction characters (Unicode Cc, Cf, e.g. U+202E).",
+        "姓名不能含有控制字符、格式字符或文字方向字符(如 U+202E)。",
+    ),
     "UNKNOWN_REGION": ErrorSpec(400, "This exam region (考区) does not exist.", "该考区不存在。"),
     "UNKNOWN_SITE": ErrorSpec(400, "This exam site (考点) does not exist.", "该考点不存在。"),
     "SITE_NOT_IN_REGION": ErrorSpec(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core import idnumber
+from core import idnumber, names
 from core.catalog import catalog
 from core.clock import Now
 from core.errors import DomainError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 
 def application(app_id: str, reg: Registration, now: Now) -> tuple[Application, AuditEntry]:
+    names.check("candidateName", reg.candidateName)
     number = idnumber.normalise(reg.idNumber)
     if not idnumber.valid(number):
         raise DomainError("INVALID_ID_NUMBER")

@@ -54,6 +54,12 @@ def free_seats(snap: Snapshot, m: MaterialType, now: Now) -> list[int]:
     return [n for n in range(m.max_count) if n not in held or held[n].free(now.seconds)]
 
 
+# What `normalise_content_type` turns into an accepted type, as one regular expression (stated in the
+# OpenAPI document; a unit test checks that both agree): image/jpeg, image/jpg or image/png in any case,
+# with parameters after ";".
+CONTENT_TYPE_PATTERN = r"^\s*[iI][mM][aA][gG][eE]/(?:[jJ][pP][eE]?[gG]|[pP][nN][gG])\s*(?:;[\s\S]*)?$"
+
+
 def normalise_content_type(content_type: str) -> str:
     media = content_type.lower().split(";")[0].strip()
     return "image/jpeg" if media == "image/jpg" else media  # some browsers and apps still say image/jpg

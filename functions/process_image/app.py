@@ -1,7 +1,8 @@
 """S3 ObjectCreated -> SQS -> here: validate, make upright, strip metadata, watermark, store, record
 (R5-R8, R12). Partial batch failures: a transient error fails only its own record, which SQS
-delivers again (and after 5 receives moves to the dead-letter queue). A record is started only while
-one record's bound of time is left: a slow neighbour never times the whole batch out."""
+delivers again (and after 5 receives moves to the dead-letter queue); a message that can never be
+processed (not JSON, not an S3 event) is logged, counted and dropped at once. A record is started only
+while one record's bound of time is left: a slow neighbour never times the whole batch out."""
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
@@ -52,14 +53,35 @@ def sniff(head: bytes) -> str | None:
     return None if found in SUPPORTED else found
 
 
+class Unprocessable(Exception):
+    """A message that no retry can make processable: not JSON, or not an S3 event."""
+
+
+def notification(body: str | None) -> dict:
+    """The S3 notification a queue message carries (an event with records from S3, or s3:TestEvent)."""
+    try:
+        message = json.loads(body or "")
+    except ValueError:
+        raise Unprocessable("not JSON") from None
+    if not isinstance(message, dict):
+        raise Unprocessable("not an S3 event")
+    records = message.get("Records")
+    if message.get("Event") != "s3:TestEvent" and not (
+            isinstance(records, list) and records
+            and all(isinstance(r, dict) and r.get("eventSource") == "aws:s3" and isinstance(r.get("s3"), dict)
+                    for r in records)):
+        raise Unprocessable("not an S3 event")
+    return message
+
+
 def uploads(body: dict) -> list[tuple[str, int | None]]:
     """(key, size) of the uploads one S3 notification names. Real S3 and moto differ (moto has no
     `sequencer` or `userIdentity`); both URL-encode keys with quote_plus. s3:TestEvent carries none."""
     if body.get("Event") == "s3:TestEvent":
         return []
     out = []
-    for r in body.get("Records", []):
-        obj = r.get("s3", {}).get("object", {}) if isinstance(r, dict) else {}
+    for r in body["Records"]:
+        obj = r["s3"].get("object") if isinstance(r["s3"].get("object"), dict) else {}
         if str(r.get("eventName", "")).startswith("ObjectCreated") and isinstance(obj.get("key"), str) and obj["key"]:
             size = obj.get("size")
             out.append((unquote_plus(obj["key"]), size if isinstance(size, int) and size >= 0 else None))
@@ -83,7 +105,16 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
 
 @tracer.capture_method
 def process_record(record: SQSRecord) -> None:
-    for key, size in uploads(json.loads(record.body)):
+    try:
+        message = notification(record.body)
+    except Unprocessable as e:
+        # Done with at once, not failed: five more receives would change nothing but the dead-letter
+        # queue's alarm. The body is not logged (it is anyone's text).
+        logger.warning("message dropped: it can never be processed", extra={
+            "messageId": record.message_id, "reason": str(e), "bytes": len(record.body or "")})
+        metrics.add_metric(name="UploadMessagesUnprocessable", unit="Count", value=1)
+        return
+    for key, size in uploads(message):
         result = use_cases.process_upload(key, transform, size=size, sniff=sniff)
         logger.info("upload processed", extra={"result": result})
         metrics.add_metric(name=f"Uploads{result.capitalize()}", unit="Count", value=1)

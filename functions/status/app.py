@@ -22,7 +22,7 @@ ETAG = {"ETag": {"description": "changes whenever anything on the application's 
 
 @api.route("put", "/applications/<id>", roles=["registrar"], summary="Register an application (registration system)",
            success={201: "Created", 200: "Already registered with exactly these data (idempotent)"},
-           errors=["INVALID_ID_NUMBER", "UNKNOWN_REGION", "UNKNOWN_SITE", "SITE_NOT_IN_REGION", "UNKNOWN_CATEGORY",
+           errors=["INVALID_NAME", "INVALID_ID_NUMBER", "UNKNOWN_REGION", "UNKNOWN_SITE", "SITE_NOT_IN_REGION", "UNKNOWN_CATEGORY",
                    "APPLICATION_EXISTS"])
 def put_application(id: AppId, registration: c.Registration) -> Response[c.Registered]:
     application, created = use_cases.register(id, registration)

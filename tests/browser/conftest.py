@@ -29,6 +29,10 @@ LOOPBACK = {"127.0.0.1", "localhost"}
 
 pytestmark = pytest.mark.localstack
 
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation({
+    directive: e.effectiveDirective, blocked: e.blockedURI, source: `${e.sourceFile}:${e.lineNumber}`,
+    sample: e.sample, document: e.documentURI}), true);"""
+
 
 @pytest.fixture(scope="session")
 def stack(request) -> RunningStack:
@@ -60,7 +64,8 @@ class Session:
     shots_dir: Path
     prefix: str
     urls: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    errors: list[str] = field(default_factory=list)  # console errors, uncaught exceptions, CSP violations
+    violations: list[dict] = field(default_factory=list)  # securitypolicyviolation events, in any frame
     http_errors: list[tuple[int, str]] = field(default_factory=list)  # 4xx/5xx answers (Chromium logs each)
     _n: int = 0
 
@@ -106,6 +111,15 @@ def browser_session(chromium, stack, request):
                 route.abort()  # recorded above: the test fails on it
 
         context.route("**/*", record)
+
+        def violated(_source, event: dict) -> None:
+            session.violations.append(event)
+            session.errors.append(f"securitypolicyviolation: {event}")
+
+        # The pages run under the template's Content-Security-Policy (the stack serves it): any violation
+        # is an error of the test that caused it.
+        context.expose_binding("__cspViolation", violated)
+        context.add_init_script(CSP_LISTENER)
         def console(message):
             # Chromium logs every 4xx/5xx as "Failed to load resource"; those are in http_errors with their URL.
             if message.type == "error" and not message.text.startswith("Failed to load resource: the server responded"):

@@ -93,6 +93,24 @@ def test_malformed_bodies_are_400_with_the_contract_shape_and_write_nothing(api,
     assert aws.items("app-x") == []
 
 
+@pytest.mark.parametrize("name", [
+    "张\u202e三", "\u202d李四", "王五\u2066", "赵\u2069六", "孙\u200b七", "周\u200d八", "吴\ufeff九", "郑\x00十", "冯\x1b一",
+    "陈\x7f二", "褚\u00ad三", "卫\U000e0041四", "蒋\u061c五"])
+def test_a_name_with_a_control_format_or_direction_character_is_400_invalid_name(api, aws, name):
+    reply = api("status", "PUT", "/applications/app-x", REGISTRAR, {**registration(), "candidateName": name})
+    assert (reply.status, reply.code) == (400, "INVALID_NAME"), reply
+    bad = next(ch for ch in name if ch not in "张李王赵孙周吴郑冯陈褚卫蒋三四五六七八九十一二")
+    assert f"U+{ord(bad):04X}" in reply.body["error"]["message"] and f"U+{ord(bad):04X}" in reply.body["error"]["messageZh"]
+    assert aws.items("app-x") == []
+
+
+@pytest.mark.parametrize("name", ["欧阳明月", "阿卜杜拉·买买提", "Zoë O'Brien-Smith", "李 雷", "𠀀𪚥"])
+def test_names_of_printable_text_are_registered_as_they_are(api, aws, name):
+    reply = api("status", "PUT", "/applications/app-x", REGISTRAR, {**registration(), "candidateName": name})
+    assert reply.status == 201, reply
+    assert reply.body["candidateName"] == name
+
+
 def test_unknown_route_is_contract_404(api):
     reply = api("status", "GET", "/nowhere", CAND)
     assert reply.status == 404 and reply.code == "NOT_FOUND"

@@ -91,9 +91,11 @@ def test_sms_goes_through_the_gateway_only(template, cfn):
     assert env["SMS_CHANNEL"] == {"Ref": "SmsChannel"}
     role = cfn["Resources"]["NotifyFunctionRole"]["Properties"]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-    (chosen,) = [s for s in statements if "Fn::If" in s]
-    assert chosen["Fn::If"][0] == "UseSmsGateway"
-    assert chosen["Fn::If"][1]["Action"] == "secretsmanager:GetSecretValue"
+    assert not [s for s in statements if "Fn::If" in s]  # decided here: the gateway, always
+    (credentials,) = [s for s in statements if s.get("Sid") == "SmsGatewayCredentials"]
+    assert credentials["Action"] == "secretsmanager:GetSecretValue"
+    assert not [s for s in statements if "sns:Publish" in str(s.get("Action"))]
+    assert "UseSmsGateway" not in template["Conditions"]
 
 
 @pytest.mark.parametrize("name", ["template.yaml", "template-china.yaml"])

@@ -121,6 +121,45 @@ def test_s3_test_event_and_foreign_keys_are_skipped(aws, app1):
         "ApproximateNumberOfMessagesNotVisible"] == "0"
 
 
+UNPROCESSABLE = {
+    "not JSON": "\x00\x01 not json {",
+    "empty": "",
+    "a JSON list": "[1, 2]",
+    "no records": json.dumps({"hello": "world"}),
+    "records not a list": json.dumps({"Records": "uploads/x"}),
+    "a record not an object": json.dumps({"Records": [1]}),
+    "another service's event": json.dumps({"Records": [{"eventSource": "aws:sns", "Sns": {"Message": "{}"}}]}),
+}
+
+
+def test_a_message_that_can_never_be_processed_is_counted_and_dropped_at_once(aws, app1, capfd, caplog):
+    from local.worker import sqs_event
+    from process_image import app
+
+    # Given messages no retry can make processable, with one real upload notification among them
+    key = "uploads/not-a-reservation"
+    put(aws, key, b"x")
+    for body in UNPROCESSABLE.values():
+        aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=body)
+    messages = [m for _ in range(3) for m in aws.sqs.receive_message(
+        QueueUrl=aws.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])]
+    assert len(messages) == len(UNPROCESSABLE) + 1
+    capfd.readouterr()
+    # When process_image gets them in one batch
+    from tests.soak import Invocation
+
+    answer = app.lambda_handler(sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1"), Invocation())
+    # Then none comes back (none will reach the dead-letter queue), each is logged and counted
+    assert answer == {"batchItemFailures": []}
+    dropped = [r for r in caplog.records if r.getMessage() == "message dropped: it can never be processed"]
+    assert sorted(d.reason for d in dropped) == sorted(["not JSON"] * 2 + ["not an S3 event"] * (len(UNPROCESSABLE) - 2))
+    assert {d.messageId for d in dropped} < {m["MessageId"] for m in messages}
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    (emitted,) = [line for line in lines if "UploadMessagesUnprocessable" in line]
+    assert emitted["UploadMessagesUnprocessable"] == [1.0] * len(UNPROCESSABLE)
+    assert objects(aws, aws.uploads) == []  # the real notification among them was processed
+
+
 class FailingPuts:
     """Makes storing the watermarked copy fail (an S3 outage) for the first `times` calls."""
 

@@ -70,13 +70,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, request_timeout: float = 2) -> None:
+    """Poll /healthz until it answers 200. Refused, reset or slow (a read timeout on a busy machine)
+    is "not ready yet", never a failure: only the process exiting or the deadline fails."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the local stack exited with {process.returncode}:\n{log.read_text()[-4000:]}")
         try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+            if requests.get(f"{url}/healthz", timeout=request_timeout).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
             pass  # not up yet, or a busy machine: a slow answer is "not yet"

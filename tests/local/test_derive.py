@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from local.template import Route, derive, load_template, match_route
+from local.template import Route, derive, load_template, match_route, security_headers
 
 PARAMETERS = {"JwtIssuer": "https://issuer.local", "JwtAudience": "local-client", "WebOrigin": "http://127.0.0.1:3000"}
 
@@ -123,3 +123,14 @@ def test_literal_segments_win_over_parameters_and_greedy_paths():
     assert match_route(routes, "GET", "/items/latest")[0].function == "Latest"
     assert match_route(routes, "GET", "/items/7")[0].function == "One"
     assert match_route(routes, "DELETE", "/x/y")[0].function == "Any"
+
+
+def test_the_sites_policy_lets_the_page_reach_the_issuer_it_signs_in_with(template):
+    # Given: a deployment that trusts an outside issuer (no user pool), e.g. the registration system's
+    issuer = "https://accounts.registration.example.cn/realms/exam"
+    # When: the site's headers are built from the template for it
+    headers = dict(security_headers(template, {**PARAMETERS, "JwtIssuer": issuer}))
+    # Then: the token endpoint's origin (Fn::Select of Fn::Split of the issuer) is allowed, and no path
+    connect = next(d for d in headers["Content-Security-Policy"].split(";") if d.strip().startswith("connect-src"))
+    assert "https://accounts.registration.example.cn" in connect.split()
+    assert "/realms" not in connect

@@ -4,20 +4,24 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, integer
+from core import names
+from core.contract.base import Model, RequestModel, categories, household_regions, integer, stated
 from core.contract.status import Progress
 
 
 class Registration(RequestModel):
     candidateId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$",
                              description="the candidate's user id (the `sub` of their sign-in)")
-    candidateName: str = Field(min_length=1, max_length=64, description="name as on the identity document")
+    candidateName: str = Field(min_length=1, max_length=64, description="name as on the identity document",
+                               json_schema_extra=names.document_pattern)
     idNumber: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$",
                           description="18-character resident identity number; its GB 11643 check digit must match")
-    householdRegion: str = Field(pattern=r"^[0-9]{2}$", description="province of household registration (户籍), GB/T 2260")
+    householdRegion: str = Field(pattern=r"^[0-9]{2}$", description="province of household registration (户籍), GB/T 2260",
+                                 json_schema_extra=stated(enum=household_regions))
     region: str = Field(pattern=r"^[0-9]{2}$", description="exam region (考区) code from the catalogue")
     site: str = Field(pattern=r"^[0-9]{4,6}$", description="exam site (考点) code from the catalogue, in `region`")
-    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
+    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories",
+                          json_schema_extra=stated(enum=categories))
     examYear: integer(ge=2000, le=2100)
     phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
 

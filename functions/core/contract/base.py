@@ -1,6 +1,7 @@
 """What every model shares: the bases (strict requests, deferred builds), the field types, and the
 error body every route may answer with."""
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -24,6 +25,51 @@ MAX_VERSION = 2**53 - 1  # the largest integer every JSON client reads exactly
 ReviewReason = Literal[tuple(REVIEW_REASONS)]  # type: ignore[valid-type]
 Note = Annotated[str | None, Field(default=None, max_length=500)]
 MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+
+# ---------------------------------------------------------------- what the domain checks, in the document
+# A value the domain refuses with a code of its own (INVALID_PHONE, UNKNOWN_CATEGORY, ...) is described in
+# the document as the domain decides it, so what the document allows the server takes (schemathesis'
+# positive_data_acceptance, tests/local/test_schemathesis.py). Computed when the document is generated
+# (json_schema_extra), never when a function starts.
+
+
+def stated(**keywords: Callable[[], object]) -> Callable[[dict], None]:
+    """json_schema_extra giving each JSON Schema keyword its value, e.g. stated(enum=categories)."""
+    def extra(schema: dict) -> None:
+        for keyword, value in keywords.items():
+            schema[keyword] = value()
+    return extra
+
+
+def categories() -> list[str]:
+    from core.catalog import catalog
+
+    return list(catalog().categories)
+
+
+def household_regions() -> list[str]:
+    from core.catalog import catalog
+
+    return sorted(catalog().household_regions)
+
+
+def phone_pattern() -> str:
+    from core.contacts import PHONE_PATTERN
+
+    return PHONE_PATTERN
+
+
+def max_upload_bytes() -> int:
+    from core.catalog import MAX_BYTES
+
+    return MAX_BYTES
+
+
+def content_type_pattern() -> str:
+    from core.uploads import CONTENT_TYPE_PATTERN
+
+    return CONTENT_TYPE_PATTERN
+
 
 # ---------------------------------------------------------------- the models' bases and the error body
 

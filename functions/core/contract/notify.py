@@ -6,13 +6,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, integer
+from core.contract.base import Model, RequestModel, categories, integer, phone_pattern, stated
 
 
 class ContactIn(RequestModel):
-    phone: str = Field(min_length=1, max_length=20,
+    phone: str = Field(min_length=1, max_length=20, json_schema_extra=stated(pattern=phone_pattern),
                        description="mainland mobile number, 1[3-9] and 9 more digits (spaces, dashes and +86 are accepted)")
-    consent: bool = Field(description="agreement to the privacy notice; must be true, and is recorded with its time")
+    consent: bool = Field(json_schema_extra={"const": True},
+                          description="agreement to the privacy notice; must be true (else 400 CONSENT_REQUIRED), "
+                                      "and is recorded with its time")
 
 
 class ContactOut(Model):
@@ -25,8 +27,11 @@ class ContactOut(Model):
 
 
 class SubscriptionIn(RequestModel):
-    examYear: integer(ge=2000, le=2100) = Field(description="this year's exam or one of the next two")
-    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
+    examYear: integer(ge=2000, le=2100) = Field(
+        description="this year's exam or one of the next two (China time): the examYears of GET /categories; "
+                    "another year is 400 INVALID_REQUEST")
+    category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories",
+                          json_schema_extra=stated(enum=categories))
 
 
 class SubscriptionOut(Model):
@@ -48,7 +53,7 @@ class Categories(Model):
 
 class AnnouncementIn(RequestModel):
     examYear: integer(ge=2000, le=2100)
-    category: str = Field(min_length=1, max_length=64)
+    category: str = Field(min_length=1, max_length=64, json_schema_extra=stated(enum=categories))
     text: str | None = Field(default=None, min_length=1, max_length=300,
                              description="the message after the signature; default: registration for the exam is open")
 

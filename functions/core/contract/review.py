@@ -2,13 +2,24 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from core.contract.base import MAX_VERSION, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, integer
 from core.contract.status import Progress
 
+# The decisions' rules that tie one field to another (core.review checks them, INVALID_REQUEST), stated:
+# a request for a new image names its reason; a return or rejection has a comment the candidate reads
+# (R16), and only a return asks for more material.
+WITH_COMMENT = {"type": "string", "pattern": "\\S"}
+NOTHING_ASKED = {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}
+
 
 class ImageDecision(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"decision": {"const": "approve"}}},
+        {"properties": {"decision": {"const": "revise"}, "reasonCode": {"type": "string"}}, "required": ["reasonCode"]},
+    ]})
+
     decision: Literal["approve", "revise"]
     reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
     note: Note
@@ -22,11 +33,19 @@ class MaterialRequest(RequestModel):
 
 
 class ApplicationDecision(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"properties": {"decision": {"const": "approve"}, "requests": NOTHING_ASKED}},
+        {"properties": {"decision": {"const": "return"}, "comment": WITH_COMMENT}, "required": ["comment"]},
+        {"properties": {"decision": {"const": "reject"}, "comment": WITH_COMMENT, "requests": NOTHING_ASKED},
+         "required": ["comment"]},
+    ]})
+
     decision: Literal["approve", "return", "reject"]
     comment: Note
     version: integer(ge=1, le=MAX_VERSION) = Field(description="the application's version the reviewer saw")
     requests: list[MaterialRequest] | None = Field(
-        default=None, max_length=10, description="return only: ask for more images of a type (R16, R21)")
+        default=None, max_length=10,
+        description="return only: ask for more images of a type (R16, R21), each type at most once")
 
 
 class QueueItem(Model):
