@@ -40,7 +40,7 @@ def record_handler(record: SQSRecord) -> None:
         image = db.decode(body.get("dynamodb", {}).get("NewImage", {}))
         if image.get("kind") == "audit":
             outcome = use_cases.status_changed(image, channel, sender.web_url)
-            logger.info("status message", extra={"outcome": outcome, "application": image["PK"][len("APP#"):]})
+            logger.info("status message", extra={"outcome": outcome, "application": db.app_id_of(image["PK"])})
             metrics.add_metric(name=f"StatusMessages{outcome.title().replace('_', '')}", unit="Count", value=1)
             return
         if image.get("kind") == "announcement":

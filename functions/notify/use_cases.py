@@ -63,7 +63,7 @@ def deliver(pk: str, sk: str, to: Contact, message: Message, channel: Channel, k
 def status_changed(audit_item: dict, channel: Channel, web_url: str) -> str:
     """An audit entry of a decision (the stream's NEW_IMAGE): one message to the candidate if the
     status is one they are told about and they gave a consented contact. Returns what happened."""
-    app_id = audit_item["PK"][len("APP#"):]
+    app_id = db.app_id_of(audit_item["PK"])
     message = notifications.status_message(app_id, db.audit_from(audit_item), web_url)
     if message is None:
         return "not_told"

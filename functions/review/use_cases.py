@@ -132,7 +132,7 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     now = clock.now().seconds
     if q:
         q = q.strip()
-        ids = sorted(set(db.lookup("IDN", idnumber.normalise(q)) + db.lookup("NAME", q) + [q]))
+        ids = sorted(set(db.by_id_number(idnumber.normalise(q)) + db.by_name(q) + [q]))
         scope = f"q:{q}:{status or ''}:{region or ''}:{site or ''}"
         start = cursor.decode(scope, after, frozenset())
         offset = start.get("n") if start else 0

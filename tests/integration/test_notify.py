@@ -184,7 +184,7 @@ def test_a_cancelled_transaction_leaves_no_event_behind(aws, notifications):
                          "UpdateExpression": "SET #v = :v", "ConditionExpression": "attribute_exists(PK)",
                          "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":v": {"N": "2"}}}}]
     with pytest.raises(db.Conflict):
-        db._transact(items)
+        db.calls.write_transaction(items)
     assert notifications.events.poll_once() == 0
     assert aws.items("app-9") == []
 

@@ -1,0 +1,300 @@
+"""An application's partition: the application item, its images, seats and audit trail, read as one
+Snapshot; registration, the review lease, and the lists (a candidate's, a queue, a site's, a lookup).
+Request builders (`*_item`, `*_items`, `*_request`) are pure and take the table name, so tests assert
+them exactly."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict
+
+from core.db import calls, keys
+from core.db.items import TTL_GRACE, keep, retain
+from core.db.keys import key
+from core.db.wire import clean, encode
+from core.models import (
+    Application,
+    AppStatus,
+    AuditEntry,
+    Image,
+    ImageStatus,
+    Level,
+    Request,
+    Seat,
+    Snapshot,
+)
+
+# Application attributes: python name -> DynamoDB attribute.
+_APP_FIELDS = {
+    "candidate_id": "candidateId", "candidate_name": "candidateName", "id_number": "idNumber",
+    "household_region": "householdRegion", "phone": "phone", "region": "region", "site": "site",
+    "category": "category", "exam_year": "examYear", "status": "status", "version": "version",
+    "created_at": "createdAt", "updated_at": "updatedAt", "ready_at": "readyAt", "queue": "queue",
+    "site_first_ready_at": "siteFirstReadyAt", "region_first_ready_at": "regionFirstReadyAt",
+    "returns": "returns", "requests": "requests", "site_deciders": "siteDeciders", "image_count": "imageCount",
+    "warning_count": "warningCount",
+    "site_decision": "siteDecision", "region_decision": "regionDecision", "claimed_by": "claimedBy",
+    "claim_expires_at": "claimExpiresAt",
+}
+# Attributes a Plan may change on the application item (the registration fields never change).
+APP_MUTABLE = ("status", "version", "updated_at", "ready_at", "queue", "site_first_ready_at",
+               "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "warning_count",
+               "site_decision",
+               "region_decision", "claimed_by", "claim_expires_at")
+
+_IMAGE_FIELDS = {
+    "material_type": "materialType", "status": "status", "version": "version", "seat": "seat",
+    "upload_key": "uploadKey", "uploaded_at": "uploadedAt", "expires_at": "expiresAt",
+    "content_type": "contentType", "file_name": "fileName", "object_key": "objectKey", "width": "width",
+    "height": "height", "bytes": "bytes", "sha256": "sha256", "processing_ms": "processingMs",
+    "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
+    "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
+    "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
+    "duplicate_of": "duplicateOf",
+}
+_IMAGE_LISTS = ("quality_warnings", "duplicate_of")
+
+_AUDIT_FIELDS = {
+    "at": "at", "actor": "actor", "role": "role", "action": "action", "from_status": "from",
+    "to_status": "to", "image_id": "imageId", "material_type": "materialType", "note": "note",
+    "reason_code": "reasonCode", "level": "level", "count": "count",
+}
+
+
+def app_attribute(name: str) -> str:
+    return _APP_FIELDS[name]
+
+
+def app_value(name: str, value):
+    if name == "requests":
+        return [asdict(r) for r in value]
+    if name == "site_deciders":
+        return list(value)
+    return value
+
+
+# ---------------------------------------------------------------- items (pure)
+
+def application_item(app: Application) -> dict:
+    item = {"PK": keys.app_pk(app.id), "SK": keys.APP, "kind": "application", "id": app.id,
+            **keys.candidate_keys(app)}
+    item.update({attr: app_value(name, getattr(app, name)) for name, attr in _APP_FIELDS.items()})
+    item.update(keys.queue_keys(app))
+    item.update(keys.site_keys(app))
+    return clean(item)
+
+
+def application_from(item: dict) -> Application:
+    values = {name: item.get(attr) for name, attr in _APP_FIELDS.items()}
+    values["status"] = AppStatus(values["status"])
+    values["queue"] = Level(values["queue"]) if values.get("queue") else None
+    values["requests"] = tuple(Request(**r) for r in values.get("requests") or ())
+    values["site_deciders"] = tuple(values.get("site_deciders") or ())
+    return Application(id=item["id"], **{k: v for k, v in values.items() if v is not None})
+
+
+def image_item(app_id: str, image: Image) -> dict:
+    item = {"PK": keys.app_pk(app_id), "SK": keys.image_sk(image.image_id), "kind": "image",
+            "imageId": image.image_id}
+    item.update({attr: getattr(image, name) for name, attr in _IMAGE_FIELDS.items()})
+    for name in _IMAGE_LISTS:
+        item[_IMAGE_FIELDS[name]] = list(getattr(image, name))
+    if image.status is ImageStatus.PENDING and image.expires_at:
+        item["ttl"] = image.expires_at + TTL_GRACE
+    return clean(item)
+
+
+def image_from(item: dict) -> Image:
+    values = {name: item.get(attr) for name, attr in _IMAGE_FIELDS.items()}
+    values["status"] = ImageStatus(values["status"])
+    for name in _IMAGE_LISTS:
+        values[name] = tuple(values[name] or ())
+    return Image(image_id=item["imageId"], **values)
+
+
+def seat_item(app_id: str, seat: Seat) -> dict:
+    item = {"PK": keys.app_pk(app_id), "SK": keys.seat_sk(seat.material_type, seat.index), "kind": "seat",
+            "materialType": seat.material_type, "index": seat.index, "imageId": seat.image_id,
+            "expiresAt": seat.expires_at}
+    if seat.expires_at:
+        item["ttl"] = seat.expires_at + TTL_GRACE
+    return clean(item)
+
+
+def seat_from(item: dict) -> Seat:
+    return Seat(material_type=item["materialType"], index=item["index"], image_id=item["imageId"],
+                expires_at=item.get("expiresAt"))
+
+
+def audit_item(app_id: str, entry: AuditEntry) -> dict:
+    item = {"PK": keys.app_pk(app_id), "SK": keys.trail_sk(entry.at, secrets.token_hex(4)), "kind": "audit"}
+    item.update({attr: getattr(entry, name) for name, attr in _AUDIT_FIELDS.items()})
+    return clean(item)
+
+
+def audit_from(item: dict) -> AuditEntry:
+    return AuditEntry(**{name: item.get(attr) for name, attr in _AUDIT_FIELDS.items()})
+
+
+def snapshot_from(items: list[dict]) -> Snapshot | None:
+    app = None
+    snap_images, seats, audit = [], [], []
+    for item in items:
+        kind = item.get("kind")
+        if kind == "application":
+            app = application_from(item)
+        elif kind == "image":
+            snap_images.append(image_from(item))
+        elif kind == "seat":
+            seats.append(seat_from(item))
+        elif kind == "audit":
+            audit.append(audit_from(item))
+    if app is None:
+        return None
+    snap_images.sort(key=lambda i: (i.uploaded_at, i.image_id))
+    return Snapshot(application=app, images=snap_images, seats=seats, audit=audit)
+
+
+# ---------------------------------------------------------------- requests (pure)
+
+def create_items(app: Application, entry: AuditEntry, table: str, until: int | None = None) -> list[dict]:
+    """Registration: the application (only if new), its audit entry, and the office's lookups."""
+    items = [{"Put": {"TableName": table, "Item": encode(application_item(app)),
+                      "ConditionExpression": "attribute_not_exists(PK)"}},
+             {"Put": {"TableName": table, "Item": encode(audit_item(app.id, entry))}}]
+    for pk in keys.lookup_pks(app):
+        items.append({"Put": {"TableName": table, "Item": encode(
+            {"PK": pk, "SK": keys.app_pk(app.id), "kind": "lookup", "applicationId": app.id})}})
+    return retain(items, until)
+
+
+def claim_items(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
+                entry: AuditEntry, table: str) -> list[dict]:
+    """Take or renew the review lease: only while the application waits at this level, and only if
+    nobody else holds a live lease."""
+    return [
+        {"Update": {
+            "TableName": table, "Key": key(keys.app_pk(app_id), keys.APP),
+            "UpdateExpression": "SET #cb = :me, #ce = :exp",
+            "ConditionExpression": "#s = :status AND #q = :queue"
+                                   " AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)",
+            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt", "#s": "status", "#q": "queue"},
+            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":exp": {"N": str(expires_at)},
+                                          ":now": {"N": str(now)}, ":status": {"S": status.value},
+                                          ":queue": {"S": level.value}},
+        }},
+        {"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}},
+    ]
+
+
+def release_items(app_id: str, reviewer: str, now: int, entry: AuditEntry, table: str) -> list[dict]:
+    return [
+        {"Update": {
+            "TableName": table, "Key": key(keys.app_pk(app_id), keys.APP),
+            "UpdateExpression": "REMOVE #cb, #ce",
+            "ConditionExpression": "#cb = :me AND #ce > :now",
+            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt"},
+            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":now": {"N": str(now)}},
+        }},
+        {"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}},
+    ]
+
+
+def partition_request(app_id: str, with_audit: bool, table: str) -> dict:
+    request = {"TableName": table, "KeyConditionExpression": "PK = :pk",
+               "ExpressionAttributeValues": {":pk": {"S": keys.app_pk(app_id)}}}
+    if not with_audit:
+        request["KeyConditionExpression"] += " AND SK < :trail"
+        request["ExpressionAttributeValues"][":trail"] = {"S": keys.TRAIL}
+    return request
+
+
+def queue_request(level: Level, scope: str, limit: int, table: str) -> dict:
+    return {"TableName": table, "IndexName": "ReviewQueue", "KeyConditionExpression": "QueuePK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": keys.queue_pk(level, scope)}}, "Limit": limit,
+            "ScanIndexForward": True}
+
+
+def site_request(site: str, status: str | None, table: str) -> dict:
+    request = {"TableName": table, "IndexName": "BySite", "KeyConditionExpression": "SitePK = :pk",
+               "ExpressionAttributeValues": {":pk": {"S": keys.site_pk(site)}}}
+    if status:
+        request["KeyConditionExpression"] += " AND begins_with(SiteSK, :status)"
+        request["ExpressionAttributeValues"][":status"] = {"S": keys.site_sk_prefix(status)}
+    return request
+
+
+# ---------------------------------------------------------------- operations
+
+def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
+    """The whole partition of one application (without its audit trail if not asked for): one Query,
+    more pages only past 1 MB."""
+    return snapshot_from(calls.query_all(partition_request(app_id, with_audit, calls.table())))
+
+
+def claim(app: Application, level: Level, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
+    """Raises Conflict unless the lease could be taken."""
+    calls.write_transaction(retain(claim_items(app.id, app.status, level, reviewer, expires_at, now, entry,
+                                               calls.table()), keep(app.exam_year)))
+
+
+def release(app: Application, reviewer: str, now: int, entry: AuditEntry) -> None:
+    """Give a live lease back. Raises Conflict unless the caller holds it."""
+    calls.write_transaction(retain(release_items(app.id, reviewer, now, entry, calls.table()), keep(app.exam_year)))
+
+
+def get_application(app_id: str) -> Application | None:
+    """The application item alone (the status poll's one GetItem)."""
+    item = calls.get(keys.app_pk(app_id), keys.APP)
+    return application_from(item) if item else None
+
+
+def get_applications(app_ids: list[str]) -> list[Application]:
+    """Several application items by id (search results), in the order asked."""
+    ids = list(dict.fromkeys(app_ids))
+    found = {a.id: a for a in map(application_from, calls.batch_get([key(keys.app_pk(i), keys.APP) for i in ids]))}
+    return [found[i] for i in ids if i in found]
+
+
+def create_application(app: Application, entry: AuditEntry) -> bool:
+    """Register an application; False if it already exists (the caller compares the data)."""
+    return calls.created(create_items(app, entry, calls.table(), keep(app.exam_year)))
+
+
+def list_applications(candidate_id: str) -> list[Application]:
+    """A candidate's applications, newest exam year first (R2)."""
+    return [application_from(i) for i in calls.query_all({
+        "TableName": calls.table(), "IndexName": "ByCandidate", "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.candidate_pk(candidate_id)}}, "ScanIndexForward": False})]
+
+
+def queue_page(level: Level, scope: str, limit: int, start: dict | None) -> tuple[list[Application], dict | None]:
+    """One page of a review queue, oldest first (R15), from the sparse ReviewQueue index."""
+    items, last = calls.page(queue_request(level, scope, limit, calls.table()), limit, start)
+    return [application_from(i) for i in items], last
+
+
+def site_page(site: str, status: str | None, limit: int, start: dict | None) -> tuple[list[dict], dict | None]:
+    """One page of a site's applications (BySite index, projected fields only), by status then id."""
+    return calls.page(site_request(site, status, calls.table()), limit, start)
+
+
+def site_all(site: str) -> list[dict]:
+    """Every application of a site (projected fields only): the season's counts."""
+    return calls.query_all(site_request(site, None, calls.table()))
+
+
+def _lookup(pk: str) -> list[str]:
+    items = calls.query_all({"TableName": calls.table(), "KeyConditionExpression": "PK = :pk",
+                             "ExpressionAttributeValues": {":pk": {"S": pk}}})
+    return [i["applicationId"] for i in items]
+
+
+def by_id_number(id_number: str) -> list[str]:
+    """Application ids registered under this identity number (the lookup items of registration)."""
+    return _lookup(keys.id_number_pk(id_number))
+
+
+def by_name(name: str) -> list[str]:
+    """Application ids registered under this candidate name."""
+    return _lookup(keys.name_pk(name))
