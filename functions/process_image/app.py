@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import coldstart
 from core.likeness import as_text
+from core.models import carried
 from core.processing import Outcome
 from core.settings import settings
 from core.telemetry import telemetry
@@ -37,12 +38,11 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
         done = imaging.process(data, reference=reference, day=datetime.now(UTC).astimezone(CHINA).date(),
                                assess=quality.assess)
     except imaging.InvalidImage as e:
-        return None, Outcome(reason=e.reason, found=e.found)
+        return None, Outcome(reason=e.reason, reason_found=e.found)
     seen: quality.Assessment = done.assessment
-    return done.jpeg, Outcome(width=done.width, height=done.height, bytes=len(done.jpeg), sha256=done.sha256,
-                              reference=reference, warnings=seen.warnings, phash=as_text(seen.phash),
-                              duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"],
-                              probes=seen.probe_keys)
+    return done.jpeg, Outcome(**carried(done, Outcome), bytes=len(done.jpeg), reference=reference,
+                              quality_warnings=seen.warnings, phash=as_text(seen.phash),
+                              duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"], probes=seen.probe_keys)
 
 
 def sniff(head: bytes) -> str | None:

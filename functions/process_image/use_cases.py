@@ -114,7 +114,7 @@ def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> 
         head = storage.read_upload(key, SNIFF_BYTES - 1) if sniff else None
         found = sniff(head) if head else None
         if found:
-            return None, Outcome(reason="UNSUPPORTED_FORMAT", found=found)
+            return None, Outcome(reason="UNSUPPORTED_FORMAT", reason_found=found)
         return None, Outcome(reason="TOO_LARGE")
     data = storage.read_upload(key, MAX_BYTES)
     if data is None:

@@ -136,7 +136,7 @@ def processed(**changes) -> Outcome:
 
 
 def refused(reason: str = "UNSUPPORTED_FORMAT", found: str | None = "HEIC") -> Outcome:
-    return Outcome(reason=reason, found=found, processing_ms=3)
+    return Outcome(reason=reason, reason_found=found, processing_ms=3)
 
 
 def refusal(decide, *args) -> DomainError:

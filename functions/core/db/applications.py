@@ -6,10 +6,10 @@ them exactly."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict
+from dataclasses import fields
 
 from core.db import calls, keys
-from core.db.items import TTL_GRACE, keep, retain
+from core.db.items import TTL_GRACE, from_item, keep, retain, to_item
 from core.db.keys import key
 from core.db.wire import clean, encode
 from core.models import (
@@ -19,121 +19,57 @@ from core.models import (
     Image,
     ImageStatus,
     Level,
-    Request,
     Seat,
     Snapshot,
 )
 
-# Application attributes: python name -> DynamoDB attribute.
-_APP_FIELDS = {
-    "candidate_id": "candidateId", "candidate_name": "candidateName", "id_number": "idNumber",
-    "household_region": "householdRegion", "phone": "phone", "region": "region", "site": "site",
-    "category": "category", "exam_year": "examYear", "status": "status", "version": "version",
-    "created_at": "createdAt", "updated_at": "updatedAt", "ready_at": "readyAt", "queue": "queue",
-    "site_first_ready_at": "siteFirstReadyAt", "region_first_ready_at": "regionFirstReadyAt",
-    "returns": "returns", "requests": "requests", "site_deciders": "siteDeciders", "image_count": "imageCount",
-    "warning_count": "warningCount",
-    "site_decision": "siteDecision", "region_decision": "regionDecision", "claimed_by": "claimedBy",
-    "claim_expires_at": "claimExpiresAt",
-}
-# Attributes a Plan may change on the application item (the registration fields never change).
-APP_MUTABLE = ("status", "version", "updated_at", "ready_at", "queue", "site_first_ready_at",
-               "region_first_ready_at", "returns", "requests", "site_deciders", "image_count", "warning_count",
-               "site_decision",
-               "region_decision", "claimed_by", "claim_expires_at")
-
-_IMAGE_FIELDS = {
-    "material_type": "materialType", "status": "status", "version": "version", "seat": "seat",
-    "upload_key": "uploadKey", "uploaded_at": "uploadedAt", "expires_at": "expiresAt",
-    "content_type": "contentType", "file_name": "fileName", "object_key": "objectKey", "width": "width",
-    "height": "height", "bytes": "bytes", "sha256": "sha256", "processing_ms": "processingMs",
-    "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
-    "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
-    "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
-    "duplicate_of": "duplicateOf",
-}
-_IMAGE_LISTS = ("quality_warnings", "duplicate_of")
-
-_AUDIT_FIELDS = {
-    "at": "at", "actor": "actor", "role": "role", "action": "action", "from_status": "from",
-    "to_status": "to", "image_id": "imageId", "material_type": "materialType", "note": "note",
-    "reason_code": "reasonCode", "level": "level", "count": "count",
-}
-
-
-def app_attribute(name: str) -> str:
-    return _APP_FIELDS[name]
-
-
-def app_value(name: str, value):
-    if name == "requests":
-        return [asdict(r) for r in value]
-    if name == "site_deciders":
-        return list(value)
-    return value
+# Attributes a Plan may change on the application item: all but its id, its creation time and what the
+# registration system owns (those never change).
+APP_MUTABLE = tuple(f for f in fields(Application) if f.name not in ("id", "created_at", *Application.REGISTRATION))
 
 
 # ---------------------------------------------------------------- items (pure)
 
 def application_item(app: Application) -> dict:
-    item = {"PK": keys.app_pk(app.id), "SK": keys.APP, "kind": "application", "id": app.id,
-            **keys.candidate_keys(app)}
-    item.update({attr: app_value(name, getattr(app, name)) for name, attr in _APP_FIELDS.items()})
-    item.update(keys.queue_keys(app))
-    item.update(keys.site_keys(app))
-    return clean(item)
+    return clean({"PK": keys.app_pk(app.id), "SK": keys.APP, "kind": "application", **keys.candidate_keys(app),
+                  **to_item(app), **keys.queue_keys(app), **keys.site_keys(app)})
 
 
 def application_from(item: dict) -> Application:
-    values = {name: item.get(attr) for name, attr in _APP_FIELDS.items()}
-    values["status"] = AppStatus(values["status"])
-    values["queue"] = Level(values["queue"]) if values.get("queue") else None
-    values["requests"] = tuple(Request(**r) for r in values.get("requests") or ())
-    values["site_deciders"] = tuple(values.get("site_deciders") or ())
-    return Application(id=item["id"], **{k: v for k, v in values.items() if v is not None})
+    return from_item(Application, item)
+
+
+def _expiring(item: dict, expires_at: int | None) -> dict:
+    """A reservation's item goes by itself a day after the reservation does (TTL)."""
+    return clean({**item, "ttl": expires_at + TTL_GRACE}) if expires_at else clean(item)
 
 
 def image_item(app_id: str, image: Image) -> dict:
-    item = {"PK": keys.app_pk(app_id), "SK": keys.image_sk(image.image_id), "kind": "image",
-            "imageId": image.image_id}
-    item.update({attr: getattr(image, name) for name, attr in _IMAGE_FIELDS.items()})
-    for name in _IMAGE_LISTS:
-        item[_IMAGE_FIELDS[name]] = list(getattr(image, name))
-    if image.status is ImageStatus.PENDING and image.expires_at:
-        item["ttl"] = image.expires_at + TTL_GRACE
-    return clean(item)
+    item = {"PK": keys.app_pk(app_id), "SK": keys.image_sk(image.image_id), "kind": "image", **to_item(image)}
+    return _expiring(item, image.expires_at if image.status is ImageStatus.PENDING else None)
 
 
 def image_from(item: dict) -> Image:
-    values = {name: item.get(attr) for name, attr in _IMAGE_FIELDS.items()}
-    values["status"] = ImageStatus(values["status"])
-    for name in _IMAGE_LISTS:
-        values[name] = tuple(values[name] or ())
-    return Image(image_id=item["imageId"], **values)
+    return from_item(Image, item)
 
 
 def seat_item(app_id: str, seat: Seat) -> dict:
     item = {"PK": keys.app_pk(app_id), "SK": keys.seat_sk(seat.material_type, seat.index), "kind": "seat",
-            "materialType": seat.material_type, "index": seat.index, "imageId": seat.image_id,
-            "expiresAt": seat.expires_at}
-    if seat.expires_at:
-        item["ttl"] = seat.expires_at + TTL_GRACE
-    return clean(item)
+            **to_item(seat)}
+    return _expiring(item, seat.expires_at)
 
 
 def seat_from(item: dict) -> Seat:
-    return Seat(material_type=item["materialType"], index=item["index"], image_id=item["imageId"],
-                expires_at=item.get("expiresAt"))
+    return from_item(Seat, item)
 
 
 def audit_item(app_id: str, entry: AuditEntry) -> dict:
-    item = {"PK": keys.app_pk(app_id), "SK": keys.trail_sk(entry.at, secrets.token_hex(4)), "kind": "audit"}
-    item.update({attr: getattr(entry, name) for name, attr in _AUDIT_FIELDS.items()})
-    return clean(item)
+    return clean({"PK": keys.app_pk(app_id), "SK": keys.trail_sk(entry.at, secrets.token_hex(4)), "kind": "audit",
+                  **to_item(entry)})
 
 
 def audit_from(item: dict) -> AuditEntry:
-    return AuditEntry(**{name: item.get(attr) for name, attr in _AUDIT_FIELDS.items()})
+    return from_item(AuditEntry, item)
 
 
 def snapshot_from(items: list[dict]) -> Snapshot | None:

@@ -7,21 +7,19 @@ import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 from core.db import calls, keys
+from core.db.items import to_item
 from core.db.wire import decode, to_attribute
 from core.likeness import as_int, band_keys
 from core.plan import Likeness, Reference
 
 
 def reference_item(ref: Reference) -> dict:
-    return {"PK": keys.reference_pk(ref.reference), "SK": keys.REF, "kind": "reference", "reference": ref.reference,
-            "applicationId": ref.application_id, "imageId": ref.image_id, "materialType": ref.material_type,
-            "watermarkedAt": ref.watermarked_at}
+    return {"PK": keys.reference_pk(ref.reference), "SK": keys.REF, "kind": "reference", **to_item(ref)}
 
 
 def likeness_items(entry: Likeness) -> list[dict]:
     return [{"PK": keys.likeness_pk(band), "SK": keys.likeness_sk(entry.application_id, entry.image_id),
-             "kind": "likeness", "phash": entry.phash, "applicationId": entry.application_id,
-             "imageId": entry.image_id, "candidateId": entry.candidate_id} for band in band_keys(as_int(entry.phash))]
+             "kind": "likeness", **to_item(entry)} for band in band_keys(as_int(entry.phash))]
 
 
 def get_reference(reference: str) -> dict | None:

@@ -4,48 +4,40 @@ announcements and the fan-out's lease, and one delivery marker per message (keys
 from __future__ import annotations
 
 from core.db import calls, keys
+from core.db.items import from_item, to_item
 from core.db.keys import key
 from core.db.wire import clean, encode
 from core.models import Announcement, Contact, Delivery, Marker, Subscription
 
 
 def contact_item(contact: Contact, ttl: int | None) -> dict:
-    return {"PK": keys.user_pk(contact.user), "SK": keys.CONTACT, "kind": "contact", "phone": contact.phone,
-            "consentAt": contact.consent_at, "notice": contact.notice, "updatedAt": contact.updated_at, "ttl": ttl}
+    return {"PK": keys.user_pk(contact.user), "SK": keys.CONTACT, "kind": "contact",
+            **to_item(contact, omit=("user",)), "ttl": ttl}
 
 
 def contact_from(item: dict) -> Contact:
-    return Contact(user=keys.user_of(item["PK"]), phone=item["phone"], consent_at=item["consentAt"],
-                   notice=item["notice"], updated_at=item["updatedAt"])
+    return from_item(Contact, item, user=keys.user_of(item["PK"]))
 
 
 def subscription_items(s: Subscription, ttl: int | None) -> tuple[dict, dict]:
     """The candidate's own item and the fan-out list's, always written and deleted together."""
-    mine = {"PK": keys.user_pk(s.user), "SK": keys.subscription_sk(s.id), "kind": "subscription", "id": s.id,
-            "examYear": s.exam_year, "category": s.category, "createdAt": s.created_at, "ttl": ttl}
+    mine = {"PK": keys.user_pk(s.user), "SK": keys.subscription_sk(s.id), "kind": "subscription",
+            **to_item(s, omit=("user",)), "ttl": ttl}
     listed = {"PK": keys.subscribers_pk(s.exam_year, s.category), "SK": keys.user_pk(s.user), "kind": "subscriber",
               "subscriptionId": s.id, "createdAt": s.created_at, "ttl": ttl}
     return mine, listed
 
 
 def subscription_from(item: dict) -> Subscription:
-    return Subscription(id=item["id"], user=keys.user_of(item["PK"]), exam_year=item["examYear"],
-                        category=item["category"], created_at=item["createdAt"])
-
-
-_ANNOUNCEMENT_FIELDS = {"exam_year": "examYear", "category": "category", "by": "by", "created_at": "createdAt",
-                        "text": "text", "cursor": "cursor", "recipients": "recipients", "sent": "sent",
-                        "failed": "failed", "unconfirmed": "unconfirmed", "done": "done", "finished_at": "finishedAt"}
+    return from_item(Subscription, item, user=keys.user_of(item["PK"]))
 
 
 def announcement_item(a: Announcement, ttl: int | None) -> dict:
-    item = {"PK": keys.announcement_pk(a.id), "SK": keys.ANN, "kind": "announcement", "id": a.id, "ttl": ttl}
-    item.update({attr: getattr(a, name) for name, attr in _ANNOUNCEMENT_FIELDS.items()})
-    return clean(item)
+    return clean({"PK": keys.announcement_pk(a.id), "SK": keys.ANN, "kind": "announcement", **to_item(a), "ttl": ttl})
 
 
 def announcement_from(item: dict) -> Announcement:
-    return Announcement(id=item["id"], **{name: item[attr] for name, attr in _ANNOUNCEMENT_FIELDS.items() if attr in item})
+    return from_item(Announcement, item)
 
 
 def subscription_put_items(s: Subscription, ttl: int | None, table: str) -> list[dict]:
@@ -109,9 +101,8 @@ def progress_items(ann: Announcement, cursor: str | None, counts: dict[str, int]
 
 
 def delivery_item(m: Marker, status: Delivery, at: str | None = None, message_id: str | None = None) -> dict:
-    return clean({"PK": m.pk, "SK": m.sk, "kind": "delivery", "status": status.value, "messageKind": m.message_kind,
-                  "ref": m.ref, "channel": m.channel, "token": m.token, "claimedAt": m.claimed_at, "at": at,
-                  "messageId": message_id, "ttl": m.ttl})
+    return clean({"PK": m.pk, "SK": m.sk, "kind": "delivery", "status": status.value,
+                  **to_item(m, omit=("pk", "sk")), "at": at, "messageId": message_id})
 
 
 def delivery_claim_request(m: Marker, table: str) -> dict:

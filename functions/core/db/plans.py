@@ -4,9 +4,9 @@ only on exactly the state it was computed from, or not at all (Conflict: decide 
 from __future__ import annotations
 
 from core.db import calls, keys
-from core.db.applications import APP_MUTABLE, app_attribute, app_value, audit_item, image_item, seat_item
+from core.db.applications import APP_MUTABLE, audit_item, image_item, seat_item
 from core.db.images import likeness_items, reference_item
-from core.db.items import keep, retain
+from core.db.items import attribute, keep, retain, stored
 from core.db.keys import key
 from core.db.wire import encode, to_attribute
 from core.plan import Plan
@@ -16,16 +16,16 @@ def _app_update(plan: Plan, table: str, until: int | None = None) -> dict:
     """SET/REMOVE the application's changed attributes, conditional on the version the plan was made from."""
     before, after = plan.before, plan.after
     sets, removes, values, names = [], [], {}, {}
-    for i, name in enumerate(APP_MUTABLE):
-        value, previous = getattr(after, name), getattr(before, name)
-        if value == previous and name != "version":
+    for i, f in enumerate(APP_MUTABLE):
+        value, previous = getattr(after, f.name), getattr(before, f.name)
+        if value == previous and f.name != "version":
             continue
-        names[f"#a{i}"] = app_attribute(name)
+        names[f"#a{i}"] = attribute(f)
         if value is None or value == ():
             removes.append(f"#a{i}")
         else:
             sets.append(f"#a{i} = :a{i}")
-            values[f":a{i}"] = to_attribute(app_value(name, value))
+            values[f":a{i}"] = to_attribute(stored(value))
     for old, new in ((keys.queue_keys(before), keys.queue_keys(after)), (keys.site_keys(before), keys.site_keys(after))):
         for attr in sorted(set(old) | set(new)):
             if new.get(attr) == old.get(attr):
