@@ -37,6 +37,18 @@ LEVEL_OF_STATUS = {AppStatus.DRAFT: Level.SITE, AppStatus.SITE_APPROVED: Level.R
 
 
 @dataclass(frozen=True)
+class Claim:
+    caller: Caller
+    ttl: int  # seconds the lease lives unless renewed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    level: Level
+    expires_at: int
+
+
+@dataclass(frozen=True)
 class DecideImage:
     caller: Caller
     image_id: str
@@ -103,6 +115,32 @@ def claimable(caller: Caller, app: Application) -> Level:
         raise DomainError("INCOMPLETE_MATERIALS", "The application is not complete yet, so it cannot be reviewed.",
                           "该报名材料尚未齐全,暂不能审核。")
     return level
+
+
+def claim(snap: Snapshot | None, cmd: Claim, now: Now) -> tuple[Plan, Claimed]:
+    """Take or renew the review lease (R15): while the application waits at the caller's level, and only
+    if nobody else holds a live one, which the commit checks again (a claim does not move `version`)."""
+    app = in_scope(cmd.caller, snap.application if snap else None)
+    level = claimable(cmd.caller, app)
+    if app.claimed_by_other(cmd.caller.sub, now.seconds):
+        raise DomainError("CLAIMED_BY_OTHER")
+    expires = now.seconds + cmd.ttl
+    return Plan(before=app, after=replace(app, claimed_by=cmd.caller.sub, claim_expires_at=expires), now=now,
+                claim_for=cmd.caller.sub,
+                audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role=level.role, action="claimed",
+                                  level=level.value)]), Claimed(level, expires)
+
+
+def release(snap: Snapshot | None, caller: Caller, now: Now) -> Plan:
+    """Give one's live lease back (a reviewer pausing); under that same lease."""
+    app = in_scope(caller, snap.application if snap else None)
+    if app.claimed_by != caller.sub or not app.claim_live(now.seconds):
+        raise DomainError("NOT_CLAIMED")
+    role = app.queue.role if app.queue else next(iter(caller.groups & {"site_reviewer", "region_reviewer"}), "")
+    return Plan(before=app, after=replace(app, claimed_by=None, claim_expires_at=None), now=now,
+                claim_holder=caller.sub,
+                audit=[AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
+                                  level=app.queue.value if app.queue else None)])
 
 
 def holds_claim(caller: Caller, app: Application, now: Now) -> None:

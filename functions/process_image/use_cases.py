@@ -55,38 +55,40 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
         if head is None:  # already processed and removed by an earlier delivery
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
         size = head.size
-    for _ in range(3):
-        started = time.perf_counter()
-        jpeg, outcome = _examine(key, size, transform, sniff)
-        if outcome is None:  # gone meanwhile
-            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
-        stored = None
+    started = time.perf_counter()
+    data, outcome = _read(key, size, sniff)
+    if data is None and outcome is None:  # gone meanwhile
+        return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
+    stored: str | None = None
+
+    def render() -> None:
+        """Watermark with a new reference and store the copy (again, if its reference was taken)."""
+        nonlocal outcome, stored
+        jpeg, made = transform(data, new_reference())
         if jpeg is not None:
             stored = material_key(app_id, image.material_type, image_id)
             storage.put_material(stored, jpeg)
-            outcome = replace(outcome, object_key=stored,
-                              duplicate_of=_elsewhere(outcome, app_id, snap.application.candidate_id if snap else None))
+            made = replace(made, object_key=stored, duplicate_of=_elsewhere(made, app_id, snap.application.candidate_id))
+        outcome = replace(made, processing_ms=round((time.perf_counter() - started) * 1000))
+
+    if outcome is None:
+        render()
+    else:
         outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
-        try:
-            # the read from before processing is tried first: no second Query if nothing changed meanwhile
-            decided = transact(app_id, lambda current, now, done=outcome: processing.record(current, image_id, key,
-                                                                                              done, now), read=snap)
-        except db.ReferenceTaken:
-            logger.info("watermark reference taken, drawing another", extra={"application": app_id})
-            snap = None
-            continue
-        if decided is None or decided[1] == "discarded":
-            if stored:
-                storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
-            storage.delete_upload(key)
-            if decided is None:
-                return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
-            return "discarded"
+    # the read from before processing is tried first: no second Query if nothing changed meanwhile
+    decided = transact(app_id, lambda current, now: processing.record(current, image_id, key, outcome, now),
+                       read=snap, redraw=render)
+    if decided is None or decided[1] == "discarded":
+        if stored:
+            storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
         storage.delete_upload(key)
-        for other in outcome.duplicate_of if decided[1] == "submitted" else ():
-            db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
-        return decided[1]
-    raise RuntimeError("no free watermark reference after 3 draws")  # SQS delivers the message again
+        if decided is None:
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
+        return "discarded"
+    storage.delete_upload(key)
+    for other in outcome.duplicate_of if decided[1] == "submitted" else ():
+        db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
+    return decided[1]
 
 
 MAX_DUPLICATES = 10
@@ -105,8 +107,9 @@ def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple
     return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 
-def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
-    """Cheapest checks first, from the object's size: storage may not have enforced it."""
+def _read(key: str, size: int, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
+    """The upload's bytes to transform, or the refusal its size already is (cheapest checks first:
+    storage may not have enforced it), or neither if it is gone."""
     if size == 0:
         return None, Outcome(reason="EMPTY")
     if size > MAX_BYTES:
@@ -116,10 +119,7 @@ def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> 
         if found:
             return None, Outcome(reason="UNSUPPORTED_FORMAT", reason_found=found)
         return None, Outcome(reason="TOO_LARGE")
-    data = storage.read_upload(key, MAX_BYTES)
-    if data is None:
-        return None, None
-    return transform(data, new_reference())
+    return storage.read_upload(key, MAX_BYTES), None
 
 
 def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, delete: bool = True) -> str:

@@ -13,7 +13,7 @@ from core.catalog import Site, catalog
 from core.clock import iso, parse_iso
 from core.errors import DomainError
 from core.identity import Caller
-from core.models import Application, AppStatus, AuditEntry, Level
+from core.models import Application, AppStatus, Level
 from core.progress import PROGRESS, progress
 from core.settings import settings
 from core.transact import transact
@@ -46,34 +46,15 @@ def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c
 
 
 def claim(caller: Caller, app_id: str) -> c.Claim:
-    for _ in range(3):
-        app = review.in_scope(caller, db.get_application(app_id))
-        level = review.claimable(caller, app)
-        now = clock.now()
-        if app.claimed_by_other(caller.sub, now.seconds):
-            raise DomainError("CLAIMED_BY_OTHER")
-        expires = now.seconds + settings().claim_ttl
-        entry = AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action="claimed", level=level.value)
-        try:
-            db.claim(app, level, caller.sub, expires, now.seconds, entry)
-            return c.Claim(claimedBy=caller.sub, level=level.value, expiresAt=iso(expires), expiresAtEpoch=expires)
-        except db.Conflict:
-            continue  # someone else moved first: look again, the next read says who
-    raise DomainError("TRY_AGAIN")
+    cmd = review.Claim(caller=caller, ttl=settings().claim_ttl)
+    # someone else moved first: decided again, the fresh read says who
+    _, took = transact(app_id, lambda snap, now: review.claim(snap, cmd, now), application_only=True)
+    return c.Claim(claimedBy=caller.sub, level=took.level.value, expiresAt=iso(took.expires_at),
+                   expiresAtEpoch=took.expires_at)
 
 
 def release(caller: Caller, app_id: str) -> None:
-    app = review.in_scope(caller, db.get_application(app_id))
-    now = clock.now()
-    if app.claimed_by != caller.sub or not app.claim_live(now.seconds):
-        raise DomainError("NOT_CLAIMED")
-    role = Level(app.queue).role if app.queue else next(iter(caller.groups & {"site_reviewer", "region_reviewer"}), "")
-    entry = AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
-                       level=app.queue.value if app.queue else None)
-    try:
-        db.release(app, caller.sub, now.seconds, entry)
-    except db.Conflict:
-        raise DomainError("NOT_CLAIMED") from None
+    transact(app_id, lambda snap, now: (review.release(snap, caller, now), None), application_only=True)
 
 
 def review_page(caller: Caller, app_id: str) -> c.ReviewPage:

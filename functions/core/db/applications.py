@@ -1,5 +1,5 @@
 """An application's partition: the application item, its images, seats and audit trail, read as one
-Snapshot; registration, the review lease, and the lists (a candidate's, a queue, a site's, a lookup).
+Snapshot; registration, and the lists (a candidate's, a queue, a site's, a lookup).
 Request builders (`*_item`, `*_items`, `*_request`) are pure and take the table name, so tests assert
 them exactly."""
 
@@ -14,7 +14,6 @@ from core.db.keys import key
 from core.db.wire import clean, encode
 from core.models import (
     Application,
-    AppStatus,
     AuditEntry,
     Image,
     ImageStatus,
@@ -104,38 +103,6 @@ def create_items(app: Application, entry: AuditEntry, table: str, until: int | N
     return retain(items, until)
 
 
-def claim_items(app_id: str, status: AppStatus, level: Level, reviewer: str, expires_at: int, now: int,
-                entry: AuditEntry, table: str) -> list[dict]:
-    """Take or renew the review lease: only while the application waits at this level, and only if
-    nobody else holds a live lease."""
-    return [
-        {"Update": {
-            "TableName": table, "Key": key(keys.app_pk(app_id), keys.APP),
-            "UpdateExpression": "SET #cb = :me, #ce = :exp",
-            "ConditionExpression": "#s = :status AND #q = :queue"
-                                   " AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)",
-            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt", "#s": "status", "#q": "queue"},
-            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":exp": {"N": str(expires_at)},
-                                          ":now": {"N": str(now)}, ":status": {"S": status.value},
-                                          ":queue": {"S": level.value}},
-        }},
-        {"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}},
-    ]
-
-
-def release_items(app_id: str, reviewer: str, now: int, entry: AuditEntry, table: str) -> list[dict]:
-    return [
-        {"Update": {
-            "TableName": table, "Key": key(keys.app_pk(app_id), keys.APP),
-            "UpdateExpression": "REMOVE #cb, #ce",
-            "ConditionExpression": "#cb = :me AND #ce > :now",
-            "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt"},
-            "ExpressionAttributeValues": {":me": {"S": reviewer}, ":now": {"N": str(now)}},
-        }},
-        {"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}},
-    ]
-
-
 def partition_request(app_id: str, with_audit: bool, table: str) -> dict:
     request = {"TableName": table, "KeyConditionExpression": "PK = :pk",
                "ExpressionAttributeValues": {":pk": {"S": keys.app_pk(app_id)}}}
@@ -166,17 +133,6 @@ def load(app_id: str, with_audit: bool = True) -> Snapshot | None:
     """The whole partition of one application (without its audit trail if not asked for): one Query,
     more pages only past 1 MB."""
     return snapshot_from(calls.query_all(partition_request(app_id, with_audit, calls.table())))
-
-
-def claim(app: Application, level: Level, reviewer: str, expires_at: int, now: int, entry: AuditEntry) -> None:
-    """Raises Conflict unless the lease could be taken."""
-    calls.write_transaction(retain(claim_items(app.id, app.status, level, reviewer, expires_at, now, entry,
-                                               calls.table()), keep(app.exam_year)))
-
-
-def release(app: Application, reviewer: str, now: int, entry: AuditEntry) -> None:
-    """Give a live lease back. Raises Conflict unless the caller holds it."""
-    calls.write_transaction(retain(release_items(app.id, reviewer, now, entry, calls.table()), keep(app.exam_year)))
 
 
 def get_application(app_id: str) -> Application | None:

@@ -47,6 +47,10 @@ def _app_update(plan: Plan, table: str, until: int | None = None) -> dict:
         names.update({"#cb": "claimedBy", "#ce": "claimExpiresAt"})
         values.update({":holder": {"S": plan.claim_holder}, ":now": {"N": str(plan.now.seconds)}})
         condition += " AND #cb = :holder AND #ce > :now"
+    elif plan.claim_for:
+        names.update({"#cb": "claimedBy", "#ce": "claimExpiresAt"})
+        values.update({":me": {"S": plan.claim_for}, ":now": {"N": str(plan.now.seconds)}})
+        condition += " AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)"
     return {"Update": {
         "TableName": table, "Key": key(keys.app_pk(after.id), keys.APP), "UpdateExpression": expression,
         "ConditionExpression": condition, "ExpressionAttributeNames": names,
