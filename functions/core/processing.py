@@ -77,7 +77,7 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
            now: Now) -> tuple[Plan, str] | None:
     """The plan and what became of the upload ("submitted", "invalid" or "discarded"), or None."""
     image = waiting(snap, image_id, upload_key)
-    if image is None:
+    if snap is None or image is None:
         return None
     app = snap.application
     seat = next((s for s in snap.seats if s.image_id == image_id), None)

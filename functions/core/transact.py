@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
@@ -20,9 +20,9 @@ from core.plan import Plan
 logger = Logger(child=True)
 
 ATTEMPTS = 8
-R = TypeVar("R")
-
-Decide = Callable[[Snapshot | None, Now], "tuple[Plan, R] | None"]
+# What a decision gives: the plan and its result, or None for nothing to write. A decider that always
+# writes (never None) makes transact's answer never None too.
+Decided = TypeVar("Decided", bound="tuple[Plan, Any] | None")
 
 
 def _read(app_id: str, with_audit: bool, application_only: bool) -> Snapshot | None:
@@ -32,8 +32,9 @@ def _read(app_id: str, with_audit: bool, application_only: bool) -> Snapshot | N
     return Snapshot(application=app) if app else None
 
 
-def transact(app_id: str, decide: Decide, with_audit: bool = False, read: Snapshot | None = None,
-             application_only: bool = False, redraw: Callable[[], None] | None = None) -> tuple[Plan, R] | None:
+def transact(app_id: str, decide: Callable[[Snapshot | None, Now], Decided], with_audit: bool = False,
+             read: Snapshot | None = None, application_only: bool = False,
+             redraw: Callable[[], None] | None = None) -> Decided:
     """Run `decide(snapshot, now) -> (plan, result) | None` until its plan commits (or it decides there
     is nothing to write: None). The one loop that retries a write: every use case that changes an
     application comes through here.
@@ -46,7 +47,7 @@ def transact(app_id: str, decide: Decide, with_audit: bool = False, read: Snapsh
         snap = read if attempt == 0 and read is not None else _read(app_id, with_audit, application_only)
         decided = decide(snap, clock.now())
         if decided is None:
-            return None
+            return decided  # nothing to write
         try:
             db.commit(decided[0])
             return decided

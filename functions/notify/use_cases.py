@@ -94,6 +94,8 @@ def announce(ann_id: str, channel: Channel, pacer: Pacer, per_second: float, lea
         requeue(ann_id, BUSY_DELAY_SECONDS)  # one announcement at a time keeps the SMS rate
         return "waiting"
     ann = db.get_announcement(ann_id)  # again, now that nobody else moves it
+    if ann is None:
+        return "done"
     users, last = db.subscribers_page(ann.exam_year, ann.category, ann.cursor, notifications.batch_size(per_second))
     contacts = db.get_contacts(users)
     message = notifications.announcement_message(ann)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -39,7 +40,9 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
                                assess=quality.assess)
     except imaging.InvalidImage as e:
         return None, Outcome(reason=e.reason, reason_found=e.found)
-    seen: quality.Assessment = done.assessment
+    seen = done.assessment
+    if not isinstance(seen, quality.Assessment):
+        raise TypeError("imaging.process gave no quality assessment")  # assess= always answers
     return done.jpeg, Outcome(**carried(done, Outcome), bytes=len(done.jpeg), reference=reference,
                               quality_warnings=seen.warnings, phash=as_text(seen.phash),
                               duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"], probes=seen.probe_keys)
@@ -92,7 +95,7 @@ def process_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -48,7 +48,7 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     app_id, _, image_id = parsed
     snap = db.load(app_id, with_audit=False)
     image = processing.waiting(snap, image_id, key)
-    if image is None:
+    if snap is None or image is None:
         return _settled_or_orphan(snap, image_id, key)
     if size is None:
         head = storage.head_upload(key)
@@ -56,31 +56,35 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
         size = head.size
     started = time.perf_counter()
-    data, outcome = _read(key, size, sniff)
-    if data is None and outcome is None:  # gone meanwhile
+    upload = _read(key, size, sniff)
+    if upload is None:  # gone meanwhile
         return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
-    stored: str | None = None
+    stored, candidate = material_key(app_id, image.material_type, image_id), snap.application.candidate_id
 
-    def render() -> None:
-        """Watermark with a new reference and store the copy (again, if its reference was taken)."""
-        nonlocal outcome, stored
-        jpeg, made = transform(data, new_reference())
-        if jpeg is not None:
-            stored = material_key(app_id, image.material_type, image_id)
-            storage.put_material(stored, jpeg)
-            made = replace(made, object_key=stored, duplicate_of=_elsewhere(made, app_id, snap.application.candidate_id))
-        outcome = replace(made, processing_ms=round((time.perf_counter() - started) * 1000))
+    def made(outcome: Outcome) -> Outcome:
+        return replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
 
-    if outcome is None:
-        render()
-    else:
-        outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
+    def render(data: bytes) -> Outcome:
+        """Watermark with a new reference and store the copy: the record may only point at a stored one."""
+        jpeg, outcome = transform(data, new_reference())
+        if jpeg is None:
+            return made(outcome)
+        storage.put_material(stored, jpeg)
+        return made(replace(outcome, object_key=stored, duplicate_of=_elsewhere(outcome, app_id, candidate)))
+
+    outcome = render(upload) if isinstance(upload, bytes) else made(upload)
+
+    def redraw() -> None:  # the reference drawn into the watermark is another image's: draw and render again
+        nonlocal outcome
+        if isinstance(upload, bytes):
+            outcome = render(upload)
+
     # the read from before processing is tried first: no second Query if nothing changed meanwhile
     decided = transact(app_id, lambda current, now: processing.record(current, image_id, key, outcome, now),
-                       read=snap, redraw=render)
+                       read=snap, redraw=redraw)
     if decided is None or decided[1] == "discarded":
-        if stored:
-            storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
+        if outcome.object_key:
+            storage.delete_material(outcome.object_key)  # the reservation was deleted, replaced, or came too late
         storage.delete_upload(key)
         if decided is None:
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
@@ -107,19 +111,19 @@ def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple
     return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 
-def _read(key: str, size: int, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
+def _read(key: str, size: int, sniff: Sniff | None) -> bytes | Outcome | None:
     """The upload's bytes to transform, or the refusal its size already is (cheapest checks first:
-    storage may not have enforced it), or neither if it is gone."""
+    storage may not have enforced it), or None if it is gone."""
     if size == 0:
-        return None, Outcome(reason="EMPTY")
+        return Outcome(reason="EMPTY")
     if size > MAX_BYTES:
         # A phone's HEIC photo is usually also too big: its first bytes say so, and HEIC advice helps more.
         head = storage.read_upload(key, SNIFF_BYTES - 1) if sniff else None
-        found = sniff(head) if head else None
+        found = sniff(head) if sniff and head else None
         if found:
-            return None, Outcome(reason="UNSUPPORTED_FORMAT", reason_found=found)
-        return None, Outcome(reason="TOO_LARGE")
-    return storage.read_upload(key, MAX_BYTES), None
+            return Outcome(reason="UNSUPPORTED_FORMAT", reason_found=found)
+        return Outcome(reason="TOO_LARGE")
+    return storage.read_upload(key, MAX_BYTES)
 
 
 def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, delete: bool = True) -> str:

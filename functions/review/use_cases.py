@@ -58,8 +58,7 @@ def release(caller: Caller, app_id: str) -> None:
 
 
 def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
-    snap = db.load(app_id)
-    review.in_scope(caller, snap.application if snap else None)
+    snap = review.scoped(caller, db.load(app_id))
     return pages.review_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
 
 
@@ -120,13 +119,14 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= len(ids):
             raise cursor.invalid()
         # a common name may match thousands: read the ids a page at a time, in a fixed order
-        items, n = [], offset
-        while n < len(ids) and len(items) < limit:
-            chunk = ids[n:n + limit - len(items)]
+        found: list[c.SearchItem] = []
+        n = offset
+        while n < len(ids) and len(found) < limit:
+            chunk = ids[n:n + limit - len(found)]
             n += len(chunk)
-            items += [views.search_item(a, now) for a in db.get_applications(chunk)
+            found += [views.search_item(a, now) for a in db.get_applications(chunk)
                       if _matches(a, caller, status, region, site)]
-        return c.SearchPage(items=items, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
+        return c.SearchPage(items=found, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
     scope = f"search:{status or ''}:{region or ''}:{site or ''}"
     sites = [s.code for s in _sites_in_scope(caller, region, site)]
     start = cursor.decode(scope, after, _SITE_KEYS)
@@ -179,8 +179,9 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
 def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
     found = db.get_reference(reference.strip().upper())
-    app = db.get_application(found["applicationId"]) if found else None
-    review.in_scope(caller, app)
+    if found is None:
+        raise DomainError("NOT_FOUND")
+    app = review.in_scope(caller, db.get_application(found["applicationId"]))
     return c.Trace(reference=found["reference"], applicationId=app.id, imageId=found["imageId"],
                    type=found["materialType"], candidateName=app.candidate_name,
                    idNumberMasked=idnumber.masked(app.id_number), watermarkedAt=found["watermarkedAt"])

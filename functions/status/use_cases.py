@@ -40,7 +40,9 @@ def my_applications(caller: Caller) -> c.ApplicationList:
 def materials_page(caller: Caller, app_id: str) -> c.Page:
     """The whole upload page: one Query on the application's partition, URLs signed locally."""
     snap = db.load(app_id)
-    visible(caller, snap.application if snap else None)
+    if snap is None:
+        raise DomainError("NOT_FOUND")
+    visible(caller, snap.application)
     return pages.candidate_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
 
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, integer
+from core.contract.base import ExamYear, Model, RequestModel
 from core.contract.status import Progress
 
 
@@ -18,7 +18,7 @@ class Registration(RequestModel):
     region: str = Field(pattern=r"^[0-9]{2}$", description="exam region (考区) code from the catalogue")
     site: str = Field(pattern=r"^[0-9]{4,6}$", description="exam site (考点) code from the catalogue, in `region`")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
-    examYear: integer(ge=2000, le=2100)
+    examYear: ExamYear
     phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
 
 
@@ -41,7 +41,7 @@ class Outcomes(Model):
     region: LevelOutcome | None = None
 
 
-class ReviewOutcomes(Model):
+class ReviewOutcomes(Outcomes):
     site: ReviewLevelOutcome | None = None
     region: ReviewLevelOutcome | None = None
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, integer
+from core.contract.base import ExamYear, Model, RequestModel
 
 
 class ContactIn(RequestModel):
@@ -25,7 +25,7 @@ class ContactOut(Model):
 
 
 class SubscriptionIn(RequestModel):
-    examYear: integer(ge=2000, le=2100) = Field(description="this year's exam or one of the next two")
+    examYear: ExamYear = Field(description="this year's exam or one of the next two")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories")
 
 
@@ -47,7 +47,7 @@ class Categories(Model):
 
 
 class AnnouncementIn(RequestModel):
-    examYear: integer(ge=2000, le=2100)
+    examYear: ExamYear
     category: str = Field(min_length=1, max_length=64)
     text: str | None = Field(default=None, min_length=1, max_length=300,
                              description="the message after the signature; default: registration for the exam is open")

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import MAX_VERSION, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, integer
+from core.contract.base import Count, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, Version
 from core.contract.status import Progress
 
 
@@ -12,19 +12,19 @@ class ImageDecision(RequestModel):
     decision: Literal["approve", "revise"]
     reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
     note: Note
-    version: integer(ge=1, le=MAX_VERSION) = Field(description="the image's version the reviewer saw")
+    version: Version = Field(description="the image's version the reviewer saw")
 
 
 class MaterialRequest(RequestModel):
     type: MaterialTypeCode
-    count: integer(ge=1, le=10) = Field(description="how many more images of this type")
+    count: Count = Field(description="how many more images of this type")
     note: str | None = Field(default=None, max_length=200)
 
 
 class ApplicationDecision(RequestModel):
     decision: Literal["approve", "return", "reject"]
     comment: Note
-    version: integer(ge=1, le=MAX_VERSION) = Field(description="the application's version the reviewer saw")
+    version: Version = Field(description="the application's version the reviewer saw")
     requests: list[MaterialRequest] | None = Field(
         default=None, max_length=10, description="return only: ask for more images of a type (R16, R21)")
 

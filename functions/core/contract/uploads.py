@@ -2,12 +2,12 @@
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, integer
+from core.contract.base import Bytes, Model, RequestModel
 
 
 class UploadRequest(RequestModel):
     contentType: str = Field(min_length=1, max_length=100, description="image/jpeg or image/png (R6)")
-    size: integer(ge=1) | None = Field(default=None, description="bytes, if the browser knows it; over 200 KB is refused")
+    size: Bytes | None = Field(default=None, description="bytes, if the browser knows it; over 200 KB is refused")
     fileName: str | None = Field(default=None, max_length=255)
 
 

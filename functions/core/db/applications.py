@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import fields
+from typing import Any
 
 from core.db import calls, keys
 from core.db.items import TTL_GRACE, from_item, keep, retain, to_item
@@ -104,8 +105,8 @@ def create_items(app: Application, entry: AuditEntry, table: str, until: int | N
 
 
 def partition_request(app_id: str, with_audit: bool, table: str) -> dict:
-    request = {"TableName": table, "KeyConditionExpression": "PK = :pk",
-               "ExpressionAttributeValues": {":pk": {"S": keys.app_pk(app_id)}}}
+    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "PK = :pk",
+                               "ExpressionAttributeValues": {":pk": {"S": keys.app_pk(app_id)}}}
     if not with_audit:
         request["KeyConditionExpression"] += " AND SK < :trail"
         request["ExpressionAttributeValues"][":trail"] = {"S": keys.TRAIL}
@@ -119,8 +120,8 @@ def queue_request(level: Level, scope: str, limit: int, table: str) -> dict:
 
 
 def site_request(site: str, status: str | None, table: str) -> dict:
-    request = {"TableName": table, "IndexName": "BySite", "KeyConditionExpression": "SitePK = :pk",
-               "ExpressionAttributeValues": {":pk": {"S": keys.site_pk(site)}}}
+    request: dict[str, Any] = {"TableName": table, "IndexName": "BySite", "KeyConditionExpression": "SitePK = :pk",
+                               "ExpressionAttributeValues": {":pk": {"S": keys.site_pk(site)}}}
     if status:
         request["KeyConditionExpression"] += " AND begins_with(SiteSK, :status)"
         request["ExpressionAttributeValues"][":status"] = {"S": keys.site_sk_prefix(status)}

@@ -7,7 +7,7 @@ import random
 import time
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -112,7 +112,7 @@ def holder(fn: Callable[..., dict], **request: Any) -> dict | None:
         cause = e.__cause__
         if not isinstance(cause, ClientError):
             raise
-        return decode(cause.response.get("Item") or {})
+        return decode(cast(dict, cause.response).get("Item") or {})
 
 
 def get(pk: str, sk: str, consistent: bool = False) -> dict | None:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import MISSING, Field, asdict, fields, is_dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from core.models import camel
@@ -57,11 +56,16 @@ def _reader(hint: Any) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-@cache
+_READERS: dict[type, tuple[tuple[str, str, Callable[[Any], Any], bool], ...]] = {}
+
+
 def _readers(cls: type) -> tuple[tuple[str, str, Callable[[Any], Any], bool], ...]:
-    hints = get_type_hints(cls)
-    return tuple((f.name, attribute(f), _reader(hints[f.name]), f.default is MISSING and f.default_factory is MISSING)
-                 for f in fields(cls))
+    """(field, attribute, reader, required) per field, worked out once per class."""
+    if cls not in _READERS:
+        hints = get_type_hints(cls)
+        _READERS[cls] = tuple((f.name, attribute(f), _reader(hints[f.name]),
+                               f.default is MISSING and f.default_factory is MISSING) for f in fields(cls))
+    return _READERS[cls]
 
 
 def from_item(cls: type[T], item: dict, **given: Any) -> T:

@@ -3,6 +3,8 @@ announcements and the fan-out's lease, and one delivery marker per message (keys
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.db import calls, keys
 from core.db.items import from_item, to_item
 from core.db.keys import key
@@ -52,7 +54,7 @@ def subscription_delete_items(s: Subscription, table: str) -> list[dict]:
 
 def subscribers_request(exam_year: int, category: str, after: str | None, limit: int, table: str) -> dict:
     pk = keys.subscribers_pk(exam_year, category)
-    request = {"TableName": table, "KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": {"S": pk}},
+    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": {"S": pk}},
                "ProjectionExpression": "SK", "Limit": limit}
     if after:
         request["ExclusiveStartKey"] = key(pk, after)
@@ -75,7 +77,7 @@ def progress_items(ann: Announcement, cursor: str | None, counts: dict[str, int]
     counts are added in the same write, only from the cursor this batch started at and only while
     this sender holds the lease; the lease is given back with it."""
     names = {"#c": "cursor", "#d": "done"}
-    values = {":false": {"BOOL": False}, ":done": {"BOOL": done}}
+    values: dict[str, dict] = {":false": {"BOOL": False}, ":done": {"BOOL": done}}
     sets = ["#d = :done"]
     if cursor is not None:
         sets.append("#c = :cursor")
