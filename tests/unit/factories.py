@@ -27,7 +27,7 @@ from core.models import (
     Snapshot,
 )
 from core.processing import Outcome
-from tests.people import id_number
+from testkit.people import id_number
 
 NOW = Now(1_780_000_000.0)
 EARLIER = NOW.plus(-3600)  # when the application first became ready, in the tests that need one
