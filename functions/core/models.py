@@ -279,10 +279,10 @@ class Snapshot:
 @dataclass(frozen=True)
 class Contact:
     """A candidate's mobile number, stored once per user, with the consent it may be used under.
-    Never logged; shown only masked (core.contacts.masked)."""
+    Never logged; shown only masked (notify.contacts.masked)."""
 
     user: str
-    phone: str  # 11 digits, mainland mobile (core.contacts.normalise)
+    phone: str  # 11 digits, mainland mobile (notify.contacts.normalise)
     consent_at: str  # when the candidate agreed to the privacy notice
     notice: str  # which version of the notice they agreed to
     updated_at: str

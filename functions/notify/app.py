@@ -10,18 +10,18 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import coldstart, db, queues
-from core.channels import Sms
+from core import coldstart, db
 from core.notifications import Pacer
 from core.settings import settings
 from core.telemetry import telemetry
-from notify import config, use_cases
+from notify import config, queues, use_cases
+from notify.channels import Sms
 
 logger, tracer, metrics = telemetry()
 settings()  # validated at cold start: a missing setting fails the init, not the first message
 sender = config.sender()
 processor = BatchProcessor(event_type=EventType.SQS)
-channel = Sms()  # the one channel so far (core.channels: a WeChat template message would sit beside it)
+channel = Sms()  # the one channel so far (notify.channels: a WeChat template message would sit beside it)
 pacer = Pacer(sender.sms_per_second)
 
 

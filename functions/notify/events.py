@@ -11,9 +11,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import coldstart, queues
+from core import coldstart
 from core.telemetry import telemetry
-from notify import config
+from notify import config, queues
 
 logger, tracer, metrics = telemetry()
 queue_url = config.queue_url()  # validated at cold start

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 
 from core import clock, db, notifications
-from core.channels import Channel, Refused, Unconfirmed
 from core.models import Contact, Delivery, Marker
 from core.notifications import Message, Pacer
 from core.settings import settings
+from notify.channels import Channel, Refused, Unconfirmed
 
 logger = Logger(child=True)
 

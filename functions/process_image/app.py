@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core import coldstart
 from core.likeness import as_text
 from core.models import carried
-from core.processing import Outcome
 from core.settings import settings
 from core.telemetry import telemetry
 from process_image import imaging, quality, use_cases
+from process_image.processing import Outcome
 
 logger, tracer, metrics = telemetry()
 settings()  # validated at cold start: a missing setting fails the init, not the first write

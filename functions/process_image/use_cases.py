@@ -10,13 +10,14 @@ from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
-from core import db, processing, storage
+from core import db, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
 from core.likeness import as_int, hamming
 from core.models import Snapshot
-from core.processing import Outcome
 from core.transact import transact
+from process_image import processing
+from process_image.processing import Outcome
 
 logger = Logger(child=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, cursor, db, idnumber, review, storage, views
+from core import clock, db, idnumber, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -17,6 +17,7 @@ from core.models import Application, AppStatus, Level
 from core.progress import PROGRESS, progress
 from core.settings import settings
 from core.transact import transact
+from review import cursor, rules
 
 _QUEUE_KEYS = frozenset({"PK", "SK", "QueuePK", "QueueSK"})
 _SITE_KEYS = frozenset({"PK", "SK", "SitePK", "SiteSK"})
@@ -46,42 +47,42 @@ def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c
 
 
 def claim(caller: Caller, app_id: str) -> c.Claim:
-    cmd = review.Claim(caller=caller, ttl=settings().claim_ttl)
+    cmd = rules.Claim(caller=caller, ttl=settings().claim_ttl)
     # someone else moved first: decided again, the fresh read says who
-    _, took = transact(app_id, lambda snap, now: review.claim(snap, cmd, now), application_only=True)
+    _, took = transact(app_id, lambda snap, now: rules.claim(snap, cmd, now), application_only=True)
     return c.Claim(claimedBy=caller.sub, level=took.level.value, expiresAt=iso(took.expires_at),
                    expiresAtEpoch=took.expires_at)
 
 
 def release(caller: Caller, app_id: str) -> None:
-    transact(app_id, lambda snap, now: (review.release(snap, caller, now), None), application_only=True)
+    transact(app_id, lambda snap, now: (rules.release(snap, caller, now), None), application_only=True)
 
 
 def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
-    snap = review.scoped(caller, db.load(app_id))
+    snap = rules.scoped(caller, db.load(app_id))
     return pages.review_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
 
 
 def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecision) -> c.ImageDecisionOut:
-    cmd = review.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
+    cmd = rules.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
                              reason_code=body.reasonCode, note=body.note)
     # with the trail: it tells an image the candidate replaced (STALE_VERSION) from one that never was
-    plan, image = transact(app_id, lambda snap, now: review.decide_image(snap, cmd, now), with_audit=True)
+    plan, image = transact(app_id, lambda snap, now: rules.decide_image(snap, cmd, now), with_audit=True)
     return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
 
 
 def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
-    asks = tuple(review.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
-    cmd = review.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,
+    asks = tuple(rules.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
+    cmd = rules.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,
                                    requests=asks)
-    plan, _ = transact(app_id, lambda snap, now: (review.decide_application(snap, cmd, now), None))
+    plan, _ = transact(app_id, lambda snap, now: (rules.decide_application(snap, cmd, now), None))
     return views.application_view(plan.after, clock.now().seconds)
 
 
 def set_phase(caller: Caller, app_id: str, body: c.Phase) -> c.ApplicationOut:
-    cmd = review.SetPhase(caller=caller, status=body.status)
-    plan, _ = transact(app_id, lambda snap, now: (review.set_phase(snap, cmd, now), None))
+    cmd = rules.SetPhase(caller=caller, status=body.status)
+    plan, _ = transact(app_id, lambda snap, now: (rules.set_phase(snap, cmd, now), None))
     return views.application_view(plan.after, clock.now().seconds)
 
 
@@ -181,7 +182,7 @@ def trace(caller: Caller, reference: str) -> c.Trace:
     found = db.get_reference(reference.strip().upper())
     if found is None:
         raise DomainError("NOT_FOUND")
-    app = review.in_scope(caller, db.get_application(found["applicationId"]))
+    app = rules.in_scope(caller, db.get_application(found["applicationId"]))
     return c.Trace(reference=found["reference"], applicationId=app.id, imageId=found["imageId"],
                    type=found["materialType"], candidateName=app.candidate_name,
                    idNumberMasked=idnumber.masked(app.id_number), watermarkedAt=found["watermarkedAt"])

@@ -3,7 +3,7 @@ page and the cheap status poll (R19, R20)."""
 
 from __future__ import annotations
 
-from core import clock, db, registration, storage, views
+from core import clock, db, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import visible
@@ -12,6 +12,7 @@ from core.identity import Caller
 from core.models import Application
 from core.notifications import upload_page
 from core.settings import settings
+from status import registration
 
 
 def register(app_id: str, body: c.Registration) -> tuple[c.Registered, bool]:

@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from core import cursor
 from core.errors import ERRORS
 from core.http import body_problem, invalid
+from review import cursor
 from tests.flow import REQUIRED
 from tests.local.test_journeys import Session, register, upload_required
 from tools.openapi import DOCUMENT

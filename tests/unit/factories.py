@@ -26,7 +26,7 @@ from core.models import (
     Seat,
     Snapshot,
 )
-from core.processing import Outcome
+from process_image.processing import Outcome
 from testkit.people import id_number
 
 NOW = Now(1_780_000_000.0)

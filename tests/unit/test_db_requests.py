@@ -19,10 +19,11 @@ from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from core import db, review, transact
+from core import db, transact
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Seat
 from core.plan import Likeness, Plan, Reference
+from review import rules as review
 from tests.unit.factories import (
     EARLIER,
     NOW,

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from core import processing
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Seat
 from core.plan import Likeness, Reference
+from process_image import processing
 from tests.unit.factories import (
     EARLIER,
     NOW,

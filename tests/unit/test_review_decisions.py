@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from core import review
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Request
-from core.review import Ask, DecideApplication, DecideImage, SetPhase
+from review import rules as review
+from review.rules import Ask, DecideApplication, DecideImage, SetPhase
 from tests.unit.factories import (
     BOTH,
     CANDIDATE,

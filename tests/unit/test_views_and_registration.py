@@ -9,9 +9,11 @@ import json
 
 import pytest
 
-from core import access, contract, cursor, idnumber, registration, views
+from core import access, contract, idnumber, views
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, Level
+from review import cursor
+from status import registration
 from testkit.people import id_number
 from testkit.people import registration as registration_body
 from tests.unit.factories import (
