@@ -27,10 +27,11 @@ Everything about one application lives in its partition, so the candidate's page
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.models import Application, Level
 
 APP = "APP"  # the application item's sort key
-_APP = "APP#"
 # The audit trail's sort-key prefix sorts after APP, IMG# and SEAT#, so a decision can read everything
 # it needs with `SK < TRAIL` and leave the ever-growing trail out of its read (and its RCUs).
 TRAIL = "TRAIL#"
@@ -42,26 +43,41 @@ ANN = "ANN"
 LEASE_KEY = ("FANOUT", "LEASE")
 
 
+def _prefixed(prefix: str) -> Callable[[str], str]:
+    return lambda value: f"{prefix}{value}"
+
+
+# One key format a line: a prefix and the value it names.
+app_pk = _prefixed("APP#")
+image_sk = _prefixed("IMG#")
+candidate_pk = _prefixed("CAND#")
+site_pk = _prefixed("SITE#")
+id_number_pk = _prefixed("IDN#")
+name_pk = _prefixed("NAME#")
+reference_pk = _prefixed("REF#")
+likeness_pk = _prefixed("LIKE#")
+user_pk = _prefixed(USER)
+subscription_sk = _prefixed(SUB)
+announcement_pk = _prefixed(f"{ANN}#")
+notice_pk = _prefixed("NOTICE#")
+
+
 def key(pk: str, sk: str) -> dict:
     """An item's primary key in DynamoDB's JSON."""
     return {"PK": {"S": pk}, "SK": {"S": sk}}
 
 
-# ---------------------------------------------------------------- an application's partition
-
-def app_pk(app_id: str) -> str:
-    return f"{_APP}{app_id}"
-
-
 def app_id_of(pk: str) -> str:
     """The application whose partition this is (an audit entry's PK, as the stream brings it)."""
-    if not pk.startswith(_APP):
+    prefix = app_pk("")
+    if not pk.startswith(prefix):
         raise ValueError(f"not an application's partition: {pk[:40]!r}")
-    return pk[len(_APP):]
+    return pk[len(prefix):]
 
 
-def image_sk(image_id: str) -> str:
-    return f"IMG#{image_id}"
+def user_of(pk_or_sk: str) -> str:
+    """The user a USER# key names."""
+    return pk_or_sk[len(USER):]
 
 
 def seat_sk(material_type: str, index: int) -> str:
@@ -72,8 +88,12 @@ def trail_sk(at: str, suffix: str) -> str:
     return f"{TRAIL}{at}#{suffix}"
 
 
-def candidate_pk(candidate_id: str) -> str:
-    return f"CAND#{candidate_id}"
+def likeness_sk(app_id: str, image_id: str) -> str:
+    return f"{app_id}#{image_id}"
+
+
+def subscribers_pk(exam_year: int, category: str) -> str:
+    return f"SUBS#{exam_year}#{category}"
 
 
 def candidate_keys(app: Application) -> dict:
@@ -95,10 +115,6 @@ def queue_keys(app: Application) -> dict:
     return {"QueuePK": queue_pk(app.queue, scope), "QueueSK": f"{first}#{app.id}"}
 
 
-def site_pk(site: str) -> str:
-    return f"SITE#{site}"
-
-
 def site_sk_prefix(status: str | None) -> str:
     """What a BySite Query for `status` (None: every status) requires of the sort key."""
     return f"{status}#" if status else ""
@@ -109,54 +125,5 @@ def site_keys(app: Application) -> dict:
     return {"SitePK": site_pk(app.site), "SiteSK": f"{app.status.value}#{app.id}"}
 
 
-def id_number_pk(id_number: str) -> str:
-    return f"IDN#{id_number}"
-
-
-def name_pk(name: str) -> str:
-    return f"NAME#{name}"
-
-
 def lookup_pks(app: Application) -> list[str]:
     return [id_number_pk(app.id_number), name_pk(app.candidate_name)]
-
-
-# ---------------------------------------------------------------- an image's entries outside it
-
-def reference_pk(reference: str) -> str:
-    return f"REF#{reference}"
-
-
-def likeness_pk(band: str) -> str:
-    return f"LIKE#{band}"
-
-
-def likeness_sk(app_id: str, image_id: str) -> str:
-    return f"{app_id}#{image_id}"
-
-
-# ---------------------------------------------------------------- notifications
-
-def user_pk(user: str) -> str:
-    return f"{USER}{user}"
-
-
-def user_of(pk_or_sk: str) -> str:
-    """The user a USER# key names."""
-    return pk_or_sk[len(USER):]
-
-
-def subscription_sk(subscription_id: str) -> str:
-    return f"{SUB}{subscription_id}"
-
-
-def subscribers_pk(exam_year: int, category: str) -> str:
-    return f"SUBS#{exam_year}#{category}"
-
-
-def announcement_pk(ann_id: str) -> str:
-    return f"{ANN}#{ann_id}"
-
-
-def notice_pk(app_id: str) -> str:
-    return f"NOTICE#{app_id}"
