@@ -69,8 +69,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not up yet, or too busy starting to answer in time: not yet, not a failure
         time.sleep(0.1)
     pytest.fail(f"the local stack was not healthy within {START_TIMEOUT_S}s:\n{log.read_text()[-4000:]}")
 
