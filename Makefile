@@ -18,6 +18,7 @@ venv: $(STAMP)
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: venv lint scan browser
 	$(BIN)/python -m pytest -q
@@ -34,7 +35,7 @@ run: venv
 	$(BIN)/python -m local
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LOCUST_VENV) .pytest_cache .ruff_cache .aws-sam .aws-sam-transformed.json
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LOCUST_VENV) .pytest_cache .ruff_cache .mypy_cache .aws-sam .aws-sam-transformed.json
 
 # The upload dead-letter queue of the running `make run` stack (PORT as for make run).
 .PHONY: dlq redrive

@@ -1,6 +1,6 @@
 """Row 1: process_image per image, against plain Pillow on the same file.
 
-For each generated upload (tests/corpus.py, the pictures the tests use):
+For each generated upload (testkit/corpus.py, the pictures the tests use):
 
 * subject  - ``imaging.process``: sniff, marker walk, header checks, decode, colour to sRGB, upright,
              normalise, watermark, encode;
@@ -58,7 +58,7 @@ GOAL_REFUSAL_MS = 10.0  # a scan flood is refused in milliseconds
 
 def cases() -> dict[str, bytes]:
     """The four kinds of upload; row 4's journey uploads these too (keep them and their order)."""
-    from tests import corpus
+    from testkit import corpus
 
     return {
         "photo 1600x1200": corpus.photo_jpeg((1600, 1200)),
@@ -70,7 +70,7 @@ def cases() -> dict[str, bytes]:
 
 def colour_cases() -> dict[str, bytes]:
     """Tagged photos timed like the others: every iPhone photo is Display P3; a CMYK press file."""
-    from tests import corpus, icc
+    from testkit import corpus, icc
 
     pic = corpus.colourful(corpus.photo((1600, 1200), seed=5))
     cmyk = corpus.colourful(corpus.photo((1024, 768), seed=5)).convert("CMYK")  # 4 full channels: smaller
@@ -82,7 +82,7 @@ def colour_cases() -> dict[str, bytes]:
 
 def delta_e_cases() -> dict[str, bytes]:
     """One colourful photo per profile kind (and untagged: what the watermark and JPEG alone cost)."""
-    from tests import corpus, icc
+    from testkit import corpus, icc
 
     pic = corpus.colourful(corpus.photo((800, 600), seed=71))
     files = {
@@ -305,7 +305,7 @@ def time_rows(name: str, data: bytes, repeats: int, tmp: str) -> tuple[list[Row]
 def colour_rows() -> tuple[list[Row], dict]:
     """Mean ΔE of each output against its upload rendered colour-managed to sRGB (and, as the floor,
     the untagged photo's: what the watermark and the JPEG cost by themselves)."""
-    from tests import icc
+    from testkit import icc
 
     found: dict[str, dict] = {}
     for name, data in delta_e_cases().items():
@@ -348,7 +348,7 @@ def _pillow_decode(data: bytes) -> None:
 def flood_rows(repeats: int) -> tuple[list[Row], dict]:
     """A crafted progressive JPEG with thousands of scans: refused against the decode of a normal
     progressive file of the same size; the note says what decoding the flood itself takes."""
-    from tests import corpus
+    from testkit import corpus
 
     rows, detail = [], {}
     for size, scans in (((1000, 1000), 5000), ((4000, 4000), 1800)):

@@ -188,9 +188,8 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
     from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR
-    from tests.flow import put, reserve
-    from tests.people import registration
+    from testkit.people import REGISTRAR, registration
+    from testkit.steps import put, reserve
 
     cand = claims(f"cand-{app_id}", "candidate")
     site = claims("bench-site", "site_reviewer", site="1101", region="11")
@@ -294,7 +293,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         _journey(aws, api, meter, APP_ID, photos, queue_arn, timing)
         steps = meter.per_step()
         partition = aws.ddb.query(TableName=spec.names["AppTable"], KeyConditionExpression="PK = :pk",
-                                  ExpressionAttributeValues={":pk": {"S": f"APP#{APP_ID}"}})["Items"]
+                                  ExpressionAttributeValues={":pk": {"S": db.app_pk(APP_ID)}})["Items"]
         stored = aws.s3.list_objects_v2(Bucket=spec.names["MaterialsBucket"], Prefix=f"materials/{APP_ID}/")
     table = []
     total = Counter()

@@ -26,9 +26,9 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from local.invoke import LambdaContext, claims
-from tests import corpus
+from testkit import corpus
+from testkit.people import id_number
 from tests.flow import put, reserve, worker
-from tests.people import id_number
 
 TIMEOUT_MS = 30_000  # process_image's Timeout in template.yaml
 SLOW_MS = 25_000  # what the slow-decode file takes, on the invocation's clock (a host ~20x slower)

@@ -1,4 +1,4 @@
-"""Re-derive process_image/quality_thresholds.json from the labelled set (tests/quality_set.py).
+"""Re-derive process_image/quality_thresholds.json from the labelled set (testkit/quality_set.py).
 
     .venv/bin/python tools/derive_quality_thresholds.py           # print thresholds, tables, hash study
     .venv/bin/python tools/derive_quality_thresholds.py --write   # and write the JSON
@@ -31,7 +31,7 @@ for _p in (str(ROOT), str(ROOT / "functions")):
 from PIL import Image  # noqa: E402
 
 from process_image import quality  # noqa: E402
-from tests import quality_set  # noqa: E402
+from testkit import quality_set  # noqa: E402
 
 
 def say(text: str = "") -> None:
@@ -75,7 +75,7 @@ def derive(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
     n = len(rows)
     out: dict = {"_about": (
         f"Thresholds of process_image/quality.py, derived by tools/derive_quality_thresholds.py from the "
-        f"labelled set of tests/quality_set.py (seeds {quality_set.TRAIN}, {n} photos) and judged by "
+        f"labelled set of testkit/quality_set.py (seeds {quality_set.TRAIN}, {n} photos) and judged by "
         f"tests/unit/test_quality.py on another seed. Each sits in the middle of the widest gap between "
         f"the photos that must get the warning and those that must not.")}
 

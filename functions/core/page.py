@@ -6,10 +6,12 @@ reference. Pure: URLs come from the `sign` functions the caller passes (presigni
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
+from enum import Enum
 
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot
+from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
 from core.progress import materials_for
 from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, invalid_message
 from core.views import application_view, review_application_view
@@ -52,26 +54,28 @@ def quality_view(image: Image) -> c.Quality | None:
                                for code in image.quality_warnings if code in QUALITY_WARNINGS])
 
 
+def _as_stored(image: Image, model: type[c.ImageOut]) -> dict:
+    """The image's own attributes the model shows under the same (camelCase) name: a new attribute of
+    Image is on the page once ImageOut (or ReviewImageOut) declares it."""
+    shown = model.model_fields
+    values = {camel(f.name): getattr(image, f.name) for f in fields(image) if camel(f.name) in shown}
+    return {name: v.value if isinstance(v, Enum) else v for name, v in values.items()}
+
+
 def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None) -> c.ImageOut:
     """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
     and history."""
-    shown = image.object_key and image.status in REVIEWABLE
+    url = sign(image.object_key) if image.object_key and image.status in REVIEWABLE else None
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
-    model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of),
-                                       "history": histories.get(image.image_id, [])}) \
+    model, extra = (c.ReviewImageOut, {"history": histories.get(image.image_id, [])}) \
         if histories is not None else (c.ImageOut, {})
     return model(
-        imageId=image.image_id, status=image.status.value, statusLabel=image.label, statusLabelEn=image.label_en,
-        locked=image.locked,
-        version=image.version, url=sign(image.object_key) if shown else None,
-        width=image.width, height=image.height, bytes=image.bytes,
-        reason=image.reason, reasonMessage=invalid.message if invalid else None,
-        reasonMessageZh=invalid.message_zh if invalid else None,
-        reviewReasonCode=image.review_reason_code, reviewNote=image.review_note,
+        **_as_stored(image, model), statusLabel=image.label, statusLabelEn=image.label_en,
+        locked=image.locked, url=url,
+        reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,
         reviewReasonMessageZh=review.message_zh if review else None,
-        uploadedAt=image.uploaded_at, processedAt=image.processed_at, fileName=image.file_name,
         quality=quality_view(image), **extra)
 
 
@@ -136,7 +140,7 @@ def review_notes(snap: Snapshot, now: int) -> list[c.ReviewNote]:
                         materialType=m.type, count=m.requested.count))
     flagged = {i.image_id: i for i in snap.images if i.status is ImageStatus.NEEDS_REVISION}
     for entry in reversed(snap.audit):
-        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" else None
+        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" and entry.image_id else None
         if image is not None:
             label, label_en = _level(entry)
             reason = REVIEW_REASONS.get(entry.reason_code or "")
@@ -174,29 +178,36 @@ def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
     return out
 
 
-def outcomes(snap: Snapshot, for_reviewer: bool) -> c.Outcomes | c.ReviewOutcomes:
-    """Per-level outcomes (考点 / 考区) of the application; who decided only for reviewers."""
+def outcomes(snap: Snapshot) -> c.Outcomes:
+    """Per-level outcomes (考点 / 考区) of the application, as the candidate sees them."""
     app = snap.application
-    model, outcome = (c.ReviewOutcomes, c.ReviewLevelOutcome) if for_reviewer else (c.Outcomes, c.LevelOutcome)
 
-    def one(decision: dict | None):
-        if not decision:
-            return None
-        return outcome(**{k: v for k, v in decision.items() if for_reviewer or k != "by"})
+    def one(decision: dict | None) -> c.LevelOutcome | None:
+        return c.LevelOutcome(**{k: v for k, v in decision.items() if k != "by"}) if decision else None
 
-    return model(site=one(app.site_decision), region=one(app.region_decision))
+    return c.Outcomes(site=one(app.site_decision), region=one(app.region_decision))
+
+
+def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
+    """The same with who decided (reviewers and the exam office)."""
+    app = snap.application
+
+    def one(decision: dict | None) -> c.ReviewLevelOutcome | None:
+        return c.ReviewLevelOutcome(**decision) if decision else None
+
+    return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
 def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
     view = application_view(snap.application, now)
-    view.outcomes = outcomes(snap, False)
+    view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
                   timeline=timeline(snap))
 
 
 def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
     view = review_application_view(snap.application, now)
-    view.outcomes = outcomes(snap, True)
+    view.outcomes = review_outcomes(snap)
     histories = image_histories(snap)
     return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
                         materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),

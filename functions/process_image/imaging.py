@@ -434,7 +434,7 @@ def _run(run: str, px: int, mode: str) -> _Run:
     stroke = max(1, round(px / 16))
     left, top, right, bottom = font.getbbox(run, stroke_width=stroke)
     pad = 2
-    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    size = (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad)  # a FreeType box is whole pixels
     origin = (pad - left, pad - top)
     outer = Image.new("L", size, 0)  # glyphs + outline
     ImageDraw.Draw(outer).text(origin, run, fill=255, font=font, stroke_width=stroke, stroke_fill=255)

@@ -39,10 +39,12 @@ from __future__ import annotations
 import json
 import math
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageStat
 
@@ -226,7 +228,8 @@ def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     tiled = Image.frombytes("F", (_U * n, n), b"".join(raw[i : i + row_bytes] * _U for i in range(0, len(raw), row_bytes)))
     rows = _product(tiled, _cosines()[0]).resize((_U, n), Image.Resampling.BOX)  # [y][u]
     stacked = Image.frombytes("F", (_U, 8 * n), rows.tobytes() * 8)
-    dct = _product(stacked, _cosines()[1]).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
+    # [v][u]; mode "F": one float per pixel
+    dct = cast(Sequence[float], _product(stacked, _cosines()[1]).resize((_U, 8), Image.Resampling.BOX).get_flattened_data())
     coef = [dct[v * _U + u] for u, v in _FREQS]
     median = sorted(coef)[32]
     bits = 0

@@ -7,9 +7,9 @@ decided on hand-built snapshots in tests/unit."""
 from __future__ import annotations
 
 from core.idnumber import masked
+from testkit.people import id_number
 from tests.conftest import REGISTRAR, claims, registration
 from tests.flow import approve_images, complete, drain, put, reserve, small_photo
-from tests.people import id_number
 
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
 REGION = claims("rev-region", "region_reviewer", region="11")

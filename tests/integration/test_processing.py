@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from tests import corpus
+from testkit import corpus
 from tests.conftest import claims
 from tests.flow import drain, put, reserve, upload
 

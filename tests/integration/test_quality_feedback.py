@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import random
 
-from tests import quality_set
+from testkit import quality_set
+from testkit.corpus import fit_jpeg, jpeg
 from tests.conftest import claims
-from tests.corpus import fit_jpeg, jpeg
 from tests.flow import complete, drain, upload
 
 CAND, OTHER = claims("cand-001", "candidate"), claims("cand-777", "candidate")

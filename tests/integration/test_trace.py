@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 
 from core import contract
-from core.processing import Outcome
 from process_image import use_cases as processing
+from process_image.processing import Outcome
 from tests.conftest import claims
 from tests.flow import caller, drain, put, small_photo, upload
 from upload_presign import use_cases as uploads

@@ -17,7 +17,16 @@ from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont, ImageOps, Im
 from core import reasons
 from process_image import imaging
 from process_image.imaging import InvalidImage, process
-from tests.corpus import Case, corpus, jpeg, marker_box, photo, photo_jpeg, screenshot_png, xmp_oriented_jpeg
+from testkit.corpus import (
+    Case,
+    corpus,
+    jpeg,
+    marker_box,
+    photo,
+    photo_jpeg,
+    screenshot_png,
+    xmp_oriented_jpeg,
+)
 
 DAY = datetime.date(2026, 11, 25)
 REF = "AB12CD"

@@ -1,4 +1,4 @@
-"""process_image.quality on the held-out labelled set (tests/quality_set.py, seed HELD_OUT; the
+"""process_image.quality on the held-out labelled set (testkit/quality_set.py, seed HELD_OUT; the
 thresholds were derived on seed TRAIN): every warning right at least 9 times in 10 both ways, at most
 1 good photo in 20 warned about, duplicates found, the two sides of a card never taken for one picture.
 ``pytest -s`` prints the confusion table and the duplicate figures."""
@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from process_image import quality
-from tests import quality_set
-from tests.quality_set import HELD_OUT, WARNINGS
+from testkit import quality_set
+from testkit.quality_set import HELD_OUT, WARNINGS
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from core import processing
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Seat
 from core.plan import Likeness, Reference
+from process_image import processing
 from tests.unit.factories import (
     EARLIER,
     NOW,
@@ -37,7 +37,7 @@ def test_an_accepted_upload_becomes_submitted_keeps_its_seat_and_claims_its_refe
     waiting = pending("diploma", 0)
     snap = snapshot(images=[waiting])
     # When process_image reports the watermarked copy
-    plan, result = record(snap, processed(phash="00ff00ff00ff00ff", warnings=("BLURRY",)))
+    plan, result = record(snap, processed(phash="00ff00ff00ff00ff", quality_warnings=("BLURRY",)))
     # Then
     assert result == "submitted"
     ((new, expected),) = plan.put_images

@@ -1,7 +1,7 @@
 """The labelled set for ``process_image.quality`` (issue 16): generated, seeded, all in memory.
 
 Documents a candidate photographs (the two sides of an identity card, a diploma, a stamped certificate,
-a page of text, the generic document photo of ``tests/corpus.py``) are drawn flat, placed on a desk
+a page of text, the generic document photo of ``testkit/corpus.py``) are drawn flat, placed on a desk
 (slightly turned, 55-85 % of the frame), lit (gain, a light gradient, a colour cast) and "taken"
 (optical blur of a good phone camera, sensor grain, JPEG as uploaded, decoded again): that is a good
 photo. Scans fill the frame with the page. Each degradation is one physical cause, with one label:
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from tests.corpus import fit_jpeg, grey_scan, jpeg, photo
+from testkit.corpus import fit_jpeg, grey_scan, jpeg, photo
 
 TRAIN = (1, 3)  # the seeds tools/derive_quality_thresholds.py derives the thresholds on
 HELD_OUT = 2  # the seed the unit test judges them on
@@ -496,7 +496,7 @@ def labelled_set(seed: int = HELD_OUT, scale: float = 1.0) -> tuple[Sample, ...]
         add(f"{scene} {kind}", take(kind, seed * 100 + i, _shot(rnd, frame), rnd), (), "good", scene)
     for i in range(10):
         frame = _small(rnd.choice(FRAMES), scale)
-        img = photo(frame, seed=seed * 100 + 60 + i)  # tests/corpus.py's document on a desk
+        img = photo(frame, seed=seed * 100 + 60 + i)  # testkit/corpus.py's document on a desk
         shot = _shot(rnd, frame, light=0.0, blur=0.0, grain=0.0)
         scene = f"s{seed}-corpus-{i}"
         add(f"{scene} corpus photo", camera(img, shot, rnd), (), "good", scene)
