@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.clock import Now
-from core.likeness import as_int, hamming
+from core.likeness import Bounds, alike, nearness
 from core.models import REVIEWABLE, AuditEntry, Image, ImageStatus, Snapshot
 from core.plan import Likeness, Plan, Reference
 from core.progress import settle
@@ -36,8 +36,8 @@ class Outcome:
     reason: str | None = None  # set when the file is INVALID
     found: str | None = None
     warnings: tuple[str, ...] = ()  # quality warnings on the picture (never a refusal)
-    phash: str | None = None  # perceptual hash, hex
-    duplicate_bound: int = 0  # Hamming distance within which two pictures are the same one
+    phash: str | None = None  # perceptual hashes, hex (core.likeness)
+    duplicate_bounds: Bounds = Bounds(0, 0)  # Hamming distances within which two pictures are the same one
     duplicate_of: tuple[dict, ...] = ()  # near-identical pictures in other candidates' applications
     probes: tuple[str, ...] = ()  # the likeness index's bands to look in for those
 
@@ -52,15 +52,17 @@ def waiting(snap: Snapshot | None, image_id: str, upload_key: str) -> Image | No
     return image
 
 
-def duplicated(snap: Snapshot, image_id: str, outcome: Outcome) -> bool:
-    """The same picture is already in another place of this application (e.g. one side of the identity
-    card uploaded twice). Decided on the snapshot the record commits against, so two uploads of one
-    picture processed at the same moment still see each other (the later one retries on a fresh read)."""
+def repeated(snap: Snapshot, image_id: str, outcome: Outcome) -> Image | None:
+    """The image of this application this picture repeats, if any (e.g. one side of the identity card
+    uploaded twice): the nearest alike. Decided on the snapshot the record commits against, so two
+    uploads of one picture processed at the same moment still see each other (the later one retries on
+    a fresh read)."""
     if not outcome.phash:
-        return False
-    mine = as_int(outcome.phash)
-    return any(other.phash and other.image_id != image_id and other.status in REVIEWABLE
-               and hamming(mine, as_int(other.phash)) <= outcome.duplicate_bound for other in snap.images)
+        return None
+    alike_ones = [other for other in snap.images
+                  if other.phash and other.image_id != image_id and other.status in REVIEWABLE
+                  and alike(outcome.phash, other.phash, outcome.duplicate_bounds)]  # fmt: skip
+    return min(alike_ones, key=lambda other: nearness(outcome.phash, other.phash), default=None)
 
 
 def too_late(snap: Snapshot, image: Image) -> str | None:
@@ -95,7 +97,8 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
                           reason=outcome.reason, reason_found=outcome.found, processing_ms=outcome.processing_ms)
         action = "image_invalid"
     else:
-        warnings = outcome.warnings + (("DUPLICATE",) if duplicated(snap, image_id, outcome) else ())
+        twin = repeated(snap, image_id, outcome)
+        warnings = outcome.warnings + (("DUPLICATE",) if twin else ())
         new = with_status(image, ImageStatus.SUBMITTED, expires_at=None, processed_at=now.iso,
                           object_key=outcome.object_key, width=outcome.width, height=outcome.height,
                           bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms,

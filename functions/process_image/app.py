@@ -12,7 +12,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import coldstart
-from core.likeness import as_text
 from core.processing import Outcome
 from core.settings import settings
 from core.telemetry import telemetry
@@ -40,9 +39,8 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
         return None, Outcome(reason=e.reason, found=e.found)
     seen: quality.Assessment = done.assessment
     return done.jpeg, Outcome(width=done.width, height=done.height, bytes=len(done.jpeg), sha256=done.sha256,
-                              reference=reference, warnings=seen.warnings, phash=as_text(seen.phash),
-                              duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"],
-                              probes=seen.probe_keys)
+                              reference=reference, warnings=seen.warnings, phash=seen.signature,
+                              duplicate_bounds=quality.bounds(), probes=seen.probe_keys)
 
 
 def sniff(head: bytes) -> str | None:
