@@ -222,7 +222,7 @@ _IMAGE_FIELDS = {
     "processed_at": "processedAt", "reason": "reason", "reason_found": "reasonFound",
     "review_reason_code": "reviewReasonCode", "review_note": "reviewNote", "decided_at": "decidedAt",
     "decided_by": "decidedBy", "reference": "reference", "quality_warnings": "qualityWarnings", "phash": "phash",
-    "duplicate_of": "duplicateOf",
+    "duplicate_of": "duplicateOf", "same_as": "sameAs",
 }
 _IMAGE_LISTS = ("quality_warnings", "duplicate_of")
 

@@ -103,7 +103,7 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
                           object_key=outcome.object_key, width=outcome.width, height=outcome.height,
                           bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms,
                           reference=outcome.reference, quality_warnings=warnings, phash=outcome.phash,
-                          duplicate_of=outcome.duplicate_of)
+                          duplicate_of=outcome.duplicate_of, same_as=twin.image_id if twin else None)
         action = "image_submitted"
         if outcome.reference:
             references.append(Reference(outcome.reference, app.id, image_id, image.material_type, now.iso))

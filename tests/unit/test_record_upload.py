@@ -152,11 +152,12 @@ DESK = "ffff0000ffff0000"  # a scene's hash: one desk, one framing
 CARD_FRONT, CARD_BACK = "00ff00ff00ff00ff", "ff00ff00ff00ff00"  # two documents' hashes, 64 bits apart
 
 
-def test_the_same_picture_already_in_this_application_is_flagged_duplicate():
+def test_the_same_picture_already_in_this_application_is_flagged_duplicate_naming_it():
     front = image("id_card", 0, phash=CARD_FRONT + DESK)
     plan, _ = record(snapshot(images=[front, pending("diploma", 0)]),
                      processed(phash="00ff00ff00ff00fc" + "ffff0000ffff0003", duplicate_bounds=BOUNDS))  # 2 + 2 bits
-    assert plan.put_images[0][0].quality_warnings == ("DUPLICATE",)
+    new = plan.put_images[0][0]
+    assert (new.quality_warnings, new.same_as) == (("DUPLICATE",), "id_card-0")
     assert plan.after.warning_count == 1
 
 
@@ -166,14 +167,23 @@ def test_a_different_document_on_the_same_desk_is_not_a_duplicate():
     plan, _ = record(snapshot(images=[front, pending("diploma", 0)]),
                      processed(phash=CARD_BACK + DESK, duplicate_bounds=BOUNDS))
     # Then the document tells them apart
-    assert plan.put_images[0][0].quality_warnings == ()
+    new = plan.put_images[0][0]
+    assert (new.quality_warnings, new.same_as) == ((), None)
+
+
+def test_the_nearest_of_two_alike_images_is_the_one_named():
+    far = image("id_card", 0, phash=CARD_FRONT + "ffff0000ffff00ff")  # 8 bits from the upload's scene
+    near = image("id_card", 1, phash=CARD_FRONT + DESK)
+    plan, _ = record(snapshot(images=[far, near, pending("diploma", 0)]),
+                     processed(phash=CARD_FRONT + DESK, duplicate_bounds=BOUNDS))
+    assert plan.put_images[0][0].same_as == "id_card-1"
 
 
 def test_a_hash_stored_before_the_document_s_is_compared_on_the_scene():
     old = image("id_card", 0, phash=DESK)  # 16 hex digits: the scene's alone
     plan, _ = record(snapshot(images=[old, pending("diploma", 0)]),
                      processed(phash=CARD_BACK + DESK, duplicate_bounds=BOUNDS))
-    assert plan.put_images[0][0].quality_warnings == ("DUPLICATE",)
+    assert plan.put_images[0][0].same_as == "id_card-0"
 
 
 @pytest.mark.parametrize("other", [
