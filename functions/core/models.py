@@ -205,8 +205,9 @@ class Image:
     decided_by: str | None = None
     reference: str | None = None  # drawn in its watermark; unique, so a leaked copy can be traced (R7)
     quality_warnings: tuple[str, ...] = ()  # instant feedback on the photo; never refuses it
-    phash: str | None = None  # 64-bit perceptual hash, hex (near-identical pictures)
+    phash: str | None = None  # perceptual hashes, hex (near-identical pictures: core.likeness)
     duplicate_of: tuple[dict, ...] = ()  # {applicationId, imageId} of near-identical pictures of other candidates
+    same_as: str | None = None  # DUPLICATE: the image of this application it repeats (named on the page)
 
     @property
     def label(self) -> str:

@@ -13,7 +13,7 @@ from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
 from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
 from core.progress import materials_for
-from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, invalid_message
+from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, Reason, duplicate_message, invalid_message
 from core.views import application_view, review_application_view
 
 # What each audit action means to a candidate (timeline), in both languages.
@@ -39,6 +39,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 HIDDEN = {"claimed", "claim_released"}
 
 Sign = Callable[[str], str]
+# Where each image shows on the page: (material name, English name, its number in that material, from 1).
+Places = dict[str, tuple[str, str, int]]
 
 
 def visible_images(snap: Snapshot, now: int) -> list[Image]:
@@ -46,11 +48,16 @@ def visible_images(snap: Snapshot, now: int) -> list[Image]:
     return [i for i in snap.images if not i.expired(now)]
 
 
-def quality_view(image: Image) -> c.Quality | None:
+def quality_view(image: Image, places: Places | None = None) -> c.Quality | None:
+    """The image's quality warnings; DUPLICATE names the image it repeats while that one is on the page."""
     if not image.processed_at or image.status not in REVIEWABLE:
         return None
-    return c.Quality(warnings=[c.QualityWarning(code=code, message=QUALITY_WARNINGS[code].message,
-                                                messageZh=QUALITY_WARNINGS[code].message_zh)
+
+    def text(code: str) -> Reason:
+        place = (places or {}).get(image.same_as or "") if code == "DUPLICATE" else None
+        return duplicate_message(*place) if place else QUALITY_WARNINGS[code]
+
+    return c.Quality(warnings=[c.QualityWarning(code=code, message=text(code).message, messageZh=text(code).message_zh)
                                for code in image.quality_warnings if code in QUALITY_WARNINGS])
 
 
@@ -62,7 +69,8 @@ def _as_stored(image: Image, model: type[c.ImageOut]) -> dict:
     return {name: v.value if isinstance(v, Enum) else v for name, v in values.items()}
 
 
-def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None) -> c.ImageOut:
+def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None,
+               places: Places | None = None) -> c.ImageOut:
     """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
     and history."""
     url = sign(image.object_key) if image.object_key and image.status in REVIEWABLE else None
@@ -76,7 +84,7 @@ def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] 
         reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,
         reviewReasonMessageZh=review.message_zh if review else None,
-        quality=quality_view(image), **extra)
+        quality=quality_view(image, places), **extra)
 
 
 def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
@@ -86,12 +94,17 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     images = visible_images(snap, now)
     material_model = c.ReviewMaterialOut if histories is not None else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
+    wanted = materials_for(app)
+    known = {m.type for m in wanted}
+    extra = list(dict.fromkeys(i.material_type for i in images if i.material_type not in known))
+    mine = {t: [i for i in images if i.material_type == t] for t in [*known, *extra]}
+    names = {m.type: (m.name, m.name_en) for m in wanted}
+    places = {i.image_id: (*names.get(t, (t, t)), k + 1) for t, shown in mine.items() for k, i in enumerate(shown)}
     out = []
-    for m in materials_for(app):
-        mine = [i for i in images if i.material_type == m.type]
-        held = len([i for i in mine if i.holds_seat(now)])
+    for m in wanted:
+        held = len([i for i in mine[m.type] if i.holds_seat(now)])
         remaining = max(m.max_count - held, 0)
-        ok = len([i for i in mine if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
+        ok = len([i for i in mine[m.type] if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
         request = asked.get(m.type)
         out.append(material_model(
             type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
@@ -99,15 +112,14 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
             required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
             remaining=remaining, complete=ok >= m.min_count,
             requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
-            images=[image_view(i, sign, histories) for i in mine]))
+            images=[image_view(i, sign, histories, places) for i in mine[m.type]]))
     # Types no longer required but still holding images (the catalogue changed) stay visible.
-    known = {m.type for m in out}
-    for type_ in dict.fromkeys(i.material_type for i in images if i.material_type not in known):
+    for type_ in extra:
         out.append(material_model(
             type=type_, name=type_, nameEn=type_, description="", descriptionEn="", sampleImageUrl=None,
             minCount=0, maxCount=0, required=False, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=False,
             remaining=0, complete=True,
-            images=[image_view(i, sign, histories) for i in images if i.material_type == type_]))
+            images=[image_view(i, sign, histories, places) for i in mine[type_]]))
     return out
 
 

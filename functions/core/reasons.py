@@ -134,6 +134,18 @@ QUALITY_WARNINGS: dict[str, Reason] = {
 }
 
 
+def duplicate_message(name: str, name_en: str, number: int) -> Reason:
+    """DUPLICATE naming the image the picture repeats: its material and its number there, counted as the
+    page shows that material's images."""
+    what = name_en[:1].lower() + name_en[1:]
+    return Reason(
+        f"Same as {what} no. {number}: this picture is already uploaded there. Check that each slot has "
+        "the right document or side (for example not the same side of the identity card twice).",
+        f"与 {name} 第 {number} 张 相同：这张照片已在那里上传过。请确认每一处上传的是正确的材料或正确的一面"
+        "（例如身份证不要同一面上传两次）。",
+    )
+
+
 def invalid_message(reason: str, found: str | None = None) -> Reason:
     """The text for an INVALID image; for UNSUPPORTED_FORMAT it names what the file really is."""
     base = INVALID_REASONS[reason]

@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import coldstart
-from core.likeness import as_text
 from core.models import carried
 from core.settings import settings
 from core.telemetry import telemetry
@@ -45,8 +44,8 @@ def transform(data: bytes, reference: str) -> tuple[bytes | None, Outcome]:
     if not isinstance(seen, quality.Assessment):
         raise TypeError("imaging.process gave no quality assessment")  # assess= always answers
     return done.jpeg, Outcome(**carried(done, Outcome), bytes=len(done.jpeg), reference=reference,
-                              quality_warnings=seen.warnings, phash=as_text(seen.phash),
-                              duplicate_bound=quality.thresholds()["DUPLICATE"]["hamming_max"], probes=seen.probe_keys)
+                              quality_warnings=seen.warnings, phash=seen.signature,
+                              duplicate_bounds=quality.bounds(), probes=seen.probe_keys)
 
 
 def sniff(head: bytes) -> str | None:

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from core import db, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
-from core.likeness import as_int, hamming
+from core.likeness import alike, nearness
 from core.models import Snapshot
 from core.transact import transact
 from process_image import processing
@@ -104,11 +104,11 @@ def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple
     Queries, never a Scan). A hint for reviewers and the exam office; the candidate never sees it."""
     if not outcome.phash or not outcome.probes:
         return ()
-    mine = as_int(outcome.phash)
+    mine = outcome.phash
     found = [e for e in db.likeness(list(outcome.probes))
              if e["applicationId"] != app_id and e.get("candidateId") != candidate_id
-             and hamming(mine, as_int(e["phash"])) <= outcome.duplicate_bound]
-    found.sort(key=lambda e: (hamming(mine, as_int(e["phash"])), e["applicationId"], e["imageId"]))
+             and alike(mine, e["phash"], outcome.duplicate_bounds)]
+    found.sort(key=lambda e: (nearness(mine, e["phash"]), e["applicationId"], e["imageId"]))
     return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 

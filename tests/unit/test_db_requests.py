@@ -109,7 +109,7 @@ def test_items_read_back_as_the_objects_they_were_written_from():
                   claimed_by="rev-site", claim_expires_at=EXPIRES, returns=2, image_count=4, warning_count=1)
     assert db.application_from(db.decode(db.encode(db.application_item(app)))) == app
     shot = image("diploma", 0, quality_warnings=("BLURRY",), phash="0123456789abcdef",
-                 duplicate_of=({"applicationId": "app-9", "imageId": "x"},), processing_ms=85)
+                 duplicate_of=({"applicationId": "app-9", "imageId": "x"},), processing_ms=85, same_as="id_card-0")
     assert db.image_from(db.decode(db.encode(db.image_item("app-1", shot)))) == shot
     trail = entry("request", NOW, actor="rev-site", role="site_reviewer", material_type="diploma", count=1, level="SITE")
     assert db.audit_from(db.decode(db.encode(db.audit_item("app-1", trail)))) == trail

@@ -135,6 +135,22 @@ def test_quality_warnings_show_on_processed_images_with_how_to_fix():
     assert shown["other-0"]["quality"] is None  # not processed yet
 
 
+def test_a_duplicate_names_the_image_it_repeats_by_material_and_number_while_that_one_is_shown():
+    # Given the card's back as identity document no. 2, and the same picture again under "other"
+    front, back = image("id_card", 0), image("id_card", 1)
+    again = image("other", 0, quality_warnings=("DUPLICATE",), same_as="id_card-1")
+    (warning,) = images_of(candidate_view(snapshot(images=[front, back, again])))["other-0"]["quality"]["warnings"]
+    assert warning["code"] == "DUPLICATE"
+    assert warning["messageZh"].startswith("与 身份证明 第 2 张 相同")
+    assert warning["message"].startswith("Same as identity document no. 2:")
+    # and reviewers read the same words
+    (seen,) = images_of(reviewer_view(snapshot(images=[front, back, again])))["other-0"]["quality"]["warnings"]
+    assert seen["messageZh"] == warning["messageZh"]
+    # Once that image is deleted, the warning says what it always said (nothing to point at)
+    (left,) = images_of(candidate_view(snapshot(images=[front, again])))["other-0"]["quality"]["warnings"]
+    assert "第" not in left["messageZh"] and left["messageZh"].startswith("这张照片与本报名中另一处")
+
+
 def test_a_type_no_longer_required_still_shows_its_images():
     body = candidate_view(snapshot(images=[image("residence_permit", 0)]))  # region 11 does not ask for it
     extra = material(body, "residence_permit")
