@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
@@ -25,7 +25,16 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
 SNIFF_BYTES = 64
 
-Transform = Callable[[bytes, str], tuple[bytes | None, Outcome]]
+
+@dataclass(frozen=True)
+class Picture:
+    """What is stored of an accepted upload: the watermarked JPEG and its thumbnail (R7, R12)."""
+
+    jpeg: bytes
+    thumbnail: bytes
+
+
+Transform = Callable[[bytes, str], tuple[Picture | None, Outcome]]
 Sniff = Callable[[bytes], str | None]
 
 
@@ -37,8 +46,9 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
 
     Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
-    half-written: the watermarked copy is stored before the record that points at it, and removed
-    again if the record could not take it. `size` is the S3 event's object size (no HEAD needed)."""
+    half-written: the watermarked copy and its thumbnail are stored before the record that points at
+    them, and removed again if the record could not take them. `size` is the S3 event's object size
+    (no HEAD needed)."""
     parsed = parse_upload_key(key)
     if parsed is None:
         # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
@@ -57,13 +67,13 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
         size = head.size
     for _ in range(3):
         started = time.perf_counter()
-        jpeg, outcome = _examine(key, size, transform, sniff)
+        picture, outcome = _examine(key, size, transform, sniff)
         if outcome is None:  # gone meanwhile
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
         stored = None
-        if jpeg is not None:
+        if picture is not None:
             stored = material_key(app_id, image.material_type, image_id)
-            storage.put_material(stored, jpeg)
+            storage.put_image(stored, picture.jpeg, picture.thumbnail)
             outcome = replace(outcome, object_key=stored,
                               duplicate_of=_elsewhere(outcome, app_id, snap.application.candidate_id if snap else None))
         outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
@@ -77,7 +87,7 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
             continue
         if decided is None or decided[1] == "discarded":
             if stored:
-                storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
+                storage.delete_image(stored)  # the reservation was deleted, replaced, or came too late
             storage.delete_upload(key)
             if decided is None:
                 return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
@@ -105,7 +115,7 @@ def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple
     return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 
-def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
+def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[Picture | None, Outcome | None]:
     """Cheapest checks first, from the object's size: storage may not have enforced it."""
     if size == 0:
         return None, Outcome(reason="EMPTY")
