@@ -37,7 +37,7 @@ MINIMUM = {
     "register": (1, 0, 0),  # one conditional transaction: application + audit entry, no read first
     "reserve": (2, 0, 0),  # per image: Query the partition (slots, status), transaction (seat, image, app)
     "upload": (0, 1, 0),  # per image: the browser's POST to S3
-    "process": (2, 3, 0),  # per image: Query, transaction; S3 GetObject, PutObject (watermarked), DeleteObject
+    "process": (2, 4, 0),  # per image: Query, transaction; S3 GetObject, PutObject x2 (picture, thumbnail), DeleteObject
     "sqs": (0, 0, 0),  # per image: S3's notification; per batch: ReceiveMessage, DeleteMessageBatch (below)
     "page": (1, 0, 0),  # one Query; image URLs presigned locally
     "site review": (1 + 1 + 1 + 2, 0, 0),  # queue Query, claim (conditional update), page Query, decide (Query + tx)
@@ -319,6 +319,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         "partition_bytes": sum(units.item_size(i) for i in partition),
         "storage_bytes": units.storage_bytes(partition, indexes),
         "materials_bytes": sum(o["Size"] for o in stored.get("Contents", [])),
+        "thumbnail_bytes": sum(o["Size"] for o in stored.get("Contents", []) if o["Key"].endswith(".thumb.jpg")),
     }
     rows = [
         Row("4 AWS calls per candidate journey", total["calls"], total["minimum"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
@@ -26,7 +26,15 @@ REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
 SNIFF_BYTES = 64
 
-Transform = Callable[[bytes, str], tuple[bytes | None, Outcome]]
+@dataclass(frozen=True)
+class Picture:
+    """What is stored of an accepted upload: the watermarked JPEG and its thumbnail (R7, R12)."""
+
+    jpeg: bytes
+    thumbnail: bytes
+
+
+Transform = Callable[[bytes, str], tuple[Picture | None, Outcome]]
 Sniff = Callable[[bytes], str | None]
 
 
@@ -38,8 +46,8 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
 
     Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
-    half-written: the watermarked copy is stored before the record that points at it, and removed
-    again if the record could not take it. `size` is the S3 event's object size (no HEAD needed)."""
+    half-written: the watermarked copy and its thumbnail are stored before the record that points at
+    them, and removed again if the record could not take them. `size` is the S3 event's object size (no HEAD needed)."""
     parsed = parse_upload_key(key)
     if parsed is None:
         # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
@@ -67,10 +75,10 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
 
     def render(data: bytes) -> Outcome:
         """Watermark with a new reference and store the copy: the record may only point at a stored one."""
-        jpeg, outcome = transform(data, new_reference())
-        if jpeg is None:
+        picture, outcome = transform(data, new_reference())
+        if picture is None:
             return made(outcome)
-        storage.put_material(stored, jpeg)
+        storage.put_image(stored, picture.jpeg, picture.thumbnail)
         return made(replace(outcome, object_key=stored, duplicate_of=_elsewhere(outcome, app_id, candidate)))
 
     outcome = render(upload) if isinstance(upload, bytes) else made(upload)
@@ -85,7 +93,7 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
                        read=snap, redraw=redraw)
     if decided is None or decided[1] == "discarded":
         if outcome.object_key:
-            storage.delete_material(outcome.object_key)  # the reservation was deleted, replaced, or came too late
+            storage.delete_image(outcome.object_key)  # the reservation was deleted, replaced, or came too late
         storage.delete_upload(key)
         if decided is None:
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)

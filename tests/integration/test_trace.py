@@ -37,7 +37,8 @@ def test_a_thousand_references_are_unique_and_each_traces_to_its_image(api, aws,
 
     # When each upload is processed (a stand-in transform: the pixels are not what this test is about)
     def transform(data: bytes, reference: str):
-        return b"\xff\xd8watermarked:" + reference.encode(), Outcome(width=400, height=300, bytes=20, reference=reference)
+        return (processing.Picture(b"\xff\xd8watermarked:" + reference.encode(), b"\xff\xd8thumbnail"),
+                Outcome(width=400, height=300, bytes=20, reference=reference))
 
     for _, _, key in keys:
         put(aws, key, b"\xff\xd8\xff\xe0 raw")

@@ -68,10 +68,10 @@ def test_an_empty_page_says_what_to_upload():
     assert [t["action"] for t in body["timeline"]] == ["registered"]
 
 
-def test_sample_and_material_urls_are_signed_locally_for_ten_minutes():
+def test_sample_and_material_urls_are_signed_locally_for_the_window_and_ten_minutes():
     assert "/samples/id_card.png?" in storage.sample_url("id_card.png")
     url = storage.material_url("materials/app-1/id_card/x.jpg")
-    assert "/materials/app-1/id_card/x.jpg?" in url and "X-Amz-Expires=600" in url
+    assert "/materials/app-1/id_card/x.jpg?" in url and "X-Amz-Expires=4200" in url
 
 
 def test_the_candidate_sees_their_own_number_whole_and_masked():
