@@ -2,13 +2,17 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt layers/ocr/requirements.txt | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint unit run clean
 
-$(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt
+$(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt layers/ocr/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
+	# The OCR of functions/precheck as its layer installs it: --no-deps from a complete pinned list, so
+	# no GUI OpenCV comes along (layers/ocr/MODELS.md); pip check proves the list complete.
+	$(BIN)/pip install -q --no-deps -r layers/ocr/requirements.txt
+	$(BIN)/pip check
 	rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
