@@ -92,19 +92,24 @@ def front(all_rows: list[Row]) -> Front:
             if found:
                 number = found[0]
                 break
+    sex = None
+    sex_hit = label_row(all_rows, "性别")
+    if sex_hit is not None:
+        m = re.search("[男女]", sex_hit[2])
+        sex = m.group(0) if m else None
     name, certainty = None, ()
     hit = label_row(all_rows, "姓名")
+    if hit is None and sex_hit is not None and sex_hit[0] > 0:
+        # The label half read (名张伟): the name is the row just above 性别, after what is left of its label.
+        above = all_rows[sex_hit[0] - 1]
+        skip = next((k for k in (2, 1) if above.text[:k] in ("姓名", "姓", "名")), 0)
+        hit = (sex_hit[0] - 1, above, above.text[skip:], above.certainty[skip:])
     if hit is not None:
         _, _, rest, rest_certainty = hit
         kept = [(ch, c) for ch, c in zip(rest, rest_certainty, strict=False) if not _NAME_CHARS.match(ch)]
         if kept:
             name = "".join(ch for ch, _ in kept)
             certainty = tuple(c for _, c in kept)
-    sex = None
-    hit = label_row(all_rows, "性别")
-    if hit is not None:
-        m = re.search("[男女]", hit[2])
-        sex = m.group(0) if m else None
     born = None
     hit = label_row(all_rows, "出生")
     if hit is not None:

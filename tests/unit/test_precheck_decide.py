@@ -191,6 +191,14 @@ def test_labels_and_values_cut_into_pieces_are_read_as_one_row():
     assert checks.read.id_number == NUMBER and checks.read.name == "张伟" and checks.findings == ()
 
 
+def test_a_name_whose_label_was_half_read_is_the_row_above_the_sex():
+    # The watermark's letters crossed 姓 (the OCR read 名许明): the name row is the one above 性别
+    r = reading(line("名张伟", 200, 300), line("性别男", 200, 360), line("出生1990年5月12日", 200, 420),
+                line("公民身份号码", 200, 640), line(NUMBER, 420, 636))  # fmt: skip
+    checks = check("id_card", r)
+    assert checks.read.name == "张伟" and checks.findings == ()
+
+
 # --- the back: validity ------------------------------------------------------------------------
 
 
