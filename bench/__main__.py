@@ -14,7 +14,8 @@ from bench import RESULTS
 from bench.common import Row, machine, use_function_env
 
 ROWS = {1: "process_image per image", 2: "handler throughput", 3: "cold start", 4: "AWS calls per journey",
-        5: "cost model", 6: "load through the local stack", 7: "quality feedback per image"}
+        5: "cost model", 6: "load through the local stack", 7: "quality feedback per image",
+        8: "pre-check OCR per picture"}
 
 
 def fmt(value, unit: str = "") -> str:
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     only = {int(x) for x in args.only.split(",") if x.strip()} or set(ROWS)
     if 5 in only:
         only.add(4)
-    repeats = {"image": 5 if args.quick else 30, "rounds": 2 if args.quick else 6, "cold": 3 if args.quick else 9}
+    repeats = {"image": 5 if args.quick else 30, "rounds": 2 if args.quick else 6, "cold": 3 if args.quick else 9,
+               "ocr": 2 if args.quick else 5}
     candidates = args.candidates or (20 if args.quick else 200)
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -115,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import quality_row
 
         section(7, lambda: quality_row.run(repeats["image"]))
+    if 8 in only:
+        from bench import ocr_row
+
+        section(8, lambda: ocr_row.run(repeats["ocr"]))
 
     print()
     print(table(rows))
