@@ -6,11 +6,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requ
 
 .PHONY: venv test lint unit run clean
 
+# The OCR of functions/precheck goes in as its layer does: --no-deps from a complete pinned list, so no
+# GUI OpenCV comes along (layers/ocr/MODELS.md); pip check proves the list complete.
 $(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt layers/ocr/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
-	# The OCR of functions/precheck as its layer installs it: --no-deps from a complete pinned list, so
-	# no GUI OpenCV comes along (layers/ocr/MODELS.md); pip check proves the list complete.
 	$(BIN)/pip install -q --no-deps -r layers/ocr/requirements.txt
 	$(BIN)/pip check
 	rm -f $(VENV)/.installed-* && touch $@
