@@ -555,6 +555,17 @@ def _apply_watermark(im: Image.Image, text: str, px: int | None = None) -> None:
                         paste(tint, (left + a, top + b, left + c, top + d), alpha)
 
 
+def watermark_layer(size: tuple[int, int], text: str) -> tuple[Image.Image, Image.Image]:
+    """The watermark alone, as ``_apply_watermark`` draws it on a black and on a white greyscale
+    picture of ``size``: each stored pixel is ``original * (white - black) / 255 + black``. The
+    pre-checks (functions/precheck) use it to read the document under the watermark, in memory; the
+    stored picture keeps its watermark (R7)."""
+    black, white = Image.new("L", size, 0), Image.new("L", size, 255)
+    _apply_watermark(black, text)
+    _apply_watermark(white, text)
+    return black, white
+
+
 # --- the pipeline ------------------------------------------------------------------------------
 
 
