@@ -40,6 +40,7 @@ def say(text: str = "") -> None:
 
 SATURATED_MIN = 0.10  # set by hand, see its comment below
 GLARE_AREA_MAX = 0.25  # set by hand, see its comment below
+SCREEN_ASPECT_MIN = 1.7  # set by hand, see its comment below
 
 
 def split(pos: list[float], neg: list[float], below: bool) -> tuple[float, int, float, float]:
@@ -140,6 +141,19 @@ def derive(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
     return out
 
 
+def derive_screenshot(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
+    """``flat`` between the screenshots and the photos in a camera's tall frames (quality_set.screen_set):
+    the photos the aspect alone would let through."""
+    tall = [(s, m) for s, m in rows if m["aspect"] >= SCREEN_ASPECT_MIN]
+    t, err, p, q = split([m["flat"] for s, m in tall if s.kind == "screenshot"],
+                         [m["flat"] for s, m in tall if s.kind != "screenshot"], below=False)
+    return {"aspect_min": SCREEN_ASPECT_MIN, "flat_min": round(t, 3), "comment": (
+        f"A screenshot = a frame at least aspect_min long (set by hand: phone screens are 16:9 = 1.78 to "
+        f"21:9; a camera's default frame is 4:3, a scan of A4 1.41) AND at least flat_min of neighbouring "
+        f"samples exactly equal. The least flat screenshot has {p:.3f}, the flattest photo in a camera's "
+        f"tall frame (16:9, 20:9) {q:.3f}; {err} errors. Only blur is judged on a screenshot.")}
+
+
 def derive_duplicate(pairs: list[quality_set.Pair], hashes: dict[int, tuple[int, list[float]]]) -> dict:
     dist = {id(p): quality.hamming(hashes[id(p.a)][0], hashes[id(p.b)][0]) for p in pairs}
     same = [dist[id(p)] for p in pairs if p.same]
@@ -236,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         for im in (p.a, p.b):
             hashes.setdefault(id(im), quality.measure(im)[1:])
     derived["DUPLICATE"] = derive_duplicate(pairs, hashes)
+    screens = [(s, quality.measure(s.image)[0]) for seed in seeds for s in quality_set.screen_set(seed)]
+    derived["SCREENSHOT"] = derive_screenshot(screens)
     text = json.dumps(derived, indent=2, ensure_ascii=False) + "\n"
     say(text)
     if args.write:
@@ -249,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     judged = [quality.judge(m, limits) for _, m in rows]
     say(f"Confusion on the training set (seeds {seeds}):")
     say(quality_set.format_confusion(quality_set.confusion(samples, judged)))
+    shots = [quality.judge(m, limits) for s, m in screens if s.kind == "screenshot"]
+    tall_cut = [("CUT_OFF" in quality.judge(m, limits)) for s, m in screens if "CUT_OFF" in s.warnings]
+    say(f"  screenshots warned about: {sum(bool(w) for w in shots)}/{len(shots)}; photos in tall frames cut off "
+        f"and warned CUT_OFF: {sum(tall_cut)}/{len(tall_cut)}")
     for w, (prec, rec, tp, fp, fn) in quality_set.scores(samples, judged).items():
         say(f"  {w:12} precision {prec:.2f} recall {rec:.2f} (tp {tp}, fp {fp}, fn {fn})")
     say("\nHash study (Hamming distances):")
