@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from aws_lambda_powertools import Logger
 
-from core import db, processing, storage
+from core import db, processing, references, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
 from core.likeness import as_int, hamming
@@ -21,8 +21,7 @@ from core.transact import transact
 logger = Logger(child=True)
 
 # Crockford's base32 without I, L, O, U: read back from a photo of a leaked copy without ambiguity.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
+REFERENCE_ALPHABET, REFERENCE_LENGTH = references.ALPHABET, references.LENGTH
 SNIFF_BYTES = 64
 
 Transform = Callable[[bytes, str], tuple[bytes | None, Outcome]]

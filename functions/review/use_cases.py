@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, cursor, db, idnumber, review, storage, views
+from core import clock, cursor, db, idnumber, references, review, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -189,7 +189,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
             by_progress[progress(a, now.seconds)] += 1
             if a.queue is not None and a.ready_at:
                 waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
-        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, byStatus=by_status, byProgress=by_progress,
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=catalog().region_name(s.region),
+                               byStatus=by_status, byProgress=by_progress,
                                waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
                                                  p90Seconds=_percentile(waits, 0.9))))
     return c.Stats(asOf=now.iso, sites=out)
@@ -197,7 +198,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
 
 def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
-    found = db.get_reference(reference.strip().upper())
+    meant = references.normalise(reference)
+    found = db.get_reference(meant) if meant else None
     app = db.get_application(found["applicationId"]) if found else None
     review.in_scope(caller, app)
     return c.Trace(reference=found["reference"], applicationId=app.id, imageId=found["imageId"],
