@@ -80,10 +80,11 @@ def _level(app: Application) -> Level:
 def _re_review(app: Application) -> bool:
     """Whether the level it waits at has seen it before (R15's 复审): a site after any return (its own,
     or the region's, back through the site); the region only once it comes back to the region, its first
-    review following the site's approval however often the site returned it before."""
-    if _level(app) is Level.REGION:
+    review following the site's approval however often the site returned it before. Waiting nowhere
+    (decided, or with the candidate), it is no review at all."""
+    if app.queue is Level.REGION:
         return bool(app.region_first_ready_at) and app.ready_at != app.region_first_ready_at
-    return app.returns > 0
+    return app.queue is Level.SITE and app.returns > 0
 
 
 def queue_item(app: Application, now: int) -> c.QueueItem:

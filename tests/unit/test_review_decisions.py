@@ -298,9 +298,12 @@ def test_the_region_s_first_review_is_no_re_review_however_often_the_site_return
     back = review.decide_application(at_site(complete_images(ImageStatus.APPROVED), returns=3,
                                              region_first_ready_at=EARLIER.iso), app_cmd(), NOW).after
     assert views.queue_item(back, NOW.seconds).reReview is True
-    # And at the site, any return makes a re-review; none, none
+    # And at the site, any return makes a re-review; none, none; and out of every queue it is none
     assert views.queue_item(queued(returns=1), NOW.seconds).reReview is True
     assert views.queue_item(queued(), NOW.seconds).reReview is False
+    rejected = review.decide_application(at_region(returns=1), app_cmd("reject", who=REGION, comment="不符合报考条件"),
+                                         NOW).after
+    assert views.review_application_view(rejected, NOW.seconds).reReview is False
 
 
 def test_a_site_return_goes_back_to_the_candidate_out_of_every_queue():
