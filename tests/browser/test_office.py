@@ -12,12 +12,9 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.api_steps import (
-    approve_at_region,
-    approve_at_site,
+    approved_application,
     register,
     review_page,
-    unique_name,
-    upload_required,
 )
 from tests.browser.pages import OfficePage
 
@@ -32,11 +29,7 @@ def stats(stack) -> dict:
 
 def test_exam_office_finds_an_application_sets_its_phase_sees_the_season_and_traces_a_watermark(browser_session, stack):
     # Given: an application approved at site and region level (new each run: the stack may be reused)
-    app_id, candidate = f"app-web-office-{uuid.uuid4().hex[:8]}", f"cand-office-{uuid.uuid4().hex[:6]}"
-    person = register(stack, app_id, candidate, name=unique_name())
-    upload_required(stack, app_id, candidate)
-    approve_at_site(stack, app_id)
-    approve_at_region(stack, app_id)
+    app_id, _, person = approved_application(stack, "office")
     me = browser_session((1280, 900))
     office = OfficePage(me, stack.url).sign_in()
 
