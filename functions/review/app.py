@@ -24,7 +24,8 @@ Status = Annotated[Literal["DRAFT", "RETURNED", "SITE_APPROVED", "APPROVED", "RE
                            "FAILED"] | None, Query()]
 RegionCode = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 SiteCode = Annotated[str | None, Query(pattern=r"^[0-9]{4,6}$")]
-Reference = Annotated[str, Path(min_length=1, max_length=40, description=(
+# No pattern or length: a person's typing is read as meant (core.references), the rest is not found.
+Reference = Annotated[str, Path(min_length=1, description=(
     "the reference printed in a watermark, as typed: '#N1FG2Z9XJ2', spaces, lower case and O/I/L for 0/1 are "
     "read as meant; anything that cannot be a reference is not found"))]
 
