@@ -5,19 +5,24 @@ BIN := $(VENV)/bin
 # Locust (make loadtest, bench row 8) lives in a venv of its own: its pins are not moto's.
 LOCUST_VENV := .venv-locust
 LOCUST := $(LOCUST_VENV)/bin/locust
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt layers/ocr/requirements.txt | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint unit run clean
 
-$(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt
+# The OCR of functions/precheck goes in as its layer does: --no-deps from a complete pinned list, so no
+# GUI OpenCV comes along (layers/ocr/MODELS.md); pip check proves the list complete.
+$(STAMP): requirements-dev.txt layers/runtime/requirements.txt layers/pillow/requirements.txt layers/ocr/requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -r layers/ocr/requirements.txt
+	$(BIN)/pip check
 	rm -f $(VENV)/.installed-* && touch $@
 
 venv: $(STAMP)
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: venv lint scan browser
 	$(BIN)/python -m pytest -q
@@ -34,7 +39,7 @@ run: venv
 	$(BIN)/python -m local
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LOCUST_VENV) .pytest_cache .ruff_cache .aws-sam .aws-sam-transformed.json
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) $(LOCUST_VENV) .pytest_cache .ruff_cache .mypy_cache .aws-sam .aws-sam-transformed.json
 
 # The upload dead-letter queue of the running `make run` stack (PORT as for make run).
 .PHONY: dlq redrive

@@ -15,7 +15,8 @@ from bench.common import Row, machine, use_function_env
 
 ROWS = {1: "process_image per image", 2: "handler throughput", 3: "cold start", 4: "AWS calls per journey",
         5: "cost model", 6: "load through the local stack", 7: "quality feedback per image",
-        8: "deadline day (Locust)"}
+        8: "deadline day (Locust)",
+        9: "pre-check OCR per picture"}
 
 
 def fmt(value, unit: str = "") -> str:
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     only = {int(x) for x in args.only.split(",") if x.strip()} or set(ROWS)
     if 5 in only:
         only.add(4)
-    repeats = {"image": 5 if args.quick else 30, "rounds": 2 if args.quick else 6, "cold": 3 if args.quick else 9}
+    repeats = {"image": 5 if args.quick else 30, "rounds": 2 if args.quick else 6, "cold": 3 if args.quick else 9,
+               "ocr": 2 if args.quick else 5}
     candidates = args.candidates or (20 if args.quick else 200)
 
     warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -120,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import loadtest
 
         section(8, lambda: loadtest.run(*((10, 4) if args.quick else (50, 14))))
+    if 9 in only:
+        from bench import ocr_row
+
+        section(9, lambda: ocr_row.run(repeats["ocr"]))
 
     print()
     print(table(rows))

@@ -1,5 +1,5 @@
 """In-process moto with the template's table, buckets and queues (created by the local stack's own
-`provision`), and the tests' way of driving the handlers (tests/conftest.py, tests/flow.py)."""
+`provision`), and the tests' way of driving the handlers (testkit)."""
 
 from __future__ import annotations
 
@@ -16,27 +16,27 @@ def in_process_aws():
     import boto3
     from moto import mock_aws
 
-    import tests.conftest as conftest  # sets fake credentials first; the template's names win below
     from local.moto_server import one_backup_per_transaction
     from local.stack import provision
+    from testkit.aws import Aws, reset_clients
 
     spec = stack()
-    use_function_env()  # after conftest, whose own names and settings it replaces
+    use_function_env()  # fake credentials, the template's names and settings
     one_backup_per_transaction()
     with mock_aws():
-        conftest.reset_clients()
+        reset_clients()
         provision(spec, None)  # endpoint None: boto3's default endpoints, which moto intercepts
         sqs = boto3.client("sqs")
         queue_url = sqs.get_queue_url(QueueName=spec.names["UploadQueue"])["QueueUrl"]
         sqs.purge_queue(QueueUrl=queue_url)  # S3's s3:TestEvent from configuring the notification
         names = spec.names
         try:
-            yield conftest.Aws(ddb=boto3.client("dynamodb"), s3=boto3.client("s3"), sqs=sqs, queue_url=queue_url,
+            yield Aws(ddb=boto3.client("dynamodb"), s3=boto3.client("s3"), sqs=sqs, queue_url=queue_url,
                                dlq_url=sqs.get_queue_url(QueueName=names["UploadDeadLetterQueue"])["QueueUrl"],
                                table=names["AppTable"], uploads=names["UploadsBucket"],
                                materials=names["MaterialsBucket"])
         finally:
-            conftest.reset_clients()
+            reset_clients()
 
 
 class Api:
@@ -50,7 +50,7 @@ class Api:
         import importlib
 
         from local.invoke import invoke
-        from tests.conftest import http_event
+        from testkit.steps import http_event
 
         module = importlib.import_module(f"{function}.app")
         event = http_event(method, path, who, body, **kw)

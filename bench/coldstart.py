@@ -18,20 +18,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from bench.common import Row, median, ratio, subprocess_env
+from bench.common import Row, median, ratio, stack, subprocess_env
 from deploy import artifacts
 
 GOAL = 1.7
 AIM = 1.3
-FUNCTIONS = {  # handler module -> the function whose environment it gets
-    "status.app": "StatusFunction",
-    "upload_presign.app": "UploadPresignFunction",
-    "review.app": "ReviewFunction",
-    "process_image.app": "ProcessImageFunction",
-    "notify.api": "NotifyApiFunction",
-    "notify.app": "NotifyFunction",
-    "notify.events": "NotifyEventsFunction",
-}
 MAY_IMPORT_PIL = {"process_image.app"}
 FIRST_RELEASE = {"status.app", "upload_presign.app", "review.app", "process_image.app"}  # have a "before"
 MB = 1024 * 1024
@@ -61,7 +52,13 @@ def _sizes(before: dict, after: dict) -> list[Row]:
     return rows
 
 
+def handlers() -> dict[str, str]:
+    """Every function of template.yaml: its handler's module -> its logical id (whose environment it gets)."""
+    return {f.handler.rpartition(".")[0]: lid for lid, f in stack().functions.items()}
+
+
 def run(repeats: int) -> tuple[list[Row], dict]:
+    functions = handlers()
     python = artifacts.interpreter()
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch:
         scratch = Path(scratch)
@@ -69,7 +66,7 @@ def run(repeats: int) -> tuple[list[Row], dict]:
         trees = {kind: artifacts.tree(kind, python, scratch / kind) for kind in ("before", "after")}
         probes = {("floor", "boto3"): (["boto3"], [site], "StatusFunction")}
         for kind, built in trees.items():
-            for module, function in FUNCTIONS.items():
+            for module, function in functions.items():
                 if kind == "after" or module in FIRST_RELEASE:
                     probes[(kind, module)] = ([module], artifacts.function_paths(built, module, site), function)
 
@@ -88,7 +85,7 @@ def run(repeats: int) -> tuple[list[Row], dict]:
     ms = {key: median([s["seconds"] * 1000 for s in runs]) for key, runs in samples.items()}
     floor = ms[("floor", "boto3")]
     version = artifacts.python_tag(python)
-    for module in FUNCTIONS:
+    for module in functions:
         after, before = ms[("after", module)], ms.get(("before", module))
         compiled = max(len(s["compiled"]) for s in samples[("after", module)])
         pil = any(s["pil"] for s in samples[("after", module)])
@@ -98,10 +95,10 @@ def run(repeats: int) -> tuple[list[Row], dict]:
         if before is not None:
             rows.append(Row(f"3   before: {module}", before, floor, ratio(before, floor), None, "ms",
                             note="first release's tree: botocore bundled, no .pyc"))
-    leaks = [m for m in FUNCTIONS if any(s["pil"] for s in samples[("after", m)]) and m not in MAY_IMPORT_PIL]
+    leaks = [m for m in functions if any(s["pil"] for s in samples[("after", m)]) and m not in MAY_IMPORT_PIL]
     rows.append(Row("3 only process_image imports PIL", "yes" if not leaks else "no: " + ", ".join(leaks),
                     verdict="PASS" if not leaks else "MISS"))
-    uncompiled = {m: samples[("after", m)][-1]["compiled"][:3] for m in FUNCTIONS if samples[("after", m)][-1]["compiled"]}
+    uncompiled = {m: samples[("after", m)][-1]["compiled"][:3] for m in functions if samples[("after", m)][-1]["compiled"]}
     rows.append(Row("3 every module loads from its .pyc", "yes" if not uncompiled else f"no: {uncompiled}",
                     verdict="PASS" if not uncompiled else "MISS"))
     detail = {"python": version, "median_ms": {f"{k[0]} {k[1]}": v for k, v in ms.items()}, "repeats": repeats,

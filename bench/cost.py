@@ -5,11 +5,19 @@ Lambda is billed for wall time, which moto cannot show: a handler's time here is
 (measured, minus the time inside moto) scaled to the vCPU share its memory size buys, plus a fixed
 latency per real AWS call. Everything that is an assumption is in ASSUMPTIONS; every price in
 PRICES, with the date and region it was read for.
+
+The view model: the candidate opens the upload page CANDIDATE_PAGE_VIEWS times in a season (the
+journey reads it once; every other read costs what that one did: a request, the function, its
+Query), each page view downloads every image's thumbnail (no credit taken for the browser's cache),
+and each reviewer level opens the application once (thumbnails) and every image once at full size.
+A candidate who also opens their own pictures adds ASSUMPTIONS' candidate_full_views_per_image.
 """
 
 from __future__ import annotations
 
 from bench.common import Row, stack
+
+GOAL_PER_CANDIDATE = 0.0005  # US$ per candidate, the view model below
 
 PRICES_AS_OF = "us-east-1 on-demand list prices as of 2025-01 (DynamoDB after the 2024-11-01 cut), no free tier"
 PRICES = {
@@ -30,7 +38,10 @@ PRICES = {
 ASSUMPTIONS = {
     "candidates": 1_000_000,
     "season_months": 3,  # watermarked images and table items kept for a season
-    "views_per_image": 3,  # the candidate, the site reviewer and the region reviewer open each image once
+    "candidate_page_views": 15,  # the candidate opens the page this many times in a season
+    "reviewer_levels": 2,  # site and region: each opens the application once and each image once, full size
+    "candidate_full_views_per_image": 0,  # the stated model: only reviewers open pictures full size (each one a candidate opens: +US$0.000014)
+    "queue_thumbnails_per_level": 1,  # the application's line in each reviewer level's queue
     "call_latency_ms": {"dynamodb": 8, "s3": 20, "sqs": 10},  # what a real call adds to a handler's wall time
     "vcpu_mb": 1769,  # Lambda gives one vCPU at 1,769 MB; below that CPU time stretches in proportion
     "process_invocations_per_image": 1.0,  # uploads come minutes apart: each image its own SQS batch (worst case)
@@ -62,37 +73,53 @@ def model(journey: dict) -> dict:
             memory = functions[s["function"]].memory_mb
             gb_seconds += lambda_seconds(s, memory) * memory / 1024
     process_invocations = n * a["process_invocations_per_image"]
-    invocations = journey["api_requests"] + process_invocations
+    # The page views the journey did not make: each costs what its one candidate page read did.
+    page = steps["page"]
+    more_pages = a["candidate_page_views"] - page["invocations"]
+    page_memory = functions[page["function"]].memory_mb
+    gb_seconds += more_pages * lambda_seconds(page, page_memory) * page_memory / 1024 / page["invocations"]
+    api_requests = journey["api_requests"] + more_pages
+    invocations = api_requests + process_invocations
     ops: dict[str, int] = {}
     for s in steps.values():
         for name, count in s["operations"].items():
             ops[name] = ops.get(name, 0) + count
     s3_put = sum(c for k, c in ops.items() if k in ("s3:PutObject", "s3:CopyObject", "s3:ListObjectsV2"))
     s3_get = sum(c for k, c in ops.items() if k in ("s3:GetObject", "s3:HeadObject"))
-    views = n * a["views_per_image"]
+    # Downloads: thumbnails on every page view (the candidate's and each reviewer level's) and queue
+    # line; pictures at full size where opened.
+    thumbnail_views = n * (a["candidate_page_views"] + a["reviewer_levels"]) + a["queue_thumbnails_per_level"] * a[
+        "reviewer_levels"]
+    full_views = n * (a["reviewer_levels"] + a["candidate_full_views_per_image"])
+    thumbnail_bytes = journey.get("thumbnail_bytes", 0)
+    picture_bytes = journey["materials_bytes"] - thumbnail_bytes
+    transfer_gb = (thumbnail_views * thumbnail_bytes / n + full_views * picture_bytes / n) / GB
+    views = thumbnail_views + full_views
+    rru = journey["totals"]["rru"] + more_pages * page["rru"] / page["invocations"]
     sqs = sum(c for k, c in ops.items() if k.startswith("sqs:"))
     stored_gb = journey["materials_bytes"] / GB
-    log_bytes = (journey["log_bytes"] + invocations * a["platform_log_bytes_per_invoke"]
-                 + journey["api_requests"] * a["access_log_bytes_per_request"])
+    log_bytes = (journey["log_bytes"] * (1 + more_pages / max(1, journey["api_requests"]))
+                 + invocations * a["platform_log_bytes_per_invoke"] + api_requests * a["access_log_bytes_per_request"])
     months = a["season_months"]
     lines = {
         "Lambda compute (GB-s)": gb_seconds * p["lambda_gb_second"],
         "Lambda requests": invocations * p["lambda_request"],
-        "API Gateway HTTP API requests": journey["api_requests"] * p["http_api_request"],
+        "API Gateway HTTP API requests": api_requests * p["http_api_request"],
         "DynamoDB writes (WRU)": journey["totals"]["wru"] * p["dynamodb_wru"],
-        "DynamoDB reads (RRU)": journey["totals"]["rru"] * p["dynamodb_rru"],
+        "DynamoDB reads (RRU)": rru * p["dynamodb_rru"],
         "DynamoDB storage + PITR, season": journey["storage_bytes"] / GB * months
         * (p["dynamodb_gb_month"] + p["dynamodb_pitr_gb_month"]),
         "S3 requests (PUT/POST, GET/HEAD, views)": s3_put * p["s3_put"] + (s3_get + views) * p["s3_get"],
         "S3 storage, season": stored_gb * months * p["s3_gb_month"],
-        "S3 transfer out (image views)": stored_gb * a["views_per_image"] * p["s3_transfer_out_gb"],
+        "S3 transfer out (image views)": transfer_gb * p["s3_transfer_out_gb"],
         "SQS requests": sqs * p["sqs_request"],
         "CloudWatch Logs ingestion": log_bytes / GB * p["logs_ingest_gb"],
     }
     return {"per_candidate": lines, "total_per_candidate": sum(lines.values()),
             "quantities": {"lambda_gb_seconds": gb_seconds, "lambda_invocations": invocations,
-                           "api_requests": journey["api_requests"], "s3_put_class": s3_put, "s3_get_class": s3_get,
-                           "image_views": views, "sqs_requests": sqs, "materials_gb": stored_gb,
+                           "api_requests": api_requests, "s3_put_class": s3_put, "s3_get_class": s3_get,
+                           "image_views": views, "thumbnail_views": thumbnail_views, "full_views": full_views,
+                           "transfer_gb": transfer_gb, "sqs_requests": sqs, "materials_gb": stored_gb,
                            "dynamodb_storage_bytes": journey["storage_bytes"], "log_bytes": log_bytes},
             "prices": PRICES, "prices_as_of": PRICES_AS_OF, "assumptions": ASSUMPTIONS}
 
@@ -102,9 +129,12 @@ def run(journey: dict) -> tuple[list[Row], dict]:
     per = detail["total_per_candidate"]
     candidates = ASSUMPTIONS["candidates"]
     top = sorted(detail["per_candidate"].items(), key=lambda kv: -kv[1])[:2]
+    q, a = detail["quantities"], ASSUMPTIONS
     rows = [
-        Row("5 AWS cost per candidate", f"${per:.5f}", unit="USD",
-            note="largest: " + ", ".join(f"{k} ${v:.5f}" for k, v in top)),
+        Row("5 AWS cost per candidate", f"${per:.5f}", f"${GOAL_PER_CANDIDATE:.4f}", unit="USD",
+            verdict="PASS" if per <= GOAL_PER_CANDIDATE else "MISS",
+            note=f"{a['candidate_page_views']} page views, {q['thumbnail_views']} thumbnail and {q['full_views']} "
+            "full-size downloads; largest: " + ", ".join(f"{k} ${v:.5f}" for k, v in top)),
         Row(f"5 season: {candidates:,} candidates x {journey['images']} images", f"${per * candidates:,.0f}", unit="USD",
             note=f"{ASSUMPTIONS['season_months']} months of storage; prices {PRICES_AS_OF[:30]}"),
     ]

@@ -37,7 +37,7 @@ MINIMUM = {
     "register": (1, 0, 0),  # one conditional transaction: application + audit entry, no read first
     "reserve": (2, 0, 0),  # per image: Query the partition (slots, status), transaction (seat, image, app)
     "upload": (0, 1, 0),  # per image: the browser's POST to S3
-    "process": (2, 3, 0),  # per image: Query, transaction; S3 GetObject, PutObject (watermarked), DeleteObject
+    "process": (2, 4, 0),  # per image: Query, transaction; S3 GetObject, PutObject x2 (picture, thumbnail), DeleteObject
     "sqs": (0, 0, 0),  # per image: S3's notification; per batch: ReceiveMessage, DeleteMessageBatch (below)
     "page": (1, 0, 0),  # one Query; image URLs presigned locally
     "site review": (1 + 1 + 1 + 2, 0, 0),  # queue Query, claim (conditional update), page Query, decide (Query + tx)
@@ -188,9 +188,8 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
     from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR
-    from tests.flow import put, reserve
-    from tests.people import registration
+    from testkit.people import REGISTRAR, registration
+    from testkit.steps import put, reserve
 
     cand = claims(f"cand-{app_id}", "candidate")
     site = claims("bench-site", "site_reviewer", site="1101", region="11")
@@ -294,7 +293,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         _journey(aws, api, meter, APP_ID, photos, queue_arn, timing)
         steps = meter.per_step()
         partition = aws.ddb.query(TableName=spec.names["AppTable"], KeyConditionExpression="PK = :pk",
-                                  ExpressionAttributeValues={":pk": {"S": f"APP#{APP_ID}"}})["Items"]
+                                  ExpressionAttributeValues={":pk": {"S": db.app_pk(APP_ID)}})["Items"]
         stored = aws.s3.list_objects_v2(Bucket=spec.names["MaterialsBucket"], Prefix=f"materials/{APP_ID}/")
     table = []
     total = Counter()
@@ -320,6 +319,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         "partition_bytes": sum(units.item_size(i) for i in partition),
         "storage_bytes": units.storage_bytes(partition, indexes),
         "materials_bytes": sum(o["Size"] for o in stored.get("Contents", [])),
+        "thumbnail_bytes": sum(o["Size"] for o in stored.get("Contents", []) if o["Key"].endswith(".thumb.jpg")),
     }
     rows = [
         Row("4 AWS calls per candidate journey", total["calls"], total["minimum"],

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.common import Row, median, percentile
-from tests.people import registration
+from testkit.people import registration
 
 TERMINAL = {"SUBMITTED", "INVALID"}
 WATCH_INTERVAL_S = 5.0
@@ -80,7 +80,7 @@ class Upload:
 
 
 def files() -> tuple[list[bytes], bytes]:
-    from tests import corpus
+    from testkit import corpus
 
     photos = [corpus.photo_jpeg((1600, 1200), seed=s) for s in (1, 2)] + [
         corpus.photo_jpeg((1200, 1600), seed=s) for s in (3, 4)]

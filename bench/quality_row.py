@@ -1,6 +1,6 @@
 """Row 7: what the instant quality feedback adds per image, against the pipeline it rides on.
 
-For each generated upload of row 1 (tests/corpus.py):
+For each generated upload of row 1 (testkit/corpus.py):
 
 * subject - ``quality.assess`` on the decoded, upright picture (what process_image already holds
             after its decode: the work the feedback adds);

@@ -26,9 +26,8 @@ def run(files: list[bytes], rounds: int) -> tuple[list[Row], dict]:
     from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
-    from tests.conftest import REGISTRAR
-    from tests.flow import put, reserve
-    from tests.people import registration
+    from testkit.people import REGISTRAR, registration
+    from testkit.steps import put, reserve
 
     handler_s, aws_s, poll_s, pure_s, images = 0.0, 0.0, 0.0, 0.0, 0
     per_round = []

@@ -6,14 +6,14 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from local.invoke import FAKE_AWS, LambdaContext, Reply, claims, invoke  # noqa: F401  (re-exported for tests)
-from local.invoke import http_event as event_for
-from tests.people import id_number, registration  # noqa: F401  (re-exported for tests)
+from testkit.aws import Aws, reset_clients
+from testkit.people import REGISTRAR, id_number, registration  # noqa: F401  (re-exported for tests)
+from testkit.steps import http_event  # noqa: F401  (re-exported for tests)
 
 # Before any client or handler module reads them: fake credentials, a region, and the functions' settings.
 os.environ.update({
@@ -27,15 +27,6 @@ for _var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
     os.environ.pop(_var, None)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def reset_clients() -> None:
-    from core import aws, db, settings, storage
-
-    settings.settings.cache_clear()
-    aws.reset()
-    db.reset_client()
-    storage.reset_client()
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,31 +73,6 @@ def aws(monkeypatch):
                   dlq_url=sqs.get_queue_url(QueueName=names["UploadDeadLetterQueue"])["QueueUrl"],
                   table=names["AppTable"], uploads=names["UploadsBucket"], materials=names["MaterialsBucket"])
         reset_clients()
-
-
-@dataclass
-class Aws:
-    ddb: object
-    s3: object
-    sqs: object
-    queue_url: str
-    dlq_url: str
-    table: str
-    uploads: str
-    materials: str
-
-    def items(self, app_id: str) -> list[dict]:
-        from core import db
-
-        out = self.ddb.query(TableName=self.table, KeyConditionExpression="PK = :pk",
-                             ExpressionAttributeValues={":pk": {"S": db.app_pk(app_id)}})
-        return [db.decode(i) for i in out["Items"]]
-
-    def kinds(self, app_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items(app_id):
-            counts[item["kind"]] = counts.get(item["kind"], 0) + 1
-        return counts
 
 
 @pytest.fixture
@@ -158,13 +124,6 @@ def context():
     return LambdaContext()  # 900 s left: the bounds on time left never stop a test's invocation
 
 
-def http_event(method: str, path: str, who: dict | None, body=None, headers: dict | None = None,
-               query: dict | None = None, base64_encoded: bool = False) -> dict:
-    """As this API's clients send requests: JSON unless the headers say otherwise."""
-    return event_for(method, path, who, body=body, base64_encoded=base64_encoded, query=query,
-                     headers={"content-type": "application/json", **(headers or {})})
-
-
 @pytest.fixture
 def api(aws, context):
     """Call any HTTP function as API Gateway would: api("status", "GET", "/applications", who)."""
@@ -175,9 +134,6 @@ def api(aws, context):
         return invoke(module.lambda_handler, http_event(method, path, who, body, **kw), context)
 
     return call
-
-
-REGISTRAR = claims("registrar-1", "registrar")
 
 
 @pytest.fixture

@@ -6,15 +6,7 @@ from __future__ import annotations
 import os
 
 from local.invoke import LambdaContext
-
-
-def reserve(api, who: dict, app_id: str, material: str, content_type: str = "image/jpeg"):
-    return api("upload_presign", "POST", f"/applications/{app_id}/materials/{material}/images", who,
-               {"contentType": content_type})
-
-
-def put(aws, key: str, data: bytes, content_type: str = "image/jpeg") -> None:
-    aws.s3.put_object(Bucket=os.environ["UPLOADS_BUCKET"], Key=key, Body=data, ContentType=content_type)
+from testkit.steps import put, reserve  # noqa: F401  (re-exported for tests)
 
 
 def upload(api, aws, who: dict, app_id: str, material: str, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -54,7 +46,7 @@ REQUIRED = {"11": {"id_card": 2, "diploma": 1, "practice_proof": 1},
 
 def small_photo(seed: int = 1) -> bytes:
     """A valid, quick-to-process document photo (short side at the 300 px minimum)."""
-    from tests import corpus
+    from testkit import corpus
 
     return corpus.jpeg(corpus.photo((400, 300), seed=seed))
 

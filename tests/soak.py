@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 from PIL import Image
 
+from core.keys import thumbnail_key
 from local.invoke import LambdaContext, claims
-from tests import corpus
+from testkit import corpus
+from testkit.people import id_number
 from tests.flow import put, reserve, worker
-from tests.people import id_number
 
 TIMEOUT_MS = 30_000  # process_image's Timeout in template.yaml
 SLOW_MS = 25_000  # what the slow-decode file takes, on the invocation's clock (a host ~20x slower)
@@ -367,8 +368,9 @@ def check(aws, soak: Soak, report: Report) -> Report:
     assert set(decided) == set(found) and set(decided.values()) == {1}, "an image decided twice (or never)"
     stored = Counter(o["Key"] for page in aws.s3.get_paginator("list_objects_v2").paginate(Bucket=aws.materials)
                      for o in page.get("Contents", []))
-    submitted = Counter(i["objectKey"] for i in found.values() if i["status"] == "SUBMITTED")
-    assert stored == submitted, "a stored copy that is no SUBMITTED image's, or one missing"
+    submitted = Counter(k for i in found.values() if i["status"] == "SUBMITTED"
+                        for k in (i["objectKey"], thumbnail_key(i["objectKey"])))
+    assert stored == submitted, "a stored copy or thumbnail that is no SUBMITTED image's, or one missing"
     assert aws.s3.list_objects_v2(Bucket=aws.uploads).get("KeyCount", 0) == 0, "a raw upload left in quarantine"
     left = aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["All"])["Attributes"]
     assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")

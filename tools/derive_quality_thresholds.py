@@ -1,4 +1,4 @@
-"""Re-derive process_image/quality_thresholds.json from the labelled set (tests/quality_set.py).
+"""Re-derive process_image/quality_thresholds.json from the labelled set (testkit/quality_set.py).
 
     .venv/bin/python tools/derive_quality_thresholds.py           # print thresholds, tables, hash study
     .venv/bin/python tools/derive_quality_thresholds.py --write   # and write the JSON
@@ -10,9 +10,12 @@ widest gap between the two (the most room on both sides for photos unlike the ge
 Exposure is derived first, because ``quality.judge`` names only the exposure on a dark or blown-out
 photo; blur, glare and cut-off are then derived on the photos it goes on to judge.
 
-The hash study compares aHash, dHash and pHash on the same pairs: distances of duplicates (re-encoded,
-resized, cropped 2-5 %, everything at once) against the two sides of one card and two candidates'
-documents of one kind; then how often a duplicate within the bound shares an index key.
+The same picture is derived on the duplicate pairs of testkit/quality_set.py and testkit/same_desk.py
+(different documents photographed on one desk). The hash study compares aHash, dHash and pHash of the
+whole picture and pHash of the document on the same pairs: distances of duplicates (re-encoded, resized,
+cropped 2-5 %, turned, lightened, taken again, everything at once) against different documents on one
+desk, the two sides of one card and two candidates' documents of one kind; then how often a duplicate
+within the bounds shares an index key.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ for _p in (str(ROOT), str(ROOT / "functions")):
 from PIL import Image  # noqa: E402
 
 from process_image import quality  # noqa: E402
-from tests import quality_set  # noqa: E402
+from testkit import quality_set, same_desk  # noqa: E402
 
 
 def say(text: str = "") -> None:
@@ -43,21 +46,23 @@ GLARE_AREA_MAX = 0.25  # set by hand, see its comment below
 SCREEN_ASPECT_MIN = 1.7  # set by hand, see its comment below
 
 
-def split(pos: list[float], neg: list[float], below: bool) -> tuple[float, int, float, float]:
+def split(pos: list[float], neg: list[float], below: bool, no_false: bool = False) -> tuple[float, int, float, float]:
     """(threshold, errors, nearest positive, nearest negative): ``value < threshold`` (below) or
-    ``value > threshold`` flags; fewest errors, then the widest gap, at the gap's middle."""
+    ``value > threshold`` flags; fewest errors, then the widest gap, at the gap's middle. ``no_false``:
+    fewest negatives flagged first, then fewest errors."""
     values = sorted(set(pos) | set(neg))
     best = None
     for lo, hi in itertools.pairwise(values):
         t = (lo + hi) / 2
         if below:
-            errors = sum(v >= t for v in pos) + sum(v < t for v in neg)
+            missed, false = sum(v >= t for v in pos), sum(v < t for v in neg)
         else:
-            errors = sum(v <= t for v in pos) + sum(v > t for v in neg)
-        key = (errors, -(hi - lo))
+            missed, false = sum(v <= t for v in pos), sum(v > t for v in neg)
+        errors = missed + false
+        key = (false if no_false else 0, errors, -(hi - lo))
         if best is None or key < best[0]:
             best = (key, t, lo, hi)
-    (errors, _), t, lo, hi = best
+    (_, errors, _), t, lo, hi = best
     near_pos, near_neg = (lo, hi) if below else (hi, lo)
     return t, errors, near_pos, near_neg
 
@@ -76,7 +81,7 @@ def derive(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
     n = len(rows)
     out: dict = {"_about": (
         f"Thresholds of process_image/quality.py, derived by tools/derive_quality_thresholds.py from the "
-        f"labelled set of tests/quality_set.py (seeds {quality_set.TRAIN}, {n} photos) and judged by "
+        f"labelled set of testkit/quality_set.py (seeds {quality_set.TRAIN}, {n} photos) and judged by "
         f"tests/unit/test_quality.py on another seed. Each sits in the middle of the widest gap between "
         f"the photos that must get the warning and those that must not.")}
 
@@ -154,23 +159,42 @@ def derive_screenshot(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
         f"tall frame (16:9, 20:9) {q:.3f}; {err} errors. Only blur is judged on a screenshot.")}
 
 
-def derive_duplicate(pairs: list[quality_set.Pair], hashes: dict[int, tuple[int, list[float]]]) -> dict:
-    dist = {id(p): quality.hamming(hashes[id(p.a)][0], hashes[id(p.b)][0]) for p in pairs}
-    same = [dist[id(p)] for p in pairs if p.same]
-    sides = [dist[id(p)] for p in pairs if p.kind == "card sides"]
-    t, err, p, q = split(same, sides, below=True)
-    bound = int(t)
-    return {"hamming_max": bound, "probe_flips": 2, "comment": (
-        f"same_picture = pHash Hamming distance <= hamming_max. Duplicates of the set (re-encoded, "
-        f"resized, cropped 2-5 %, all at once) are up to {max(same)} bits apart, {sum(d <= bound for d in same)}"
-        f"/{len(same)} within the bound; the two sides of one card at least {min(sides)} ({err} errors). "
-        f"probe_flips: the lookup also tries each band with its 1 and 2 least certain bits flipped.")}
+def derive_duplicate(pairs: list[quality_set.Pair], hashes: dict[int, quality.Measured]) -> dict:
+    """The document's bound first: it separates the same picture from a different document, on one desk
+    or on the two sides of one card, taking none of those for one picture (a false DUPLICATE tells a
+    candidate that a right document is wrong; a missed one a reviewer still sees). Then the scene's, on
+    the pairs the document's lets through: it separates the same picture from two candidates' documents
+    of one template, each on its own desk (a reviewer's hint either way: fewest errors)."""
+    def dist(p):
+        a, b = hashes[id(p.a)], hashes[id(p.b)]
+        return quality.hamming(a.phash, b.phash), quality.hamming(a.document, b.document)
+
+    same = [dist(p) for p in pairs if p.same]
+    different = [dist(p) for p in pairs if p.kind in ("same desk", "card sides")]
+    t, d_err, _, d_neg = split([d for _, d in same], [d for _, d in different], below=True, no_false=True)
+    document = int(t)
+    template = [dist(p) for p in pairs if p.kind == "same template"]
+    t, s_err, _, _ = split([s for s, d in same if d <= document], [s for s, d in template if d <= document],
+                                   below=True)  # fmt: skip
+    scene = int(t)
+    found = sum(s <= scene and d <= document for s, d in same)
+    hints = sum(s <= scene and d <= document for s, d in template)
+    return {"scene_max": scene, "document_max": document, "probe_flips": 2, "comment": (
+        f"same_picture = the scene's pHash (the whole picture) within scene_max bits AND the document's (the "
+        f"picture cropped to the document) within document_max. Document: different documents on one desk "
+        f"and the two sides of a card are at least {d_neg} bits apart (none taken for one picture; {d_err} "
+        f"duplicates beyond the bound). Scene, on the pairs within document_max: the fewest errors ({s_err}) "
+        f"between the duplicates and two candidates' documents of one template, each on its own desk, of "
+        f"which {hints}/{len(template)} stay within both bounds (a reviewer's duplicateOf hint). Duplicates (re-encoded, resized, cropped 2-5 %, turned, lightened or "
+        f"darkened, taken again, all at once) within both: {found}/{len(same)}. probe_flips: the lookup "
+        f"also tries each band of the scene's hash with its 1 and 2 least certain bits flipped.")}
 
 
 # --- reporting -----------------------------------------------------------------------------------
 
 def hash_study(pairs: list[quality_set.Pair]) -> str:
-    """aHash / dHash / pHash on the same pairs (the choice of pHash rests on this)."""
+    """aHash / dHash / pHash of the whole picture and pHash of the document on the same pairs (the
+    choice of pHash rests on this; the document's hash is what tells documents on one desk apart)."""
 
     def grey(img):
         return quality._sampled(img, quality.WORK_SIDE).convert("L")
@@ -187,8 +211,11 @@ def hash_study(pairs: list[quality_set.Pair]) -> str:
     def phash(img):
         return quality._phash(grey(img))[0]
 
-    lines = [f"{'hash':6} {'kind':16} {'n':>4} {'min':>4} {'median':>6} {'p95':>4} {'max':>4}"]
-    for name, fn in (("aHash", ahash), ("dHash", dhash), ("pHash", phash)):
+    def document(img):
+        return quality.measure(img).document
+
+    lines = [f"{'hash':6} {'kind':24} {'n':>4} {'min':>4} {'median':>6} {'p95':>4} {'max':>4}"]
+    for name, fn in (("aHash", ahash), ("dHash", dhash), ("pHash", phash), ("doc", document)):
         cache: dict[int, int] = {}
 
         def h(im, cache=cache, fn=fn):
@@ -199,20 +226,16 @@ def hash_study(pairs: list[quality_set.Pair]) -> str:
             kinds.setdefault(p.kind, []).append(quality.hamming(h(p.a), h(p.b)))
         for kind, ds in kinds.items():
             ds.sort()
-            lines.append(f"{name:6} {kind:16} {len(ds):>4} {ds[0]:>4} {ds[len(ds) // 2]:>6} "
+            lines.append(f"{name:6} {kind:24} {len(ds):>4} {ds[0]:>4} {ds[len(ds) // 2]:>6} "
                          f"{ds[min(len(ds) - 1, len(ds) * 19 // 20)]:>4} {ds[-1]:>4}")
     return "\n".join(lines)
 
 
-def index_study(seeds: tuple[int, ...], pairs: list[quality_set.Pair], bound: int) -> str:
-    """How often a duplicate within the bound is found through the index, and how full a key gets."""
-    hashed = {}
-    for p in pairs:
-        for im in (p.a, p.b):
-            if id(im) not in hashed:
-                m, h, margins = quality.measure(im)
-                hashed[id(im)] = (h, margins)
-    within = [p for p in pairs if p.same and quality.hamming(hashed[id(p.a)][0], hashed[id(p.b)][0]) <= bound]
+def index_study(seeds: tuple[int, ...], pairs: list[quality_set.Pair], hashes: dict[int, quality.Measured],
+                bounds: quality.Bounds) -> str:
+    """How often a duplicate within the bounds is found through the index, and how full a key gets."""
+    hashed = {k: (m.phash, m.margins) for k, m in hashes.items()}
+    within = [p for p in pairs if p.same and quality.alike(_text(hashes[id(p.a)]), _text(hashes[id(p.b)]), bounds)]
     lines = []
     for flips in (0, 1, 2):
         found = 0
@@ -224,7 +247,7 @@ def index_study(seeds: tuple[int, ...], pairs: list[quality_set.Pair], bound: in
         lines.append(f"  probe flips {flips}: {nprobe:>2} Queries per upload, duplicates found through the index "
                      f"{found}/{len(within)} ({found / len(within):.0%})")
     good = [s for seed in seeds for s in quality_set.labelled_set(seed) if s.kind == "good"]
-    hs = [quality.measure(s.image)[1] for s in good]
+    hs = [quality.measure(s.image).phash for s in good]
     pairs_n = len(hs) * (len(hs) - 1) // 2
     shared = sum(len(set(quality.band_keys(a)) & set(quality.band_keys(b))) for a, b in itertools.combinations(hs, 2))
     rate = shared / (pairs_n * quality.BANDS)
@@ -236,6 +259,10 @@ def index_study(seeds: tuple[int, ...], pairs: list[quality_set.Pair], bound: in
     return "\n".join(lines)
 
 
+def _text(m: quality.Measured) -> str:
+    return quality.as_text(m.phash, m.document)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help="write functions/process_image/quality_thresholds.json")
@@ -244,11 +271,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = measured(seeds)
     derived = derive(rows)
-    pairs = [p for seed in seeds for p in quality_set.duplicate_pairs(seed)]
+    pairs = [p for seed in seeds for p in (*quality_set.duplicate_pairs(seed), *same_desk.pairs(seed))]
     hashes = {}
     for p in pairs:
         for im in (p.a, p.b):
-            hashes.setdefault(id(im), quality.measure(im)[1:])
+            if id(im) not in hashes:
+                hashes[id(im)] = quality.measure(im)
     derived["DUPLICATE"] = derive_duplicate(pairs, hashes)
     screens = [(s, quality.measure(s.image)[0]) for seed in seeds for s in quality_set.screen_set(seed)]
     derived["SCREENSHOT"] = derive_screenshot(screens)
@@ -271,10 +299,14 @@ def main(argv: list[str] | None = None) -> int:
         f"and warned CUT_OFF: {sum(tall_cut)}/{len(tall_cut)}")
     for w, (prec, rec, tp, fp, fn) in quality_set.scores(samples, judged).items():
         say(f"  {w:12} precision {prec:.2f} recall {rec:.2f} (tp {tp}, fp {fp}, fn {fn})")
+    bounds = quality.Bounds(derived["DUPLICATE"]["scene_max"], derived["DUPLICATE"]["document_max"])
+    say(f"\nThe same picture (scene <= {bounds.scene}, document <= {bounds.document} bits):")
+    say(same_desk.format_tally(same_desk.tally(
+        pairs, lambda a, b: quality.alike(_text(hashes[id(a)]), _text(hashes[id(b)]), bounds))))
     say("\nHash study (Hamming distances):")
     say(hash_study(pairs))
-    say("\nIndex (4 bands x 16 bits):")
-    say(index_study(seeds, pairs, derived["DUPLICATE"]["hamming_max"]))
+    say("\nIndex (4 bands x 16 bits of the scene's hash):")
+    say(index_study(seeds, pairs, hashes, bounds))
     return 0
 
 

@@ -33,8 +33,8 @@ HARD_DEADLINE_S = 900
 
 def _plan(url: str, journeys: int, folder: Path, run_id: str) -> dict:
     from bench.load import Client
-    from tests import corpus
-    from tests.people import registration
+    from testkit import corpus
+    from testkit.people import registration
 
     client = Client(url)
     registrar = client.registrar()

@@ -10,7 +10,7 @@ from core.models import Application
 
 
 def reviews(caller: Caller, app: Application) -> bool:
-    """In the caller's review scope (whether or not it is their own: review.in_scope refuses that)."""
+    """In the caller's review scope (whether or not it is their own: review.rules.in_scope refuses that)."""
     return bool(
         (caller.has("site_reviewer") and caller.site is not None and app.site == caller.site)
         or (caller.has("region_reviewer") and caller.region is not None and app.region == caller.region)

@@ -23,6 +23,12 @@ def client(service: str, config: Config, region: str | None = None):
     return _session().create_client(service, region_name=region, config=config)
 
 
+def credentials():
+    """The session's credentials as they are now (frozen: key, secret, token), for signing by hand."""
+    found = _session().get_credentials()
+    return found.get_frozen_credentials() if found is not None else None
+
+
 def reset() -> None:
     """A fresh session for the next client (tests: another mock, other credentials)."""
     _session.cache_clear()

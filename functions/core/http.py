@@ -12,14 +12,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import BaseMiddlewareHandler, NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -29,6 +32,9 @@ from core.errors import ERRORS, DomainError
 from core.identity import Caller, caller_from_event
 from core.settings import settings
 from core.telemetry import telemetry
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 
 __all__ = ["Api", "Header", "Path", "Query", "Response"]  # handlers import the event handler's parts from here
 
@@ -75,7 +81,7 @@ _WHERE = {"body": ("body", "请求体"), "query": ("query parameter", "查询参
           "header": ("header", "请求头")}
 
 
-def _describe(errors: list[dict]) -> tuple[str, str]:
+def _describe(errors: Sequence[dict]) -> tuple[str, str]:
     en, zh = [], []
     for err in errors[:5]:
         loc = [str(p)[:60] for p in err.get("loc", ())]  # a field name is client input: echo it short
@@ -100,7 +106,7 @@ def _describe(errors: list[dict]) -> tuple[str, str]:
     return "; ".join(en) + ".", ";".join(zh) + "。"
 
 
-def invalid(errors: list[dict]) -> DomainError:
+def invalid(errors: Sequence[dict]) -> DomainError:
     en, zh = _describe(errors)
     return DomainError("INVALID_REQUEST", en, zh)
 
@@ -171,21 +177,21 @@ def _depth(text: str) -> int:
 # ---------------------------------------------------------------- the API object
 
 
-class _Gate(BaseMiddlewareHandler):
-    """Runs before Powertools' request validation (which it wraps): who the caller is, whether their
-    role may use the route, and whether the body is JSON at all."""
+class _Gate(OpenAPIRequestValidationMiddleware):
+    """Runs before Powertools' request validation (which it wraps, in its place): who the caller is,
+    whether their role may use the route, and whether the body is JSON at all."""
 
-    def __init__(self, api: Api, validation: BaseMiddlewareHandler):
+    def __init__(self, api: Api, validation: OpenAPIRequestValidationMiddleware):
         self.api, self.validation = api, validation
 
-    def handler(self, app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response:
         route = app.context.get("_route")
         caller = caller_from_event(app.current_event.raw_event)
         roles = self.api.roles.get(route.func, ()) if route else ()
         if roles:
             caller.require(*roles)
         app.append_context(caller=caller)
-        if app.current_event.request_context.http.method in BODY_METHODS:
+        if app.current_event.http_method in BODY_METHODS:
             problem = body_problem(app.current_event.raw_event)
             if problem:
                 raise problem
@@ -282,9 +288,12 @@ class Api:
 
     def openapi(self) -> dict:
         """This function's OpenAPI document (tools/openapi.py merges the functions' into one)."""
-        from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer  # only when documenting
+        from aws_lambda_powertools.event_handler.openapi.models import (  # documenting only
+            HTTPBearer,
+            SecurityScheme,
+        )
 
-        schemes = {k: HTTPBearer.model_validate(v) for k, v in SECURITY_SCHEMES.items()}
+        schemes: dict[str, SecurityScheme] = {k: HTTPBearer.model_validate(v) for k, v in SECURITY_SCHEMES.items()}
         return self.app.get_openapi_schema(security_schemes=schemes).model_dump(by_alias=True, exclude_none=True,
                                                                                  mode="json")
 

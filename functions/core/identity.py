@@ -111,7 +111,7 @@ def caller_from_event(event: dict) -> Caller:
         return Caller(sub=str(sub), groups=frozenset({"registrar"}))
     names = claim_names()
     groups = parse_groups(claims.get(names.groups)) & PERSON_ROLES
-    without_mfa = frozenset()
+    without_mfa: frozenset[str] = frozenset()
     if names.staff_mfa == "amr" and MFA not in parse_groups(claims.get("amr")):
         without_mfa = groups & frozenset(STAFF)
     return Caller(

@@ -9,8 +9,17 @@ def upload_key(app_id: str, material_type: str, image_id: str) -> str:
 
 
 def material_key(app_id: str, material_type: str, image_id: str) -> str:
-    """Watermarked copy in the private materials bucket (a prefix process_image does not listen on)."""
+    """Watermarked copy in the private materials bucket (a prefix process_image does not listen on).
+    Written only while its upload is processed, before any record points at it, so the object behind
+    the key never changes once a link to it is handed out: a new picture is a new upload, a new image
+    id, a new key (a browser's cached copy is never stale). Each attempt at one upload writes the same
+    key, so a retried attempt overwrites, never leaves an object behind."""
     return f"materials/{app_id}/{material_type}/{image_id}.jpg"
+
+
+def thumbnail_key(material_key: str) -> str:
+    """The thumbnail beside its watermarked picture: ``….jpg`` -> ``….thumb.jpg``."""
+    return f"{material_key.removesuffix('.jpg')}.thumb.jpg"
 
 
 def sample_key(name: str) -> str:

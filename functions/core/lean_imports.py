@@ -34,6 +34,8 @@ def _register(package: str) -> None:
     if package in sys.modules:
         return
     spec = importlib.util.find_spec(package)
+    if spec is None:
+        return  # not installed here: nothing to make lean
     module = importlib.util.module_from_spec(spec)
     exports = _exports(spec)
 
@@ -45,8 +47,7 @@ def _register(package: str) -> None:
         setattr(module, name, value)
         return value
 
-    module.__getattr__ = __getattr__
-    module.__all__ = list(exports)
+    vars(module).update(__getattr__=__getattr__, __all__=list(exports))
     sys.modules[package] = module
 
 

@@ -3,8 +3,24 @@ and the snapshot of one application's partition that every rule is computed from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from typing import Any, ClassVar
+
+
+def camel(name: str) -> str:
+    """A field's name where it is stored and shown (DynamoDB attributes, the contract's JSON): `image_id`
+    is `imageId`."""
+    head, *rest = name.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def carried(source: Any, target: type) -> dict[str, Any]:
+    """The fields of the dataclass `source` that the dataclass `target` has too, by name: how one record
+    hands its facts on to the next (a processed picture to its outcome, an outcome to its image), so a
+    new fact is declared where it is made and where it lands, and nowhere in between."""
+    names = {f.name for f in fields(target)}
+    return {f.name: getattr(source, f.name) for f in fields(source) if f.name in names}
 
 
 class AppStatus(StrEnum):
@@ -96,6 +112,11 @@ class Request:
 
 @dataclass
 class Application:
+    # The fields the registration system owns: PUT /applications/{id} is idempotent on these, and no
+    # decision ever changes them.
+    REGISTRATION: ClassVar[tuple[str, ...]] = ("candidate_id", "candidate_name", "id_number", "household_region",
+                                               "region", "site", "category", "exam_year", "phone")
+
     id: str
     candidate_id: str
     region: str
@@ -154,9 +175,7 @@ class Application:
         return replace(self, version=self.version + 1, updated_at=now, **changes)
 
     def registration(self) -> tuple:
-        """The fields the registration system owns (PUT /applications/{id} is idempotent on these)."""
-        return (self.candidate_id, self.candidate_name, self.id_number, self.household_region, self.region,
-                self.site, self.category, self.exam_year, self.phone)
+        return tuple(getattr(self, name) for name in self.REGISTRATION)
 
 
 @dataclass
@@ -186,8 +205,9 @@ class Image:
     decided_by: str | None = None
     reference: str | None = None  # drawn in its watermark; unique, so a leaked copy can be traced (R7)
     quality_warnings: tuple[str, ...] = ()  # instant feedback on the photo; never refuses it
-    phash: str | None = None  # 64-bit perceptual hash, hex (near-identical pictures)
+    phash: str | None = None  # perceptual hashes, hex (near-identical pictures: core.likeness)
     duplicate_of: tuple[dict, ...] = ()  # {applicationId, imageId} of near-identical pictures of other candidates
+    same_as: str | None = None  # DUPLICATE: the image of this application it repeats (named on the page)
 
     @property
     def label(self) -> str:
@@ -225,8 +245,8 @@ class AuditEntry:
     actor: str
     role: str
     action: str
-    from_status: str | None = None
-    to_status: str | None = None
+    from_status: str | None = field(default=None, metadata={"attribute": "from"})  # as the audit item names them
+    to_status: str | None = field(default=None, metadata={"attribute": "to"})
     image_id: str | None = None
     material_type: str | None = None
     note: str | None = None
@@ -260,10 +280,10 @@ class Snapshot:
 @dataclass(frozen=True)
 class Contact:
     """A candidate's mobile number, stored once per user, with the consent it may be used under.
-    Never logged; shown only masked (core.contacts.masked)."""
+    Never logged; shown only masked (notify.contacts.masked)."""
 
     user: str
-    phone: str  # 11 digits, mainland mobile (core.contacts.normalise)
+    phone: str  # 11 digits, mainland mobile (notify.contacts.normalise)
     consent_at: str  # when the candidate agreed to the privacy notice
     notice: str  # which version of the notice they agreed to
     updated_at: str

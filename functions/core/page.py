@@ -6,12 +6,14 @@ reference. Pure: URLs come from the `sign` functions the caller passes (presigni
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
+from enum import Enum
 
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot
+from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
 from core.progress import materials_for
-from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, invalid_message
+from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, Reason, duplicate_message, invalid_message
 from core.views import application_view, review_application_view
 
 # What each audit action means to a candidate (timeline), in both languages.
@@ -37,6 +39,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 HIDDEN = {"claimed", "claim_released"}
 
 Sign = Callable[[str], str]
+# Where each image shows on the page: (material name, English name, its number in that material, from 1).
+Places = dict[str, tuple[str, str, int]]
 
 
 def visible_images(snap: Snapshot, now: int) -> list[Image]:
@@ -44,35 +48,43 @@ def visible_images(snap: Snapshot, now: int) -> list[Image]:
     return [i for i in snap.images if not i.expired(now)]
 
 
-def quality_view(image: Image) -> c.Quality | None:
+def quality_view(image: Image, places: Places | None = None) -> c.Quality | None:
+    """The image's quality warnings; DUPLICATE names the image it repeats while that one is on the page."""
     if not image.processed_at or image.status not in REVIEWABLE:
         return None
-    return c.Quality(warnings=[c.QualityWarning(code=code, message=QUALITY_WARNINGS[code].message,
-                                                messageZh=QUALITY_WARNINGS[code].message_zh)
+
+    def text(code: str) -> Reason:
+        place = (places or {}).get(image.same_as or "") if code == "DUPLICATE" else None
+        return duplicate_message(*place) if place else QUALITY_WARNINGS[code]
+
+    return c.Quality(warnings=[c.QualityWarning(code=code, message=text(code).message, messageZh=text(code).message_zh)
                                for code in image.quality_warnings if code in QUALITY_WARNINGS])
 
 
-def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None) -> c.ImageOut:
+def _as_stored(image: Image, model: type[c.ImageOut]) -> dict:
+    """The image's own attributes the model shows under the same (camelCase) name: a new attribute of
+    Image is on the page once ImageOut (or ReviewImageOut) declares it."""
+    shown = model.model_fields
+    values = {camel(f.name): getattr(image, f.name) for f in fields(image) if camel(f.name) in shown}
+    return {name: v.value if isinstance(v, Enum) else v for name, v in values.items()}
+
+
+def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] | None = None,
+               places: Places | None = None) -> c.ImageOut:
     """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
     and history."""
-    shown = image.object_key and image.status in REVIEWABLE
+    url = sign(image.object_key) if image.object_key and image.status in REVIEWABLE else None
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
-    model, extra = (c.ReviewImageOut, {"reference": image.reference, "duplicateOf": list(image.duplicate_of),
-                                       "history": histories.get(image.image_id, [])}) \
+    model, extra = (c.ReviewImageOut, {"history": histories.get(image.image_id, [])}) \
         if histories is not None else (c.ImageOut, {})
     return model(
-        imageId=image.image_id, status=image.status.value, statusLabel=image.label, statusLabelEn=image.label_en,
-        locked=image.locked,
-        version=image.version, url=sign(image.object_key) if shown else None,
-        width=image.width, height=image.height, bytes=image.bytes,
-        reason=image.reason, reasonMessage=invalid.message if invalid else None,
-        reasonMessageZh=invalid.message_zh if invalid else None,
-        reviewReasonCode=image.review_reason_code, reviewNote=image.review_note,
+        **_as_stored(image, model), statusLabel=image.label, statusLabelEn=image.label_en,
+        locked=image.locked, url=url,
+        reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,
         reviewReasonMessageZh=review.message_zh if review else None,
-        uploadedAt=image.uploaded_at, processedAt=image.processed_at, fileName=image.file_name,
-        quality=quality_view(image), **extra)
+        quality=quality_view(image, places), **extra)
 
 
 def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
@@ -82,12 +94,17 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     images = visible_images(snap, now)
     material_model = c.ReviewMaterialOut if histories is not None else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
+    wanted = materials_for(app)
+    known = {m.type for m in wanted}
+    extra = list(dict.fromkeys(i.material_type for i in images if i.material_type not in known))
+    mine = {t: [i for i in images if i.material_type == t] for t in [*known, *extra]}
+    names = {m.type: (m.name, m.name_en) for m in wanted}
+    places = {i.image_id: (*names.get(t, (t, t)), k + 1) for t, shown in mine.items() for k, i in enumerate(shown)}
     out = []
-    for m in materials_for(app):
-        mine = [i for i in images if i.material_type == m.type]
-        held = len([i for i in mine if i.holds_seat(now)])
+    for m in wanted:
+        held = len([i for i in mine[m.type] if i.holds_seat(now)])
         remaining = max(m.max_count - held, 0)
-        ok = len([i for i in mine if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
+        ok = len([i for i in mine[m.type] if i.status in (ImageStatus.SUBMITTED, ImageStatus.APPROVED)])
         request = asked.get(m.type)
         out.append(material_model(
             type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
@@ -95,15 +112,14 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
             required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
             remaining=remaining, complete=ok >= m.min_count,
             requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
-            images=[image_view(i, sign, histories) for i in mine]))
+            images=[image_view(i, sign, histories, places) for i in mine[m.type]]))
     # Types no longer required but still holding images (the catalogue changed) stay visible.
-    known = {m.type for m in out}
-    for type_ in dict.fromkeys(i.material_type for i in images if i.material_type not in known):
+    for type_ in extra:
         out.append(material_model(
             type=type_, name=type_, nameEn=type_, description="", descriptionEn="", sampleImageUrl=None,
             minCount=0, maxCount=0, required=False, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=False,
             remaining=0, complete=True,
-            images=[image_view(i, sign, histories) for i in images if i.material_type == type_]))
+            images=[image_view(i, sign, histories, places) for i in mine[type_]]))
     return out
 
 
@@ -136,7 +152,7 @@ def review_notes(snap: Snapshot, now: int) -> list[c.ReviewNote]:
                         materialType=m.type, count=m.requested.count))
     flagged = {i.image_id: i for i in snap.images if i.status is ImageStatus.NEEDS_REVISION}
     for entry in reversed(snap.audit):
-        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" else None
+        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" and entry.image_id else None
         if image is not None:
             label, label_en = _level(entry)
             reason = REVIEW_REASONS.get(entry.reason_code or "")
@@ -174,29 +190,36 @@ def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
     return out
 
 
-def outcomes(snap: Snapshot, for_reviewer: bool) -> c.Outcomes | c.ReviewOutcomes:
-    """Per-level outcomes (考点 / 考区) of the application; who decided only for reviewers."""
+def outcomes(snap: Snapshot) -> c.Outcomes:
+    """Per-level outcomes (考点 / 考区) of the application, as the candidate sees them."""
     app = snap.application
-    model, outcome = (c.ReviewOutcomes, c.ReviewLevelOutcome) if for_reviewer else (c.Outcomes, c.LevelOutcome)
 
-    def one(decision: dict | None):
-        if not decision:
-            return None
-        return outcome(**{k: v for k, v in decision.items() if for_reviewer or k != "by"})
+    def one(decision: dict | None) -> c.LevelOutcome | None:
+        return c.LevelOutcome(**{k: v for k, v in decision.items() if k != "by"}) if decision else None
 
-    return model(site=one(app.site_decision), region=one(app.region_decision))
+    return c.Outcomes(site=one(app.site_decision), region=one(app.region_decision))
+
+
+def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
+    """The same with who decided (reviewers and the exam office)."""
+    app = snap.application
+
+    def one(decision: dict | None) -> c.ReviewLevelOutcome | None:
+        return c.ReviewLevelOutcome(**decision) if decision else None
+
+    return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
 def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
     view = application_view(snap.application, now)
-    view.outcomes = outcomes(snap, False)
+    view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
                   timeline=timeline(snap))
 
 
 def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
     view = review_application_view(snap.application, now)
-    view.outcomes = outcomes(snap, True)
+    view.outcomes = review_outcomes(snap)
     histories = image_histories(snap)
     return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
                         materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),

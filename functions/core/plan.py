@@ -55,3 +55,5 @@ class Plan:
     # A reviewer's decision lands only while they hold a live claim on the application (R15).
     # Claims do not move `version` (taking one changes nothing a candidate sees), so it is its own condition.
     claim_holder: str | None = None
+    # A claim is taken only if nobody else holds a live one when it lands.
+    claim_for: str | None = None

@@ -134,6 +134,53 @@ QUALITY_WARNINGS: dict[str, Reason] = {
 }
 
 
+def duplicate_message(name: str, name_en: str, number: int) -> Reason:
+    """DUPLICATE naming the image the picture repeats: its material and its number there, counted as the
+    page shows that material's images."""
+    what = name_en[:1].lower() + name_en[1:]
+    return Reason(
+        f"Same as {what} no. {number}: this picture is already uploaded there. Check that each slot has "
+        "the right document or side (for example not the same side of the identity card twice).",
+        f"与 {name} 第 {number} 张 相同：这张照片已在那里上传过。请确认每一处上传的是正确的材料或正确的一面"
+        "（例如身份证不要同一面上传两次）。",
+    )
+
+
+# What a machine pre-check tells the candidate (api-contract.md "Machine pre-checks"): advice, never a
+# refusal. Keys are finding codes, or a code and a case ("WRONG_DOCUMENT/SAME_SIDE"); functions/precheck
+# decides which applies. Nothing read from the picture goes into these texts: candidates never see it.
+CHECK_FINDINGS: dict[str, Reason] = {
+    "WRONG_DOCUMENT": Reason(
+        "This picture looks like {found}, not {expected}. Check the sample picture and upload {expected} here.",
+        "这张图片看起来是{found_zh}，不是此处要求的{expected_zh}。请对照示例图片，在此上传{expected_zh}。",
+    ),
+    "WRONG_DOCUMENT/SAME_SIDE": Reason(
+        "Both pictures show the {side} of the identity card. Replace this one with a photo of the {other}.",
+        "两张图片都是身份证的{side_zh}。请将这一张换成{other_zh}的照片。",
+    ),
+    "ID_NUMBER_MISMATCH": Reason(
+        "The identity number on this card is not the one in your registration. If the card is yours, ask "
+        "your exam site to correct the registration; otherwise upload a photo of your own identity card.",
+        "证件上的公民身份号码与报名信息不一致。如证件确为本人所有，请联系考点更正报名信息；否则请上传本人身份证的照片。",
+    ),
+    "NAME_MISMATCH": Reason(
+        "The name on this card is not the name in your registration. If the card is yours, ask your exam "
+        "site to correct the registration; otherwise upload a photo of your own identity card.",
+        "证件上的姓名与报名信息不一致。如证件确为本人所有，请联系考点更正报名信息；否则请上传本人身份证的照片。",
+    ),
+    "ID_EXPIRED": Reason(
+        "This identity card's validity period ends before the review. Upload a card that is valid then: "
+        "your renewed card, or the temporary identity card the police issue while it is renewed.",
+        "该身份证的有效期限在审核之前届满。请上传届时仍在有效期内的证件：换领的新证，或换证期间公安机关出具的临时居民身份证。",
+    ),
+    "UNREADABLE": Reason(
+        "The {what} could not be read reliably from this photo. Take it again in good light, without "
+        "glare or shadow, with the whole document sharp and filling most of the picture.",
+        "无法从这张照片中可靠地识别{what_zh}。请在光线充足处重新拍摄，避开反光和阴影，使证件完整、清晰并占满画面的大部分。",
+    ),
+}
+
+
 def invalid_message(reason: str, found: str | None = None) -> Reason:
     """The text for an INVALID image; for UNSUPPORTED_FORMAT it names what the file really is."""
     base = INVALID_REASONS[reason]

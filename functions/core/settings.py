@@ -15,7 +15,8 @@ class Settings:
     materials_bucket: str
     region: str
     upload_url_ttl: int = 300  # presigned POST lifetime and reservation lifetime (issue 3: at most 5 min)
-    view_url_ttl: int = 600  # presigned GET of a watermarked image (issue 5: at most 15 min)
+    view_url_ttl: int = 600  # a presigned GET of an image is valid at least this long after it is handed out
+    view_url_window: int = 3600  # ... and stays the same link all through a window this long (core.storage)
     claim_ttl: int = 900  # a reviewer's claim lease (15 minutes)
     retention_days: int = 0  # an application's records are kept this long after its exam year; 0: for good
     web_url: str = ""  # the web client's origin, where a function links the upload page (R1); "" if none
@@ -28,6 +29,9 @@ class Settings:
             raise RuntimeError("UPLOAD_URL_TTL_SECONDS must be 1..300")
         if not 0 < self.view_url_ttl <= 900:
             raise RuntimeError("VIEW_URL_TTL_SECONDS must be 1..900")
+        # A whole number of windows a day, so every day starts one; within the SigV4 limit of 7 days.
+        if not (60 <= self.view_url_window <= 86400 and 86400 % self.view_url_window == 0):
+            raise RuntimeError("VIEW_URL_WINDOW_SECONDS must be 60..86400 and divide a day")
         if self.web_url and not self.web_url.startswith(("https://", "http://")):
             raise RuntimeError("WEB_URL must be the web client's origin (https://...)")
 
@@ -42,6 +46,7 @@ def settings() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
         upload_url_ttl=int(env.get("UPLOAD_URL_TTL_SECONDS", "300")),
         view_url_ttl=int(env.get("VIEW_URL_TTL_SECONDS", "600")),
+        view_url_window=int(env.get("VIEW_URL_WINDOW_SECONDS", "3600")),
         claim_ttl=int(env.get("CLAIM_TTL_SECONDS", "900")),
         retention_days=int(env.get("RETENTION_DAYS", "0") or 0),
         web_url=env.get("WEB_URL", ""),

@@ -66,7 +66,8 @@ def normalise_content_type(content_type: str) -> str:
 
 
 def reserve(snap: Snapshot | None, cmd: Reserve, now: Now) -> tuple[Plan, Image]:
-    app = owned(snap, cmd.caller).application
+    snap = owned(snap, cmd.caller)
+    app = snap.application
     if not app.editable:
         raise DomainError("APPLICATION_NOT_EDITABLE")
     m = material(snap, cmd.material_type)
@@ -106,7 +107,8 @@ def reserve(snap: Snapshot | None, cmd: Reserve, now: Now) -> tuple[Plan, Image]
 
 
 def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
-    app = owned(snap, cmd.caller).application
+    snap = owned(snap, cmd.caller)
+    app = snap.application
     image = snap.image(cmd.image_id)
     if image is None or image.material_type != cmd.material_type:
         if not any(i.material_type == cmd.material_type for i in snap.images):

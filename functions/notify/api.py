@@ -37,7 +37,7 @@ def get_contact() -> c.ContactOut:
 
 @api.route("delete", "/me/contact", roles=CANDIDATE, summary="Forget the number and every subscription",
            success={204: "Deleted (also when there was nothing to delete)"})
-def delete_contact() -> None:
+def delete_contact() -> Response[str]:
     use_cases.delete_contact(api.caller())
     return Response(status_code=204, body="")
 
@@ -58,7 +58,7 @@ def list_subscriptions() -> c.SubscriptionList:
 
 @api.route("delete", "/subscriptions/<id>", roles=CANDIDATE, summary="Unsubscribe (the subscription is deleted)",
            success={204: "Deleted"}, errors=["NOT_FOUND"])
-def unsubscribe(id: SubscriptionId) -> None:
+def unsubscribe(id: SubscriptionId) -> Response[str]:
     use_cases.unsubscribe(api.caller(), id)
     return Response(status_code=204, body="")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import secrets
 
-from core import clock, contacts, db
+from core import clock, db
 from core import contract as c
 from core.catalog import catalog
 from core.errors import DomainError
 from core.identity import Caller
 from core.models import Announcement, Contact, Subscription
 from core.settings import settings
+from notify import contacts
 
 
 def _contact_ttl() -> int | None:

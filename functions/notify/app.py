@@ -6,14 +6,15 @@ fails only its own record, which SQS delivers again (after 5 receives: the dead-
 import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import coldstart, db, queues
+from core import coldstart, db
 from core.notifications import Pacer
 from core.settings import settings
 from core.telemetry import telemetry
-from notify import config, use_cases
+from notify import config, queues, use_cases
 from notify.gateway_sms import sms_channel
 
 logger, tracer, metrics = telemetry()
@@ -40,7 +41,7 @@ def record_handler(record: SQSRecord) -> None:
         image = db.decode(body.get("dynamodb", {}).get("NewImage", {}))
         if image.get("kind") == "audit":
             outcome = use_cases.status_changed(image, channel, sender.web_url)
-            logger.info("status message", extra={"outcome": outcome, "application": image["PK"][len("APP#"):]})
+            logger.info("status message", extra={"outcome": outcome, "application": db.app_id_of(image["PK"])})
             metrics.add_metric(name=f"StatusMessages{outcome.title().replace('_', '')}", unit="Count", value=1)
             return
         if image.get("kind") == "announcement":
@@ -55,6 +56,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 coldstart.done()  # loaded: last line of the module

@@ -7,12 +7,13 @@ A batch that cannot be queued is reported from its first failed record; the even
 there (a record queued twice is sent once: notify.use_cases' markers)."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core import coldstart, queues
+from core import coldstart
 from core.telemetry import telemetry
-from notify import config
+from notify import config, queues
 
 logger, tracer, metrics = telemetry()
 queue_url = config.queue_url()  # validated at cold start
@@ -28,6 +29,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 coldstart.done()  # loaded: last line of the module

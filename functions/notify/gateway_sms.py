@@ -1,5 +1,5 @@
 """SMS through a domestic SMS gateway's HTTP API (the China regions have no SNS SMS), behind the same
-channel interface as SNS (core.channels: a message id, or NotSent / Refused / Unconfirmed). Chosen by the
+channel interface as SNS (notify.channels: a message id, or NotSent / Refused / Unconfirmed). Chosen by the
 template's SmsChannel parameter (SMS_CHANNEL=gateway).
 
 Each request is signed: HMAC-SHA256, with the secret from Secrets Manager, over
@@ -32,10 +32,10 @@ from aws_lambda_powertools import Metrics
 from botocore.config import Config
 
 from core import aws
-from core.channels import NotSent, Refused, Sms, Unconfirmed
-from core.contacts import e164
 from core.models import Contact
 from core.notifications import Message
+from notify.channels import NotSent, Refused, Sms, Unconfirmed
+from notify.contacts import e164
 
 ATTEMPTS = 3
 BACKOFF_S = 0.2  # then 0.4: a busy gateway gets a moment, the batch's time is not spent waiting

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 
 from core import clock, db, notifications
-from core.channels import Channel, Refused, Unconfirmed
 from core.models import Contact, Delivery, Marker
 from core.notifications import Message, Pacer
 from core.settings import settings
+from notify.channels import Channel, Refused, Unconfirmed
 
 logger = Logger(child=True)
 
@@ -63,7 +63,7 @@ def deliver(pk: str, sk: str, to: Contact, message: Message, channel: Channel, k
 def status_changed(audit_item: dict, channel: Channel, web_url: str) -> str:
     """An audit entry of a decision (the stream's NEW_IMAGE): one message to the candidate if the
     status is one they are told about and they gave a consented contact. Returns what happened."""
-    app_id = audit_item["PK"][len("APP#"):]
+    app_id = db.app_id_of(audit_item["PK"])
     message = notifications.status_message(app_id, db.audit_from(audit_item), web_url)
     if message is None:
         return "not_told"
@@ -94,6 +94,8 @@ def announce(ann_id: str, channel: Channel, pacer: Pacer, per_second: float, lea
         requeue(ann_id, BUSY_DELAY_SECONDS)  # one announcement at a time keeps the SMS rate
         return "waiting"
     ann = db.get_announcement(ann_id)  # again, now that nobody else moves it
+    if ann is None:
+        return "done"
     users, last = db.subscribers_page(ann.exam_year, ann.category, ann.cursor, notifications.batch_size(per_second))
     contacts = db.get_contacts(users)
     message = notifications.announcement_message(ann)

@@ -57,12 +57,12 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     im = fitted
     if conversion.space == "L":
         alpha = im.getchannel("A") if im.mode == "LA" else None
-        grey = ImageCms.applyTransform(im.convert("L") if alpha is not None else im, conversion.transforms["L"])
+        grey = _applied(im.convert("L") if alpha is not None else im, conversion.transforms["L"])
         out = grey.getchannel("G")  # the transform keeps greys neutral: any channel is the grey
         if alpha is not None:
             out = Image.merge("LA", (out, alpha))
         return out
-    return ImageCms.applyTransform(im, conversion.transforms[im.mode])
+    return _applied(im, conversion.transforms[im.mode])
 
 
 def _fit(im: Image.Image, space: str) -> Image.Image | None:
@@ -119,6 +119,14 @@ def _build(icc: bytes) -> _Conversion | None:
     return _Conversion(space=space, transforms=transforms)
 
 
+def _applied(im: Image.Image, transform: ImageCms.ImageCmsTransform) -> Image.Image:
+    """ImageCms.applyTransform, which answers None only when asked to work in place (never here)."""
+    out = ImageCms.applyTransform(im, transform)
+    if out is None:
+        raise ImageCms.PyCMSError("the transform gave no picture")
+    return out
+
+
 def _probe(space: str) -> Image.Image:
     """Every 8-bit grey, and a 16-step cube of colours for RGB."""
     if space == "L":
@@ -130,7 +138,7 @@ def _probe(space: str) -> Image.Image:
 
 def _is_identity(transform: ImageCms.ImageCmsTransform, space: str) -> bool:
     probe = _probe(space)
-    out = ImageCms.applyTransform(probe, transform)
+    out = _applied(probe, transform)
     if space == "L":
         out = out.getchannel("G")
     return max(abs(a - b) for a, b in zip(probe.tobytes(), out.tobytes(), strict=True)) <= _IDENTITY_TOLERANCE

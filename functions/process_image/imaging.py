@@ -9,8 +9,11 @@ the decoding work from the markers (``jpeg_layout``; a flood of scans is refused
 decoded), dimensions from the header (before any pixel is decoded; decompression bombs), minimum
 size, then the full decode with truncated images refused (a JPEG that lacks only its end marker is
 whole and accepted). Colours are converted to sRGB from an embedded ICC profile (``colour``), the
-picture is turned upright by its EXIF orientation only, and the output is a JPEG at a quality just
-below the upload's, never over 200 KB.
+picture is turned upright by its EXIF orientation only, and the output is a JPEG at a quality chosen
+before the encode from the upload's quantisation tables (or, for a PNG, a trial on a sample), never over
+200 KB (``encoding``). A thumbnail (at most 320 px, 24 KB) is made from the same decoded, upright
+picture before the full-size watermark goes on, and gets a watermark of its own drawn at its scale, so
+the text stays legible at the size pages show it (R7, R12).
 
 The watermark is a stamp rendered once per (text, size, mode) and cut into small pieces that hug the
 ink, so applying it touches only the pixels near the text, through Pillow's C ``paste`` with a mask;
@@ -33,24 +36,17 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFile, ImageFont
 
-from process_image import colour, jpeg_layout
+from process_image import colour, encoding, jpeg_layout
+from process_image.encoding import MAX_OUTPUT_BYTES, encode_jpeg, input_quality  # noqa: F401 - the module's API
 
 MAX_BYTES = 204800  # R6: a single file at most 200 KB
 MIN_SHORT_SIDE = 300  # below this a document is not readable: TOO_SMALL
 MAX_SIDE = 8000  # longest side accepted
 MAX_PIXELS = 4000 * 4000  # explicit pixel cap, well below Pillow's own bomb limit (~89 Mpx)
-# Output: the stored picture is no bigger than an upload may be (R6), and for a photo about the size
-# of its upload: the watermark's outline costs bytes, so the output is encoded a little below the
-# upload's own quality (estimated from its quantisation tables), with optimised Huffman tables.
-# A q85 photo comes out at q70 and 0.96x its bytes, 39 dB PSNR against the watermarked picture.
-MAX_OUTPUT_BYTES = MAX_BYTES
-JPEG_QUALITY = 70  # the most the output gets, and what a PNG gets
-MIN_JPEG_QUALITY = 50  # the least a photo gets: text on documents stays readable (R5 "true, complete")
-QUALITY_BELOW_INPUT = 12  # output quality = upload's - this (and a little more below q75), see output_quality
-MAX_PHOTO_GROWTH = 1.15  # a JPEG's output over this many times its bytes is encoded once more, lower
-GROWTH_STEP = 8  # ... this much lower (not below MIN_JPEG_QUALITY)
-FALLBACK_QUALITY = 40  # an output still over MAX_OUTPUT_BYTES: this, then smaller
-_FALLBACK_SHARE = 0.75  # measured: q40 makes 0.6-0.7x the bytes of q70 (photos, line art)
+# Output (``encoding``): no bigger than an upload may be (R6), a JPEG upload's at most 1.15x its bytes,
+# in one encode at a quality chosen from the upload's quantisation tables; a q85 photo comes out at q69
+# and 0.91x its bytes, 39 dB PSNR against the watermarked picture.
+JPEG_QUALITY = encoding.JPEG_QUALITY
 # Slow decodes (R12: one upload must not hold up the others): cameras write one scan or, progressive,
 # about ten; libjpeg visits every block of a scan's components however small the scan is.
 MAX_SCANS = 100
@@ -75,6 +71,7 @@ OUTLINE_ALPHA = 80  # black outline
 FONT_DIVISOR = 28  # text size = short side / FONT_DIVISOR (bucketed)
 MIN_FONT_PX = 12
 MAX_FONT_PX = 160
+THUMB_FONT_PX = 16  # the thumbnail's text: legible at 320 px, where the full-size text shrunk would be ~8 px
 LINE_SPACING = 6.5  # distance between parallel watermark lines, in text sizes
 TEXT_GAP = 3.0  # gap between repeats along a line, in text sizes
 
@@ -100,6 +97,11 @@ class Processed:
     source_format: str  # "JPEG" or "PNG"
     sha256: str  # of ``jpeg``
     assessment: object | None = None  # what ``assess`` said of the upright picture, before the watermark
+    thumbnail: bytes = b""  # watermarked JPEG, at most THUMB_SIDE px on its long side and THUMB_MAX_BYTES
+    thumbnail_width: int = 0
+    thumbnail_height: int = 0
+    quality: int = 0  # the JPEG quality ``jpeg`` was encoded at
+    encodes: int = 1  # full-size encodes it took: 1 unless the quality chosen beforehand missed a limit
 
 
 def check_size(size: int) -> None:
@@ -201,9 +203,9 @@ def _as_text(chunk: bytes) -> str | None:
     if chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
         candidates.append("utf-16")
     candidates += ["utf-8", "gb18030"]
-    for encoding in candidates:
+    for charset in candidates:
         try:
-            text = codecs.getincrementaldecoder(encoding)("strict").decode(chunk, final=False)
+            text = codecs.getincrementaldecoder(charset)("strict").decode(chunk, final=False)
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
@@ -415,7 +417,8 @@ class _Run:
 class _Stamp:
     """The whole text: its runs placed around the stamp's centre, and the lattice steps."""
 
-    runs: tuple[tuple[float, float, tuple[_Piece, ...]], ...]  # (offset x, offset y, pieces)
+    # (offset x, offset y, the pieces' bounding box, pieces as (x0, y0, x1, y1, colour, alpha) from the offset)
+    runs: tuple[tuple[float, float, tuple[int, int, int, int], tuple[tuple[int, int, int, int, object, object], ...]], ...]
     extent: tuple[float, float, float, float]  # bounding box of all pieces around the centre
     along: float  # distance between repeats along a line, pixels
     across: float  # distance between parallel lines, pixels
@@ -434,7 +437,7 @@ def _run(run: str, px: int, mode: str) -> _Run:
     stroke = max(1, round(px / 16))
     left, top, right, bottom = font.getbbox(run, stroke_width=stroke)
     pad = 2
-    size = (right - left + 2 * pad, bottom - top + 2 * pad)
+    size = (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad)  # a FreeType box is whole pixels
     origin = (pad - left, pad - top)
     outer = Image.new("L", size, 0)  # glyphs + outline
     ImageDraw.Draw(outer).text(origin, run, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
@@ -490,10 +493,13 @@ def _stamp(text: str, px: int, mode: str) -> _Stamp:
         # the run's pen origin, rotated into image coordinates, minus its anchor in the canvas
         ox = x * cos + y * sin - r.anchor[0]
         oy = -x * sin + y * cos - r.anchor[1]
-        placed.append((ox, oy, r.pieces))
-        for dx, dy, w, h, _, _ in r.pieces:
-            xs += [ox + dx, ox + dx + w]
-            ys += [oy + dy, oy + dy + h]
+        boxes = tuple((dx, dy, dx + w, dy + h, tint, alpha) for dx, dy, w, h, tint, alpha in r.pieces)
+        if boxes:
+            bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                    max(b[3] for b in boxes))
+            placed.append((ox, oy, bbox, boxes))
+            xs += [ox + bbox[0], ox + bbox[2]]
+            ys += [oy + bbox[1], oy + bbox[3]]
         x += r.advance
     return _Stamp(
         runs=tuple(placed),
@@ -503,8 +509,9 @@ def _stamp(text: str, px: int, mode: str) -> _Stamp:
     )
 
 
-def _apply_watermark(im: Image.Image, text: str) -> None:
-    """Tile the stamp diagonally over the whole image, in place (R7).
+def _apply_watermark(im: Image.Image, text: str, px: int | None = None) -> None:
+    """Tile the stamp diagonally over the whole image, in place (R7); ``px``: the text size, else one
+    that follows the short side.
 
     Stamps sit on a lattice centred on the image: along the text direction every ``along`` pixels,
     lines ``across`` pixels apart, alternate lines shifted by half a repeat.
@@ -513,7 +520,7 @@ def _apply_watermark(im: Image.Image, text: str) -> None:
         raise ValueError("image is read-only")
     im.load()
     width, height = im.size
-    stamp = _stamp(text, _font_px(min(width, height)), im.mode)
+    stamp = _stamp(text, px or _font_px(min(width, height)), im.mode)
     theta = math.radians(WATERMARK_ANGLE)
     ax, ay = math.cos(theta), -math.sin(theta)  # along the text
     nx, ny = math.sin(theta), math.cos(theta)  # across the lines
@@ -533,12 +540,30 @@ def _apply_watermark(im: Image.Image, text: str) -> None:
             sy = cy + t * ay + s * ny
             if sx + x0 >= width or sy + y0 >= height or sx + x1 <= 0 or sy + y1 <= 0:
                 continue
-            for ox, oy, pieces in stamp.runs:
+            # A stamp is a long diagonal: most cross an edge, and half of their pieces fall outside.
+            # Runs are tested whole; only a run on the edge has its pieces tested one by one.
+            for ox, oy, (bx0, by0, bx1, by1), pieces in stamp.runs:
                 left, top = round(sx + ox), round(sy + oy)
-                for dx, dy, w, h, tint, alpha in pieces:
-                    x, y = left + dx, top + dy
-                    if x < width and y < height and x + w > 0 and y + h > 0:
-                        paste(tint, (x, y, x + w, y + h), alpha)
+                if left + bx0 >= width or top + by0 >= height or left + bx1 <= 0 or top + by1 <= 0:
+                    continue
+                if left + bx0 >= 0 and top + by0 >= 0 and left + bx1 <= width and top + by1 <= height:
+                    for a, b, c, d, tint, alpha in pieces:
+                        paste(tint, (left + a, top + b, left + c, top + d), alpha)
+                    continue
+                for a, b, c, d, tint, alpha in pieces:
+                    if left + a < width and top + b < height and left + c > 0 and top + d > 0:
+                        paste(tint, (left + a, top + b, left + c, top + d), alpha)
+
+
+def watermark_layer(size: tuple[int, int], text: str) -> tuple[Image.Image, Image.Image]:
+    """The watermark alone, as ``_apply_watermark`` draws it on a black and on a white greyscale
+    picture of ``size``: each stored pixel is ``original * (white - black) / 255 + black``. The
+    pre-checks (functions/precheck) use it to read the document under the watermark, in memory; the
+    stored picture keeps its watermark (R7)."""
+    black, white = Image.new("L", size, 0), Image.new("L", size, 255)
+    _apply_watermark(black, text)
+    _apply_watermark(white, text)
+    return black, white
 
 
 # --- the pipeline ------------------------------------------------------------------------------
@@ -551,34 +576,47 @@ def process(data: bytes, *, reference: str, day: datetime.date,
     (instant quality feedback; its answer comes back as ``Processed.assessment``)."""
     text = watermark_text(reference, day)  # a bad reference is the caller's bug: ValueError first
     found: list = []
-    im, fmt, quality = _render(data, text, (lambda picture: found.append(assess(picture))) if assess else None)
-    im, jpeg = _encode(im, quality, budget=int(MAX_PHOTO_GROWTH * len(data)) if fmt == "JPEG" else None)
+    done = _render(data, text, (lambda picture: found.append(assess(picture))) if assess else None)
+    im, jpeg, quality, encodes = encoding.encode(done.image, done.plan)
     return Processed(
         jpeg=jpeg,
         width=im.width,
         height=im.height,
-        source_format=fmt,
+        source_format=done.source_format,
         sha256=hashlib.sha256(jpeg).hexdigest(),
         assessment=found[0] if found else None,
+        thumbnail=encoding.encode_thumbnail(done.thumbnail),
+        thumbnail_width=done.thumbnail.width,
+        thumbnail_height=done.thumbnail.height,
+        quality=quality,
+        encodes=encodes,
     )
 
 
-def _render(data: bytes, text: str, look: Callable[[Image.Image], None] | None = None) -> tuple[Image.Image, str, int]:
-    """The upright, sRGB, opaque, watermarked picture, its source format and its output quality."""
+@dataclass(frozen=True)
+class Rendered:
+    image: Image.Image  # upright, sRGB, opaque, watermarked
+    thumbnail: Image.Image  # the same picture at thumbnail size, watermarked at its own scale
+    source_format: str
+    plan: encoding.Plan  # how ``image`` is to be encoded, decided before the encode
+
+
+def _render(data: bytes, text: str, look: Callable[[Image.Image], None] | None = None) -> Rendered:
+    """The upright, sRGB, opaque, watermarked picture and its thumbnail, from one decode."""
     check_size(len(data))
     fmt = sniff_format(data)
     if fmt not in ("JPEG", "PNG"):
         raise InvalidImage("UNSUPPORTED_FORMAT", fmt)
-    plan = _plan_jpeg(data) if fmt == "JPEG" else None
+    plan_jpeg = _plan_jpeg(data) if fmt == "JPEG" else None
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         warnings.simplefilter("ignore", UserWarning)  # Pillow on broken EXIF/ICC: the verdict says it
-        src = _open(plan.data if plan else data, fmt)
-        if plan:
-            _check_work(plan)
+        src = _open(plan_jpeg.data if plan_jpeg else data, fmt)
+        if plan_jpeg:
+            _check_work(plan_jpeg)
         _load(src)
-        if plan:
-            _check_whole(src, plan)
+        if plan_jpeg:
+            _check_whole(src, plan_jpeg)
         orientation = _orientation(src)
         try:
             im = _normalise_mode(colour.to_srgb(src, colour.profile_of(src)))
@@ -591,76 +629,11 @@ def _render(data: bytes, text: str, look: Callable[[Image.Image], None] | None =
         im = im.transpose(method)
     if look is not None:
         look(im)
+    # From the clean picture: the full-size watermark shrunk to 320 px would be an unreadable grey.
+    thumb = encoding.thumbnail_of(im)
+    _apply_watermark(thumb, text, THUMB_FONT_PX)
     _apply_watermark(im, text)  # in place, on the decoded picture itself where nothing converted it
     im.info = {}  # Pillow's JPEG writer would carry a source comment over; nothing goes along
-    return im, fmt, output_quality(src)
-
-
-# --- the output ----------------------------------------------------------------------------------
-
-# libjpeg's luminance table (the JPEG standard's Annex K example) and its quality scaling: the sum of
-# a picture's luminance table says which libjpeg quality it matches (other encoders: the nearest).
-_ANNEX_K_LUMA = (
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
-    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-)  # fmt: skip
-
-
-def _luma_sum(quality: int) -> int:
-    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
-    return sum(min(255, max(1, (v * scale + 50) // 100)) for v in _ANNEX_K_LUMA)
-
-
-_LUMA_SUMS = {q: _luma_sum(q) for q in range(1, 101)}
-
-
-def input_quality(im: Image.Image) -> int | None:
-    """The libjpeg quality a decoded JPEG was saved at (estimated), or None if it is not a JPEG."""
-    tables = getattr(im, "quantization", None)
-    luma = tables.get(0) if isinstance(tables, dict) else None
-    if not luma or len(luma) != 64:
-        return None
-    total = sum(luma)
-    return min(_LUMA_SUMS, key=lambda q: (abs(_LUMA_SUMS[q] - total), -q))
-
-
-def output_quality(src: Image.Image) -> int:
-    """JPEG quality for the output: a little below the upload's, so the watermark's bytes do not make
-    a photo bigger than its upload; PNGs (no quality of their own) get the ceiling. The watermark's
-    share of the bytes grows as the upload's quality drops, hence the extra step below q75."""
-    found = input_quality(src)
-    if found is None:
-        return JPEG_QUALITY
-    target = found - QUALITY_BELOW_INPUT - max(0, 75 - found) // 4
-    return max(MIN_JPEG_QUALITY, min(JPEG_QUALITY, target))
-
-
-def encode_jpeg(im: Image.Image, quality: int) -> bytes:
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=quality, optimize=True)
-    return out.getvalue()
-
-
-def _encode(im: Image.Image, quality: int, budget: int | None = None) -> tuple[Image.Image, bytes]:
-    """The JPEG, at most MAX_OUTPUT_BYTES (R6): a picture too detailed for that at ``quality`` (dense
-    line art saved as PNG) gets FALLBACK_QUALITY, then is made smaller until it fits. A photo over its
-    ``budget`` (the watermark weighs more on some pictures than the quality estimate allows for) is
-    encoded once more, GROWTH_STEP lower."""
-    jpeg = encode_jpeg(im, quality)
-    if budget is not None and len(jpeg) > budget and quality > MIN_JPEG_QUALITY:
-        quality = max(MIN_JPEG_QUALITY, quality - GROWTH_STEP)
-        jpeg = encode_jpeg(im, quality)
-    if len(jpeg) <= MAX_OUTPUT_BYTES:
-        return im, jpeg
-    size = len(jpeg) * _FALLBACK_SHARE  # about what FALLBACK_QUALITY makes of it
-    if quality > FALLBACK_QUALITY and size <= MAX_OUTPUT_BYTES:
-        jpeg = encode_jpeg(im, FALLBACK_QUALITY)
-        size = len(jpeg)
-    quality = min(quality, FALLBACK_QUALITY)
-    while size > MAX_OUTPUT_BYTES:  # bytes go with the area: shrink by the square root, and a bit
-        scale = 0.9 * math.sqrt(MAX_OUTPUT_BYTES / size)
-        im = im.resize((max(1, int(im.width * scale)), max(1, int(im.height * scale))), Image.Resampling.HAMMING)
-        jpeg = encode_jpeg(im, quality)
-        size = len(jpeg)
-    return im, jpeg
+    thumb.info = {}
+    plan = encoding.plan(src, im, len(data), plan_jpeg.layout.coded_bytes if plan_jpeg else None)
+    return Rendered(im, thumb, fmt, plan)

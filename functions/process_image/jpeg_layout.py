@@ -35,8 +35,10 @@ _PROGRESSIVE = frozenset((0xC2, 0xC6, 0xCA, 0xCE))
 _ARITHMETIC_OR_LOSSLESS = frozenset((0xC3, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))  # no bits-per-block floor
 _ALL_COEFFICIENTS = (1 << 64) - 1
 # libjpeg's next_marker(): any bytes up to an 0xFF, any number of 0xFF fill bytes, then the marker;
-# 0xFF 0x00 is a stuffed data byte inside entropy-coded data, not a marker.
-_MARKER = re.compile(rb"\xff+([^\x00\xff])")
+# 0xFF 0x00 is a stuffed data byte inside entropy-coded data, not a marker. Written with a single 0xFF
+# first (not ``\xff+``): re then finds each candidate with a fast literal scan, ~20x quicker through
+# 150 KB of scan data (2.4 ms -> 0.1 ms, a tenth of the whole pipeline's overhead).
+_MARKER = re.compile(rb"\xff\xff*([^\x00\xff])")
 
 
 class Unreadable(ValueError):
@@ -52,6 +54,7 @@ class Layout:
     complete: bool  # every component scanned, every coefficient coded to its last bit (progressive)
     progressive: bool
     short_scans: int  # scans with fewer bytes than their blocks need: cut, libjpeg would fill in grey
+    coded_bytes: int = 0  # entropy-coded data of all scans: the picture's own bytes, without metadata
 
 
 @dataclass
@@ -84,7 +87,7 @@ def read(data: bytes, *, max_scans: int) -> Layout:
     if data[:2] != b"\xff\xd8":
         raise Unreadable("no SOI")
     frame: _Frame | None = None
-    scans = visits = short = 0
+    scans = visits = short = scan_bytes = 0
     coded: dict[int, int] = {}  # component id -> bit k set once coefficient k is coded with Al = 0
     pos = end = 2  # end: just past the last whole segment, or the end of the last scan's data
     in_scan = False
@@ -95,13 +98,14 @@ def read(data: bytes, *, max_scans: int) -> Layout:
         complete = frame is not None and all(
             coded.get(cid, 0) == _ALL_COEFFICIENTS if progressive else cid in coded for cid in frame.blocks
         )
-        return Layout(scans, visits, has_eoi, at, complete, progressive, short)
+        return Layout(scans, visits, has_eoi, at, complete, progressive, short, scan_bytes)
 
     while True:
         m = _MARKER.search(data, pos)
         if m is None:  # no end marker: the file ends in scan data or after (or inside) a segment
             if in_scan:
                 short += 8 * (len(data) - scan_start) < scan_bits
+                scan_bytes += len(data) - scan_start
             return layout(False, len(data) if in_scan else end)
         marker, after = m.group(1)[0], m.end()
         if in_scan:
@@ -111,6 +115,7 @@ def read(data: bytes, *, max_scans: int) -> Layout:
             continue
         if in_scan:  # the scan's data ends here
             short += 8 * (end - scan_start) < scan_bits
+            scan_bytes += end - scan_start
             in_scan = False
         if marker == EOI:
             return layout(True, after)

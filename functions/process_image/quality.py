@@ -2,10 +2,11 @@
 
 ``assess(img)`` looks at the upright, decoded picture process_image already holds and says, in about a
 millisecond, what a reviewer would otherwise say days later (R12, R16): blurred, too dark, blown out,
-a glare over the text, or the document cut off by the frame. It also returns a 64-bit perceptual hash
-so the same picture is recognised in another slot (``DUPLICATE``) or in another application
-(``duplicateOf``, through ``band_keys``/``probe_keys`` and an index, never a Scan). A warning never
-refuses an image: the candidate decides.
+a glare over the text, or the document cut off by the frame. It also returns two 64-bit perceptual
+hashes, of the whole picture (the scene) and of the document cropped out of it, so the same picture is
+recognised in another slot (``DUPLICATE``) or in another application (``duplicateOf``, through
+``band_keys``/``probe_keys`` and an index, never a Scan). A warning never refuses an image: the
+candidate decides.
 
 Everything is measured on small copies taken by nearest-neighbour sampling (256 px and 128 px on the
 long side): sampling reads ~1/40 of the pixels, where an averaging reduce of a 2 Mpx photo alone would
@@ -38,6 +39,12 @@ tools/derive_quality_thresholds.py):
   photo's neighbours differ). It has no camera, so nothing to blow out, reflect or leave the frame: a
   viewer shows a page fit to the screen's width, touching both sides, which ``cut`` would call cut
   off, and white app pages clip as an overexposed photo does. Only blur is judged on it.
+
+The same picture (``core.likeness``): its scene hash and its document hash both within their derived
+bounds. Every document a candidate photographs in one sitting lies on the same desk in the same place:
+the scene hashes of different documents are as close as those of one picture re-encoded, and only the
+document's hash tells them apart (tests/same_desk.py). The document is the box where the picture has
+the paper's colour, the same samples ``cut`` reads.
 """
 
 from __future__ import annotations
@@ -45,14 +52,16 @@ from __future__ import annotations
 import json
 import math
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
+from typing import NamedTuple, cast
 
 from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageStat
 
-from core.likeness import BAND_BITS, BANDS, band_key, band_keys, hamming  # noqa: F401  (re-exported)
+from core.likeness import BAND_BITS, BANDS, Bounds, alike, as_text, band_key, band_keys, hamming  # noqa: F401
 from core.reasons import QUALITY_WARNINGS
 
 WARNINGS = ("BLURRY", "TOO_DARK", "OVEREXPOSED", "GLARE", "CUT_OFF")
@@ -68,9 +77,15 @@ def message(code: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Assessment:
     warnings: tuple[str, ...]  # in WARNINGS order; empty when fine
-    phash: int  # 64-bit perceptual hash (unsigned)
+    phash: int  # 64-bit perceptual hash of the whole picture (unsigned): the scene
     measures: dict[str, float] = field(default_factory=dict)
     probe_keys: tuple[str, ...] = ()  # band keys to Query for near duplicates (see probe_keys)
+    document: int = 0  # 64-bit perceptual hash of the document cropped out of the picture
+
+    @property
+    def signature(self) -> str:
+        """Both hashes as the image record and the likeness index keep them (core.likeness)."""
+        return as_text(self.phash, self.document)
 
 
 def values(data: dict) -> dict:
@@ -167,28 +182,78 @@ PAPER_DELTA = 36
 FULL_FRAME = 0.9
 
 
-def _cut(colour: Image.Image, grey: Image.Image, delta: int = PAPER_DELTA, full_frame: float = FULL_FRAME) -> dict:
-    """How far the document reaches into the outermost samples (2 of 128) of each side. ``colour`` is
-    the RGB (or, for a grey picture, L) sample, ``grey`` its grey."""
+def _paper(colour: Image.Image, grey: Image.Image) -> tuple[int, Image.Image]:
+    """(the paper's grey, a mask of the samples of the paper's colour). ``colour`` is the RGB (or, for
+    a grey picture, L) sample, ``grey`` its grey."""
     w, h = colour.size
     middle = (w * 3 // 10, h * 3 // 10, w * 7 // 10, h * 7 // 10)
     centre = grey.crop(middle)
     paper_grey = _percentile(centre.histogram(), 0.75)  # paper: the bright bulk of the middle
     like_paper = _mapped(centre, _band(paper_grey, 12))
     paper = [round(c) for c in ImageStat.Stat(colour.crop(middle), like_paper).mean]
-    # Each channel 255 where within delta of the paper's; the grey of that is 255 only where all are.
-    near = _mapped(colour, [v for c in paper for v in _band(c, delta)])
-    if near.mode != "L":
-        near = near.convert("L")
+    # Each channel 255 where within PAPER_DELTA of the paper's; the grey of that is 255 only where all are.
+    near = _mapped(colour, [v for c in paper for v in _band(c, PAPER_DELTA)])
+    return paper_grey, near if near.mode == "L" else near.convert("L")
+
+
+def _cut(grey: Image.Image, paper_grey: int, near: Image.Image) -> dict:
+    """How far the document reaches into the outermost samples (2 of 128) of each side."""
+    w, h = near.size
     sides = ((0, 0, 2, h), (w - 2, 0, w, h), (0, 0, w, 2), (0, h - 2, w, h))
     reach = [near.crop(box).histogram()[255] / ((box[2] - box[0]) * (box[3] - box[1])) for box in sides]
-    if min(reach) >= full_frame:
+    if min(reach) >= FULL_FRAME:
         # The document is the frame (a scan): cut only if its content runs into the edge.
         dark = math.ceil(paper_grey * 0.6)
         ink = _mapped(grey, [255] * dark + [0] * (256 - dark))
         return {"cut": max(ink.crop(box).histogram()[255] / ((box[2] - box[0]) * (box[3] - box[1])) for box in sides),
                 "full_frame": 1.0}  # fmt: skip
     return {"cut": max(reach), "full_frame": 0.0}
+
+
+# Structure, not thresholds: the document's box spans the rows (columns) holding at least half as many
+# paper samples as the fullest one (a turned document's slanted edges count half), located to a
+# fraction of a sample; DOCUMENT_INSET of it is left out on each side, so the desk in a turned
+# document's corners and its uneven edge weigh little. A box under DOCUMENT_MIN of the frame either
+# way is no document found: the document's hash is then the scene's.
+DOCUMENT_INSET = 0.04
+DOCUMENT_MIN = 0.15
+
+
+def _extent(profile: Sequence[float]) -> tuple[float, float] | None:
+    """Where a profile first rises to and last falls below half its peak, in samples (sample i spans
+    [i, i + 1); the crossing is interpolated between neighbouring centres)."""
+    half = max(profile) / 2
+    if not half:
+        return None
+    inside = [i for i, v in enumerate(profile) if v >= half]
+    i, j = inside[0], inside[-1]
+    lo = i - 0.5 + (half - profile[i - 1]) / (profile[i] - profile[i - 1]) if i else 0.0
+    hi = j + 0.5 + (profile[j] - half) / (profile[j] - profile[j + 1]) if j + 1 < len(profile) else float(len(profile))
+    return lo, hi
+
+
+def _span(near: Image.Image, across: bool, within: tuple[float, float] | None = None) -> tuple[float, float] | None:
+    """The document's extent across (or down) the mask, counted ``within`` the other way's extent."""
+    w, h = near.size
+    if within:
+        lo, hi = int(within[0]), math.ceil(within[1])
+        near = near.crop((0, lo, w, hi) if across else (lo, 0, hi, h))
+    profile = cast(Sequence[float], near.resize((w, 1) if across else (1, h), Image.Resampling.BOX).get_flattened_data())
+    return _extent(profile)
+
+
+def _document_box(near: Image.Image) -> tuple[float, float, float, float] | None:
+    """The document's box (left, top, right, bottom) as fractions of the picture, or None. The rows
+    first, then the columns within those rows, then the rows within those columns: a patch of light
+    desk beside the document counts little in a profile taken across the document."""
+    w, h = near.size
+    down = _span(near, across=False)
+    across = _span(near, across=True, within=down) if down else None
+    down = _span(near, across=False, within=across) if across else None
+    if not down or not across or across[1] - across[0] < DOCUMENT_MIN * w or down[1] - down[0] < DOCUMENT_MIN * h:
+        return None
+    dx, dy = (across[1] - across[0]) * DOCUMENT_INSET, (down[1] - down[0]) * DOCUMENT_INSET
+    return (across[0] + dx) / w, (down[0] + dy) / h, (across[1] - dx) / w, (down[1] - dy) / h
 
 
 # --- perceptual hash -----------------------------------------------------------------------------
@@ -224,17 +289,20 @@ def _product(a: Image.Image, b: Image.Image) -> Image.Image:
     return ImageMath.lambda_eval(lambda args: args["a"] * args["b"], a=a, b=b)
 
 
-def _phash(grey: Image.Image) -> tuple[int, list[float]]:
-    """(hash, each bit's margin from the median): pHash, chosen over dHash and aHash by measurement
-    (tools/derive_quality_thresholds.py): as robust to re-encoding, resizing and a few % of crop, and
-    ~3x further apart on the two sides of one card."""
+def _phash(grey: Image.Image, box: tuple[float, float, float, float] | None = None) -> tuple[int, list[float]]:
+    """(hash, each bit's margin from the median) of ``grey`` or of its ``box`` (fractions): pHash,
+    chosen over dHash and aHash by measurement (tools/derive_quality_thresholds.py): as robust to
+    re-encoding, resizing and a few % of crop, and ~3x further apart on the two sides of one card."""
     n = _HASH_SIDE
-    raw = grey.resize((n, n), Image.Resampling.BOX).convert("F").tobytes()
+    w, h = grey.size
+    region = (box[0] * w, box[1] * h, box[2] * w, box[3] * h) if box else None
+    raw = grey.resize((n, n), Image.Resampling.BOX, box=region).convert("F").tobytes()
     row_bytes = 4 * n  # float32
     tiled = Image.frombytes("F", (_U * n, n), b"".join(raw[i : i + row_bytes] * _U for i in range(0, len(raw), row_bytes)))
     rows = _product(tiled, _cosines()[0]).resize((_U, n), Image.Resampling.BOX)  # [y][u]
     stacked = Image.frombytes("F", (_U, 8 * n), rows.tobytes() * 8)
-    dct = _product(stacked, _cosines()[1]).resize((_U, 8), Image.Resampling.BOX).get_flattened_data()  # [v][u]
+    # [v][u]; mode "F": one float per pixel
+    dct = cast(Sequence[float], _product(stacked, _cosines()[1]).resize((_U, 8), Image.Resampling.BOX).get_flattened_data())
     coef = [dct[v * _U + u] for u, v in _FREQS]
     median = sorted(coef)[32]
     bits = 0
@@ -244,9 +312,15 @@ def _phash(grey: Image.Image) -> tuple[int, list[float]]:
     return bits, [abs(c - median) for c in coef]
 
 
-def same_picture(a: int, b: int) -> bool:
-    """Near-identical pictures: within the derived bound (re-encoded, resized, a few % cropped)."""
-    return hamming(a, b) <= thresholds()["DUPLICATE"]["hamming_max"]
+def bounds() -> Bounds:
+    """The derived bounds of the same picture (re-encoded, resized, a few % cropped, turned, taken again)."""
+    t = thresholds()["DUPLICATE"]
+    return Bounds(t["scene_max"], t["document_max"])
+
+
+def same_picture(a: Assessment, b: Assessment) -> bool:
+    """The same picture: the scene and the document both within their bounds."""
+    return alike(a.signature, b.signature, bounds())
 
 
 def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
@@ -263,9 +337,16 @@ def _probe(phash: int, margins: list[float], flips: int) -> tuple[str, ...]:
 # --- the assessment ------------------------------------------------------------------------------
 
 
-def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
-    """All measures, the hash and its bit margins: what ``judge`` and the derivation script read. No
-    threshold is used here, so the thresholds can be derived from these numbers."""
+class Measured(NamedTuple):
+    measures: dict[str, float]
+    phash: int  # the scene's hash
+    margins: list[float]  # each of its bits' margin from the median
+    document: int  # the document's hash
+
+
+def measure(img: Image.Image) -> Measured:
+    """All measures, the hashes and the scene hash's bit margins: what ``judge`` and the derivation
+    script read. No threshold is used here, so the thresholds can be derived from these numbers."""
     small = _sampled(img, WORK_SIDE)
     colour = _sampled(small, COARSE_SIDE)
     if colour.mode not in ("RGB", "L"):
@@ -277,8 +358,10 @@ def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
     coarse_hist = coarse_grey.histogram()
     saturated = sum(coarse_hist[250:]) / sum(coarse_hist)
     glare, surround = _glare(coarse_grey, saturated)
-    cut = _cut(colour, coarse_grey)
+    paper_grey, near = _paper(colour, coarse_grey)
+    cut = _cut(coarse_grey, paper_grey, near)
     phash, margins = _phash(grey)
+    document = _phash(grey, _document_box(near))[0]
     measures = {
         "sharpness": round(sharpness, 4),
         "contrast": contrast,
@@ -293,7 +376,7 @@ def measure(img: Image.Image) -> tuple[dict[str, float], int, list[float]]:
         "flat": round(flat, 4),
         "aspect": round(max(img.size) / max(1, min(img.size)), 3),
     }
-    return measures, phash, margins
+    return Measured(measures, phash, margins, document)
 
 
 def screenshot(m: dict[str, float], limits: dict | None = None) -> bool:
@@ -328,6 +411,6 @@ def judge(m: dict[str, float], limits: dict | None = None) -> tuple[str, ...]:
 
 
 def assess(img: Image.Image) -> Assessment:
-    """The warnings and the hash of one decoded, upright picture (RGB or L)."""
-    m, phash, margins = measure(img)
-    return Assessment(judge(m), phash, m, _probe(phash, margins, thresholds()["DUPLICATE"]["probe_flips"]))
+    """The warnings and the hashes of one decoded, upright picture (RGB or L)."""
+    m, phash, margins, document = measure(img)
+    return Assessment(judge(m), phash, m, _probe(phash, margins, thresholds()["DUPLICATE"]["probe_flips"]), document)

@@ -6,17 +6,18 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
-from core import db, processing, references, storage
+from core import db, references, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
-from core.likeness import as_int, hamming
+from core.likeness import alike, nearness
 from core.models import Snapshot
-from core.processing import Outcome
 from core.transact import transact
+from process_image import processing
+from process_image.processing import Outcome
 
 logger = Logger(child=True)
 
@@ -24,7 +25,15 @@ logger = Logger(child=True)
 REFERENCE_ALPHABET, REFERENCE_LENGTH = references.ALPHABET, references.LENGTH
 SNIFF_BYTES = 64
 
-Transform = Callable[[bytes, str], tuple[bytes | None, Outcome]]
+@dataclass(frozen=True)
+class Picture:
+    """What is stored of an accepted upload: the watermarked JPEG and its thumbnail (R7, R12)."""
+
+    jpeg: bytes
+    thumbnail: bytes
+
+
+Transform = Callable[[bytes, str], tuple[Picture | None, Outcome]]
 Sniff = Callable[[bytes], str | None]
 
 
@@ -36,8 +45,8 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
 
     Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
-    half-written: the watermarked copy is stored before the record that points at it, and removed
-    again if the record could not take it. `size` is the S3 event's object size (no HEAD needed)."""
+    half-written: the watermarked copy and its thumbnail are stored before the record that points at
+    them, and removed again if the record could not take them. `size` is the S3 event's object size (no HEAD needed)."""
     parsed = parse_upload_key(key)
     if parsed is None:
         # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
@@ -47,45 +56,51 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     app_id, _, image_id = parsed
     snap = db.load(app_id, with_audit=False)
     image = processing.waiting(snap, image_id, key)
-    if image is None:
+    if snap is None or image is None:
         return _settled_or_orphan(snap, image_id, key)
     if size is None:
         head = storage.head_upload(key)
         if head is None:  # already processed and removed by an earlier delivery
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
         size = head.size
-    for _ in range(3):
-        started = time.perf_counter()
-        jpeg, outcome = _examine(key, size, transform, sniff)
-        if outcome is None:  # gone meanwhile
-            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
-        stored = None
-        if jpeg is not None:
-            stored = material_key(app_id, image.material_type, image_id)
-            storage.put_material(stored, jpeg)
-            outcome = replace(outcome, object_key=stored,
-                              duplicate_of=_elsewhere(outcome, app_id, snap.application.candidate_id if snap else None))
-        outcome = replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
-        try:
-            # the read from before processing is tried first: no second Query if nothing changed meanwhile
-            decided = transact(app_id, lambda current, now, done=outcome: processing.record(current, image_id, key,
-                                                                                              done, now), read=snap)
-        except db.ReferenceTaken:
-            logger.info("watermark reference taken, drawing another", extra={"application": app_id})
-            snap = None
-            continue
-        if decided is None or decided[1] == "discarded":
-            if stored:
-                storage.delete_material(stored)  # the reservation was deleted, replaced, or came too late
-            storage.delete_upload(key)
-            if decided is None:
-                return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
-            return "discarded"
+    started = time.perf_counter()
+    upload = _read(key, size, sniff)
+    if upload is None:  # gone meanwhile
+        return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
+    stored, candidate = material_key(app_id, image.material_type, image_id), snap.application.candidate_id
+
+    def made(outcome: Outcome) -> Outcome:
+        return replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
+
+    def render(data: bytes) -> Outcome:
+        """Watermark with a new reference and store the copy: the record may only point at a stored one."""
+        picture, outcome = transform(data, new_reference())
+        if picture is None:
+            return made(outcome)
+        storage.put_image(stored, picture.jpeg, picture.thumbnail)
+        return made(replace(outcome, object_key=stored, duplicate_of=_elsewhere(outcome, app_id, candidate)))
+
+    outcome = render(upload) if isinstance(upload, bytes) else made(upload)
+
+    def redraw() -> None:  # the reference drawn into the watermark is another image's: draw and render again
+        nonlocal outcome
+        if isinstance(upload, bytes):
+            outcome = render(upload)
+
+    # the read from before processing is tried first: no second Query if nothing changed meanwhile
+    decided = transact(app_id, lambda current, now: processing.record(current, image_id, key, outcome, now),
+                       read=snap, redraw=redraw)
+    if decided is None or decided[1] == "discarded":
+        if outcome.object_key:
+            storage.delete_image(outcome.object_key)  # the reservation was deleted, replaced, or came too late
         storage.delete_upload(key)
-        for other in outcome.duplicate_of if decided[1] == "submitted" else ():
-            db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
-        return decided[1]
-    raise RuntimeError("no free watermark reference after 3 draws")  # SQS delivers the message again
+        if decided is None:
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
+        return "discarded"
+    storage.delete_upload(key)
+    for other in outcome.duplicate_of if decided[1] == "submitted" else ():
+        db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
+    return decided[1]
 
 
 MAX_DUPLICATES = 10
@@ -96,29 +111,27 @@ def _elsewhere(outcome: Outcome, app_id: str, candidate_id: str | None) -> tuple
     Queries, never a Scan). A hint for reviewers and the exam office; the candidate never sees it."""
     if not outcome.phash or not outcome.probes:
         return ()
-    mine = as_int(outcome.phash)
+    mine = outcome.phash
     found = [e for e in db.likeness(list(outcome.probes))
              if e["applicationId"] != app_id and e.get("candidateId") != candidate_id
-             and hamming(mine, as_int(e["phash"])) <= outcome.duplicate_bound]
-    found.sort(key=lambda e: (hamming(mine, as_int(e["phash"])), e["applicationId"], e["imageId"]))
+             and alike(mine, e["phash"], outcome.duplicate_bounds)]
+    found.sort(key=lambda e: (nearness(mine, e["phash"]), e["applicationId"], e["imageId"]))
     return tuple({"applicationId": e["applicationId"], "imageId": e["imageId"]} for e in found[:MAX_DUPLICATES])
 
 
-def _examine(key: str, size: int, transform: Transform, sniff: Sniff | None) -> tuple[bytes | None, Outcome | None]:
-    """Cheapest checks first, from the object's size: storage may not have enforced it."""
+def _read(key: str, size: int, sniff: Sniff | None) -> bytes | Outcome | None:
+    """The upload's bytes to transform, or the refusal its size already is (cheapest checks first:
+    storage may not have enforced it), or None if it is gone."""
     if size == 0:
-        return None, Outcome(reason="EMPTY")
+        return Outcome(reason="EMPTY")
     if size > MAX_BYTES:
         # A phone's HEIC photo is usually also too big: its first bytes say so, and HEIC advice helps more.
         head = storage.read_upload(key, SNIFF_BYTES - 1) if sniff else None
-        found = sniff(head) if head else None
+        found = sniff(head) if sniff and head else None
         if found:
-            return None, Outcome(reason="UNSUPPORTED_FORMAT", found=found)
-        return None, Outcome(reason="TOO_LARGE")
-    data = storage.read_upload(key, MAX_BYTES)
-    if data is None:
-        return None, None
-    return transform(data, new_reference())
+            return Outcome(reason="UNSUPPORTED_FORMAT", reason_found=found)
+        return Outcome(reason="TOO_LARGE")
+    return storage.read_upload(key, MAX_BYTES)
 
 
 def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, delete: bool = True) -> str:

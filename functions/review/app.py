@@ -45,7 +45,7 @@ def claim(id: AppId) -> c.Claim:
 
 @api.route("delete", "/review/applications/<id>/claim", roles=REVIEWERS, summary="Release the review lease",
            success={204: "Released"}, errors=["NOT_FOUND", "NOT_CLAIMED"])
-def release(id: AppId) -> None:
+def release(id: AppId) -> Response[str]:
     use_cases.release(api.caller(), id)
     return Response(status_code=204, body="")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, cursor, db, idnumber, references, review, storage, views
+from core import clock, db, idnumber, references, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -13,10 +13,11 @@ from core.catalog import Site, catalog
 from core.clock import iso, parse_iso
 from core.errors import DomainError
 from core.identity import Caller
-from core.models import Application, AppStatus, AuditEntry, Level
+from core.models import Application, AppStatus, Level
 from core.progress import PROGRESS, progress
 from core.settings import settings
 from core.transact import transact
+from review import cursor, rules
 
 _QUEUE_KEYS = frozenset({"PK", "SK", "QueuePK", "QueueSK"})
 _SITE_KEYS = frozenset({"PK", "SK", "SitePK", "SiteSK"})
@@ -46,62 +47,42 @@ def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c
 
 
 def claim(caller: Caller, app_id: str) -> c.Claim:
-    for _ in range(3):
-        app = review.in_scope(caller, db.get_application(app_id))
-        level = review.claimable(caller, app)
-        now = clock.now()
-        if app.claimed_by_other(caller.sub, now.seconds):
-            raise DomainError("CLAIMED_BY_OTHER")
-        expires = now.seconds + settings().claim_ttl
-        entry = AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action="claimed", level=level.value)
-        try:
-            db.claim(app, level, caller.sub, expires, now.seconds, entry)
-            return c.Claim(claimedBy=caller.sub, level=level.value, expiresAt=iso(expires), expiresAtEpoch=expires)
-        except db.Conflict:
-            continue  # someone else moved first: look again, the next read says who
-    raise DomainError("TRY_AGAIN")
+    cmd = rules.Claim(caller=caller, ttl=settings().claim_ttl)
+    # someone else moved first: decided again, the fresh read says who
+    _, took = transact(app_id, lambda snap, now: rules.claim(snap, cmd, now), application_only=True)
+    return c.Claim(claimedBy=caller.sub, level=took.level.value, expiresAt=iso(took.expires_at),
+                   expiresAtEpoch=took.expires_at)
 
 
 def release(caller: Caller, app_id: str) -> None:
-    app = review.in_scope(caller, db.get_application(app_id))
-    now = clock.now()
-    if app.claimed_by != caller.sub or not app.claim_live(now.seconds):
-        raise DomainError("NOT_CLAIMED")
-    role = Level(app.queue).role if app.queue else next(iter(caller.groups & {"site_reviewer", "region_reviewer"}), "")
-    entry = AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
-                       level=app.queue.value if app.queue else None)
-    try:
-        db.release(app, caller.sub, now.seconds, entry)
-    except db.Conflict:
-        raise DomainError("NOT_CLAIMED") from None
+    transact(app_id, lambda snap, now: (rules.release(snap, caller, now), None), application_only=True)
 
 
 def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
-    snap = db.load(app_id)
-    review.in_scope(caller, snap.application if snap else None)
+    snap = rules.scoped(caller, db.load(app_id))
     return pages.review_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
 
 
 def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecision) -> c.ImageDecisionOut:
-    cmd = review.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
+    cmd = rules.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
                              reason_code=body.reasonCode, note=body.note)
     # with the trail: it tells an image the candidate replaced (STALE_VERSION) from one that never was
-    plan, image = transact(app_id, lambda snap, now: review.decide_image(snap, cmd, now), with_audit=True)
+    plan, image = transact(app_id, lambda snap, now: rules.decide_image(snap, cmd, now), with_audit=True)
     return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
 
 
 def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
-    asks = tuple(review.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
-    cmd = review.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,
+    asks = tuple(rules.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
+    cmd = rules.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,
                                    requests=asks)
-    plan, _ = transact(app_id, lambda snap, now: (review.decide_application(snap, cmd, now), None))
+    plan, _ = transact(app_id, lambda snap, now: (rules.decide_application(snap, cmd, now), None))
     return views.application_view(plan.after, clock.now().seconds)
 
 
 def set_phase(caller: Caller, app_id: str, body: c.Phase) -> c.ApplicationOut:
-    cmd = review.SetPhase(caller=caller, status=body.status)
-    plan, _ = transact(app_id, lambda snap, now: (review.set_phase(snap, cmd, now), None))
+    cmd = rules.SetPhase(caller=caller, status=body.status)
+    plan, _ = transact(app_id, lambda snap, now: (rules.set_phase(snap, cmd, now), None))
     return views.application_view(plan.after, clock.now().seconds)
 
 
@@ -132,20 +113,21 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     now = clock.now().seconds
     if q:
         q = q.strip()
-        ids = sorted(set(db.lookup("IDN", idnumber.normalise(q)) + db.lookup("NAME", q) + [q]))
+        ids = sorted(set(db.by_id_number(idnumber.normalise(q)) + db.by_name(q) + [q]))
         scope = f"q:{q}:{status or ''}:{region or ''}:{site or ''}"
         start = cursor.decode(scope, after, frozenset())
         offset = start.get("n") if start else 0
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= len(ids):
             raise cursor.invalid()
         # a common name may match thousands: read the ids a page at a time, in a fixed order
-        items, n = [], offset
-        while n < len(ids) and len(items) < limit:
-            chunk = ids[n:n + limit - len(items)]
+        found: list[c.SearchItem] = []
+        n = offset
+        while n < len(ids) and len(found) < limit:
+            chunk = ids[n:n + limit - len(found)]
             n += len(chunk)
-            items += [views.search_item(a, now) for a in db.get_applications(chunk)
+            found += [views.search_item(a, now) for a in db.get_applications(chunk)
                       if _matches(a, caller, status, region, site)]
-        return c.SearchPage(items=items, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
+        return c.SearchPage(items=found, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
     scope = f"search:{status or ''}:{region or ''}:{site or ''}"
     sites = [s.code for s in _sites_in_scope(caller, region, site)]
     start = cursor.decode(scope, after, _SITE_KEYS)
@@ -200,8 +182,9 @@ def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
     meant = references.normalise(reference)
     found = db.get_reference(meant) if meant else None
-    app = db.get_application(found["applicationId"]) if found else None
-    review.in_scope(caller, app)
+    if found is None:
+        raise DomainError("NOT_FOUND")
+    app = rules.in_scope(caller, db.get_application(found["applicationId"]))
     return c.Trace(reference=found["reference"], applicationId=app.id, imageId=found["imageId"],
                    type=found["materialType"], candidateName=app.candidate_name,
                    idNumberMasked=idnumber.masked(app.id_number), watermarkedAt=found["watermarkedAt"])

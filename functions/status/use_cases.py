@@ -3,7 +3,7 @@ page and the cheap status poll (R19, R20)."""
 
 from __future__ import annotations
 
-from core import clock, db, registration, storage, views
+from core import clock, db, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import visible
@@ -12,6 +12,7 @@ from core.identity import Caller
 from core.models import Application
 from core.notifications import upload_page
 from core.settings import settings
+from status import registration
 
 
 def register(app_id: str, body: c.Registration) -> tuple[c.Registered, bool]:
@@ -40,7 +41,9 @@ def my_applications(caller: Caller) -> c.ApplicationList:
 def materials_page(caller: Caller, app_id: str) -> c.Page:
     """The whole upload page: one Query on the application's partition, URLs signed locally."""
     snap = db.load(app_id)
-    visible(caller, snap.application if snap else None)
+    if snap is None:
+        raise DomainError("NOT_FOUND")
+    visible(caller, snap.application)
     return pages.candidate_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
 
 

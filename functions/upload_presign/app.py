@@ -28,7 +28,7 @@ def reserve(id: AppId, type: MaterialTypePath, upload: c.UploadRequest) -> c.Res
 @api.route("delete", "/applications/<id>/materials/<type>/images/<imageId>", roles=["candidate"],
            summary="Delete an image that is not locked (R11, R13)", success={204: "Deleted"},
            errors=["NOT_FOUND", "UNKNOWN_MATERIAL_TYPE", "IMAGE_LOCKED", "APPLICATION_NOT_EDITABLE"])
-def delete(id: AppId, type: MaterialTypePath, imageId: ImageId) -> None:
+def delete(id: AppId, type: MaterialTypePath, imageId: ImageId) -> Response[str]:
     use_cases.delete_image(api.caller(), id, type, imageId)
     metrics.add_metric(name="ImagesDeleted", unit="Count", value=1)
     return Response(status_code=204, body="")

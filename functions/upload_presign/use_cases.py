@@ -18,11 +18,12 @@ from core.transact import transact
 def reserve_upload(caller: Caller, app_id: str, material_type: str, body: c.UploadRequest) -> c.Reservation:
     cmd = uploads.Reserve(caller=caller, material_type=material_type, content_type=body.contentType, size=body.size,
                           file_name=body.fileName, image_id=secrets.token_urlsafe(16), ttl=settings().upload_url_ttl)
-    _, image = transact(app_id, lambda snap, now: uploads.reserve(snap, cmd, now))
+    plan, image = transact(app_id, lambda snap, now: uploads.reserve(snap, cmd, now))
+    expires = plan.now.seconds + cmd.ttl  # the image's expiresAt, as reserve set it
     post = storage.presigned_post(image.upload_key, image.content_type, MAX_BYTES, cmd.ttl)
     return c.Reservation(imageId=image.image_id, materialType=image.material_type,
                          upload=c.PresignedPost(url=post["url"], fields=post["fields"]),
-                         expiresAt=iso(image.expires_at), expiresAtEpoch=image.expires_at, maxBytes=MAX_BYTES)
+                         expiresAt=iso(expires), expiresAtEpoch=expires, maxBytes=MAX_BYTES)
 
 
 def delete_image(caller: Caller, app_id: str, material_type: str, image_id: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tests import corpus, quality_set
+from testkit import corpus, quality_set
 
-# What each material is a photo of (tests/quality_set.py draws them, kind and seed): distinct documents,
+# What each material is a photo of (testkit/quality_set.py draws them, kind and seed): distinct documents,
 # checked to draw no quality warning and no DUPLICATE between each other, so a test sees only the
 # warnings it made.
 DOCUMENTS = {"id_card": (("card front", 3), ("card back", 4)), "diploma": (("diploma", 5),),

@@ -14,8 +14,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from testkit.people import id_number, registration
 from tests.browser.pages import CandidatePage, consent
-from tests.people import id_number, registration
 
 pytestmark = pytest.mark.localstack
 

@@ -28,7 +28,8 @@ def phone(i: int) -> str:
 def subscribers(aws, year: int, n: int, category: str = CATEGORY, without_contact=lambda i: False, first: int = 0) -> set[str]:
     """n subscribers written straight to the table with the functions' own item builders, 25 per
     BatchWriteItem; returns the numbers (E.164) of those with a consented contact."""
-    from core import clock, contacts, db
+    from core import clock, db
+    from notify import contacts
 
     now = clock.now()
     items, consented = [], set()
@@ -156,7 +157,7 @@ def test_killed_between_the_send_and_its_marker_nobody_gets_it_twice(aws, notifi
 
 def test_a_refused_number_is_counted_failed_and_the_rest_go_on(aws, notifications, monkeypatch):
     import notify.app
-    from core.channels import Refused
+    from notify.channels import Refused
 
     y = year()
     subscribers(aws, y, 3)

@@ -15,9 +15,9 @@ import re
 import pytest
 
 from core.errors import ERRORS
+from testkit.people import id_number
 from tests.conftest import claims
 from tests.flow import complete
-from tests.people import id_number
 from tools.openapi import DOCUMENT, http_modules
 
 CAND = claims("cand-001", "candidate")

@@ -7,9 +7,10 @@ decided on hand-built snapshots in tests/unit."""
 from __future__ import annotations
 
 from core.idnumber import masked
+from core.keys import thumbnail_key
+from testkit.people import id_number
 from tests.conftest import REGISTRAR, claims, registration
 from tests.flow import approve_images, complete, drain, put, reserve, small_photo
-from tests.people import id_number
 
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
 REGION = claims("rev-region", "region_reviewer", region="11")
@@ -89,8 +90,9 @@ def _late(api, aws, app_id, image_id, key):
     items = aws.items(app_id)
     assert image_id not in {i.get("imageId") for i in items if i["kind"] == "image"}
     assert aws.s3.list_objects_v2(Bucket=aws.uploads, Prefix=key).get("KeyCount") == 0
-    assert aws.s3.list_objects_v2(Bucket=aws.materials, Prefix=f"materials/{app_id}/").get("KeyCount", 0) == len(
-        [i for i in items if i["kind"] == "image" and i.get("objectKey")])
+    stored = [i["objectKey"] for i in items if i["kind"] == "image" and i.get("objectKey")]
+    found = aws.s3.list_objects_v2(Bucket=aws.materials, Prefix=f"materials/{app_id}/").get("Contents", [])
+    assert sorted(o["Key"] for o in found) == sorted(stored + [thumbnail_key(k) for k in stored])
     discarded = [i for i in items if i["kind"] == "audit" and i["action"] == "upload_discarded"]
     assert [d["imageId"] for d in discarded] == [image_id]
 

@@ -13,11 +13,11 @@ import boto3
 import pytest
 import urllib3
 
-from core.channels import NotSent, Refused, Sms, Unconfirmed
 from core.models import Contact
 from core.notifications import Message
 from local.gateway import Request
 from local.sms_gateway import SmsGatewayStandIn
+from notify.channels import NotSent, Refused, Sms, Unconfirmed
 from notify.gateway_sms import GatewaySms, sms_channel
 
 TO = Contact(user="cand-1", phone="13812345678", consent_at="2026-01-01T00:00:00+08:00", notice="v1",

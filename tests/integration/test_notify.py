@@ -124,7 +124,7 @@ def test_each_status_a_candidate_is_told_about_gives_one_message(api, aws, regis
 def test_a_message_the_provider_did_not_take_is_retried_and_sent_once(api, aws, register, notifications, monkeypatch):
     # Given SNS throttles the first attempt
     import notify.app
-    from core.channels import NotSent
+    from notify.channels import NotSent
 
     ready(api, aws, register)
     contact(api)
@@ -149,8 +149,8 @@ def test_a_message_the_provider_did_not_take_is_retried_and_sent_once(api, aws, 
 @pytest.mark.parametrize(("failure", "status"), [("Refused", "FAILED"), ("Unconfirmed", "UNCONFIRMED")])
 def test_a_refused_or_unconfirmed_message_is_never_sent_again(api, aws, register, notifications, monkeypatch,
                                                               failure, status):
-    import core.channels
     import notify.app
+    import notify.channels
 
     ready(api, aws, register)
     contact(api)
@@ -158,7 +158,7 @@ def test_a_refused_or_unconfirmed_message_is_never_sent_again(api, aws, register
 
     def failing(to_, message):
         calls.append(message.kind)
-        raise getattr(core.channels, failure)("InvalidParameter" if failure == "Refused" else "ReadTimeoutError")
+        raise getattr(notify.channels, failure)("InvalidParameter" if failure == "Refused" else "ReadTimeoutError")
 
     monkeypatch.setattr(notify.app.channel, "send", failing)
     claim(api)
@@ -184,7 +184,7 @@ def test_a_cancelled_transaction_leaves_no_event_behind(aws, notifications):
                          "UpdateExpression": "SET #v = :v", "ConditionExpression": "attribute_exists(PK)",
                          "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":v": {"N": "2"}}}}]
     with pytest.raises(db.Conflict):
-        db._transact(items)
+        db.calls.write_transaction(items)
     assert notifications.events.poll_once() == 0
     assert aws.items("app-9") == []
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 
+from testkit.people import id_number
 from tests.conftest import REGISTRAR, claims, registration
 from tests.flow import approve_images, complete, drain, reserve, upload
-from tests.people import id_number
 
 SITE = claims("rev-site", "site_reviewer", site="1101", region="11")
 REGION = claims("rev-region", "region_reviewer", region="11")

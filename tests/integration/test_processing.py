@@ -10,7 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from tests import corpus
+from core import storage
+from core.keys import thumbnail_key
+from testkit import corpus
 from tests.conftest import claims
 from tests.flow import drain, put, reserve, upload
 
@@ -52,6 +54,10 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             with Image.open(io.BytesIO(stored)) as picture:
                 assert picture.format == "JPEG" and picture.size == (case.width, case.height)
                 assert not picture.getexif()
+            small = aws.s3.get_object(Bucket=aws.materials, Key=thumbnail_key(image["objectKey"]))
+            assert small["CacheControl"] == "private, max-age=31536000, immutable"
+            with Image.open(small["Body"]) as thumbnail:
+                assert thumbnail.format == "JPEG" and max(thumbnail.size) <= 320
         else:
             assert image["status"] == "INVALID", (case.name, image)
             assert image["reason"] == case.expect, case.name
@@ -59,9 +65,11 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
                 assert image["reasonFound"] == case.found, case.name
             assert "objectKey" not in image
         assert "SEAT" not in json.dumps(image)
-    # Nothing raw is left in quarantine, and only accepted files have a watermarked copy.
+    # Nothing raw is left in quarantine, and only accepted files have a watermarked copy and thumbnail.
     assert objects(aws, aws.uploads) == []
-    assert len(objects(aws, aws.materials)) == len([c for c in cases if c.expect == "ok"])
+    submitted = [i["objectKey"] for app_id in expected for i in images(aws, app_id).values() if "objectKey" in i]
+    assert len(submitted) == len([c for c in cases if c.expect == "ok"])
+    assert sorted(objects(aws, aws.materials)) == sorted(submitted + [thumbnail_key(k) for k in submitted])
 
 
 def test_page_shows_the_submitted_image_with_a_short_lived_url_and_invalid_with_how_to_fix(api, aws, app1):
@@ -72,7 +80,7 @@ def test_page_shows_the_submitted_image_with_a_short_lived_url_and_invalid_with_
     page = api("status", "GET", "/applications/app-1", CAND).body
     id_card = next(m for m in page["materials"] if m["type"] == "id_card")
     shown = {i["imageId"]: i for i in id_card["images"]}
-    assert shown[good]["status"] == "SUBMITTED" and "X-Amz-Expires=600" in shown[good]["url"]
+    assert shown[good]["status"] == "SUBMITTED" and "X-Amz-Expires=4200" in shown[good]["url"]
     assert shown[bad]["status"] == "INVALID" and shown[bad]["url"] is None
     assert shown[bad]["reason"] == "UNSUPPORTED_FORMAT" and "HEIC" in shown[bad]["reasonMessage"]
     assert "HEIC" in shown[bad]["reasonMessageZh"]
@@ -94,7 +102,7 @@ def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
     assert image["status"] == "SUBMITTED" and image["version"] == 2
     audit = [a["action"] for a in aws.items("app-1") if a["kind"] == "audit"]
     assert audit.count("image_submitted") == 1
-    assert objects(aws, aws.materials) == [image["objectKey"]]
+    assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
 
 
 def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(api, aws, app1):
@@ -170,7 +178,7 @@ class FailingPuts:
         monkeypatch.setattr(storage, "put_material", self)
 
     def __call__(self, key, data):
-        self.calls.append(key)
+        self.calls.append(key)  # the thumbnail's put, then the picture's
         if len(self.calls) <= self.times:
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "S3 is down"}}, "PutObject")
         return self.real(key, data)
@@ -181,8 +189,27 @@ def test_a_transient_s3_error_fails_only_that_record_and_the_retry_submits(api, 
     fault = FailingPuts(monkeypatch, times=1)
     drain(aws)
 
-    assert len(fault.calls) == 2
-    assert images(aws, "app-1")[first]["status"] == "SUBMITTED"
+    image = images(aws, "app-1")[first]
+    assert fault.calls == [thumbnail_key(image["objectKey"]), thumbnail_key(image["objectKey"]), image["objectKey"]]
+    assert image["status"] == "SUBMITTED"
+    assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
+
+
+def test_a_picture_whose_put_fails_after_its_thumbnails_leaves_no_thumbnail_behind(aws, monkeypatch):
+    image_id = "img-1"
+    real, calls = storage.put_material, []
+
+    def thumbnail_only(key, data):
+        calls.append(key)
+        if not key.endswith(".thumb.jpg"):
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "PutObject")
+        return real(key, data)
+
+    monkeypatch.setattr(storage, "put_material", thumbnail_only)
+    with pytest.raises(ClientError):
+        storage.put_image(f"materials/app-1/diploma/{image_id}.jpg", b"\xff\xd8picture", b"\xff\xd8small")
+    assert calls == [f"materials/app-1/diploma/{image_id}.thumb.jpg", f"materials/app-1/diploma/{image_id}.jpg"]
+    assert objects(aws, aws.materials) == []
 
 
 def test_a_fault_on_every_attempt_ends_in_the_dlq_after_five_receives_and_redrive_submits(api, aws, app1, monkeypatch):

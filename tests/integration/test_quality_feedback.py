@@ -1,14 +1,15 @@
 """Instant quality feedback over the handlers (api-contract.md "Instant quality feedback"): a blurred
 photo is flagged the moment it is processed, the same picture in two places of one application is a
-DUPLICATE, and the same picture in another candidate's application is shown to reviewers only."""
+DUPLICATE that names the image it repeats, different documents photographed on one desk are not, and
+the same picture in another candidate's application is shown to reviewers only."""
 
 from __future__ import annotations
 
 import random
 
-from tests import quality_set
+from testkit import quality_set, same_desk
+from testkit.corpus import fit_jpeg, jpeg
 from tests.conftest import claims
-from tests.corpus import fit_jpeg, jpeg
 from tests.flow import complete, drain, upload
 
 CAND, OTHER = claims("cand-001", "candidate"), claims("cand-777", "candidate")
@@ -50,8 +51,30 @@ def test_the_same_photo_in_two_places_of_one_application_is_a_duplicate(api, aws
     drain(aws)
     seen = images(api, "app-1", CAND)
     assert [w["code"] for w in seen[second]["quality"]["warnings"]] == ["DUPLICATE"]
+    assert seen[second]["quality"]["warnings"][0]["messageZh"].startswith("与 身份证明 第 1 张 相同")
     assert seen[first]["quality"]["warnings"] == []
     assert api("review", "GET", "/review/queue", SITE).body["items"] == []  # not complete yet
+
+
+def test_four_documents_on_one_desk_are_no_duplicates_and_the_same_photo_again_names_its_slot(api, aws, register):
+    # Given four different documents photographed on one desk, in one place, as a candidate does
+    register("app-1")
+    front, back, _, _, proof, _, letter, _ = same_desk.sitting(quality_set.HELD_OUT, 0)
+    slots = [("id_card", front), ("id_card", back), ("practice_proof", proof), ("other", letter)]
+    ids = [upload(api, aws, CAND, "app-1", slot, fit_jpeg(photo.image)) for slot, photo in slots]
+    drain(aws)
+    seen = images(api, "app-1", CAND)
+    # Then none is told it duplicates another (the whole pictures of the two A4 pages are 12 bits apart)
+    assert [[w["code"] for w in seen[i]["quality"]["warnings"]] for i in ids] == [[], [], [], []]
+    # When the card's front is uploaded again under "other" (the phone re-encoded it)
+    again = upload(api, aws, CAND, "app-1", "other", jpeg(front.image, quality=70))
+    drain(aws)
+    # Then it is a duplicate, and the page says of which image: identity document no. 1
+    (warning,) = images(api, "app-1", CAND)[again]["quality"]["warnings"]
+    assert warning["code"] == "DUPLICATE"
+    assert warning["messageZh"].startswith("与 身份证明 第 1 张 相同")
+    assert warning["message"].startswith("Same as identity document no. 1:")
+    assert images(api, "app-1", SITE)[again]["quality"]["warnings"] == [warning]  # reviewers read the same
 
 
 def test_the_two_sides_of_one_card_are_not_duplicates(api, aws, register):

@@ -7,8 +7,8 @@ import random
 from urllib.parse import quote
 
 from core import contract
-from core.processing import Outcome
 from process_image import use_cases as processing
+from process_image.processing import Outcome
 from tests.conftest import claims
 from tests.flow import caller, drain, put, small_photo, upload
 from upload_presign import use_cases as uploads
@@ -38,7 +38,8 @@ def test_a_thousand_references_are_unique_and_each_traces_to_its_image(api, aws,
 
     # When each upload is processed (a stand-in transform: the pixels are not what this test is about)
     def transform(data: bytes, reference: str):
-        return b"\xff\xd8watermarked:" + reference.encode(), Outcome(width=400, height=300, bytes=20, reference=reference)
+        return (processing.Picture(b"\xff\xd8watermarked:" + reference.encode(), b"\xff\xd8thumbnail"),
+                Outcome(width=400, height=300, bytes=20, reference=reference))
 
     for _, _, key in keys:
         put(aws, key, b"\xff\xd8\xff\xe0 raw")

@@ -14,7 +14,7 @@ import threading
 
 from local.invoke import FAKE_AWS
 from local.template import ROOT, derive, load_template
-from tests.people import id_number
+from testkit.people import id_number
 
 NAME, NUMBER = "踪迹测", id_number(417)
 

@@ -21,8 +21,8 @@ def main(name: str, number: str) -> None:
     from local.invoke import LambdaContext, claims, http_event, invoke
     from local.stack import client, provision
     from local.template import derive, load_template
+    from testkit.people import registration
     from tests.flow import drain, small_photo, worker
-    from tests.people import registration
 
     stack = derive(load_template(), {"JwtIssuer": "https://issuer.test", "JwtAudience": "trace"})
     candidate, site = claims("cand-trace", "candidate"), claims("rev-trace", "site_reviewer", site="1101", region="11")

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from local.auth import AUDIENCE, REGISTRAR_SCOPE, REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET
-from tests.people import registration
+from testkit.people import registration
 
 pytestmark = pytest.mark.localstack
 

@@ -26,8 +26,8 @@ from core.models import (
     Seat,
     Snapshot,
 )
-from core.processing import Outcome
-from tests.people import id_number
+from process_image.processing import Outcome
+from testkit.people import id_number
 
 NOW = Now(1_780_000_000.0)
 EARLIER = NOW.plus(-3600)  # when the application first became ready, in the tests that need one
@@ -136,7 +136,7 @@ def processed(**changes) -> Outcome:
 
 
 def refused(reason: str = "UNSUPPORTED_FORMAT", found: str | None = "HEIC") -> Outcome:
-    return Outcome(reason=reason, found=found, processing_ms=3)
+    return Outcome(reason=reason, reason_found=found, processing_ms=3)
 
 
 def refusal(decide, *args) -> DomainError:

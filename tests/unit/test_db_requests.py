@@ -23,6 +23,7 @@ from core import db, transact
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Seat
 from core.plan import Likeness, Plan, Reference
+from review import rules as review
 from tests.unit.factories import (
     EARLIER,
     NOW,
@@ -34,6 +35,9 @@ from tests.unit.factories import (
     queued,
     request,
     snapshot,
+)
+from tests.unit.factories import (
+    SITE as SITE_REVIEWER,
 )
 
 TABLE = "test-table"
@@ -105,7 +109,7 @@ def test_items_read_back_as_the_objects_they_were_written_from():
                   claimed_by="rev-site", claim_expires_at=EXPIRES, returns=2, image_count=4, warning_count=1)
     assert db.application_from(db.decode(db.encode(db.application_item(app)))) == app
     shot = image("diploma", 0, quality_warnings=("BLURRY",), phash="0123456789abcdef",
-                 duplicate_of=({"applicationId": "app-9", "imageId": "x"},), processing_ms=85)
+                 duplicate_of=({"applicationId": "app-9", "imageId": "x"},), processing_ms=85, same_as="id_card-0")
     assert db.image_from(db.decode(db.encode(db.image_item("app-1", shot)))) == shot
     trail = entry("request", NOW, actor="rev-site", role="site_reviewer", material_type="diploma", count=1, level="SITE")
     assert db.audit_from(db.decode(db.encode(db.audit_item("app-1", trail)))) == trail
@@ -271,29 +275,38 @@ def test_registration_creates_the_application_only_if_new_with_its_lookups():
 
 
 CLAIMED = entry("claimed", NOW, actor="rev-site", role="site_reviewer", level="SITE")
+# Taken only on the version seen (so only while the application still waits at that level) and only if
+# nobody else holds a live claim; taking one does not move the version.
 CLAIM_ITEMS = [
     {"Update": {
-        "TableName": TABLE, "Key": KEY, "UpdateExpression": "SET #cb = :me, #ce = :exp",
-        "ConditionExpression": "#s = :status AND #q = :queue AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)",
-        "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt", "#s": "status", "#q": "queue"},
-        "ExpressionAttributeValues": {":me": S("rev-site"), ":exp": N(EXPIRES), ":now": N(NOW.seconds),
-                                      ":status": S("DRAFT"), ":queue": S("SITE")}}},
+        "TableName": TABLE, "Key": KEY, "UpdateExpression": "SET #a1 = :a1, #a14 = :a14, #a15 = :a15",
+        "ConditionExpression": "#v = :expected AND (attribute_not_exists(#cb) OR #cb = :me OR #ce <= :now)",
+        "ExpressionAttributeNames": {"#a1": "version", "#a14": "claimedBy", "#a15": "claimExpiresAt", "#v": "version",
+                                     "#cb": "claimedBy", "#ce": "claimExpiresAt"},
+        "ExpressionAttributeValues": {":a1": N(7), ":a14": S("rev-site"), ":a15": N(EXPIRES), ":expected": N(7),
+                                      ":me": S("rev-site"), ":now": N(NOW.seconds)}}},
     audit_put("claimed", actor=S("rev-site"), role=S("site_reviewer"), level=S("SITE")),
 ]
 
 
-def test_a_claim_is_taken_only_while_the_application_waits_at_that_level_and_nobody_else_holds_it():
-    assert db.claim_items("app-1", AppStatus.DRAFT, Level.SITE, "rev-site", EXPIRES, NOW.seconds, CLAIMED,
-                          TABLE) == CLAIM_ITEMS
+def claim_plan() -> Plan:
+    """review.claim's plan for rev-site on the site queue's application."""
+    return review.claim(snapshot(queued()), review.Claim(caller=SITE_REVIEWER, ttl=EXPIRES - NOW.seconds), NOW)[0]
+
+
+def test_a_claim_is_taken_only_on_the_version_seen_and_while_nobody_else_holds_a_live_one():
+    assert db.plan_items(claim_plan(), TABLE) == CLAIM_ITEMS
 
 
 def test_only_the_holder_of_a_live_claim_gives_it_back():
-    released = entry("claim_released", NOW, actor="rev-site", role="site_reviewer", level="SITE")
-    assert db.release_items("app-1", "rev-site", NOW.seconds, released, TABLE) == [
-        {"Update": {"TableName": TABLE, "Key": KEY, "UpdateExpression": "REMOVE #cb, #ce",
-                    "ConditionExpression": "#cb = :me AND #ce > :now",
-                    "ExpressionAttributeNames": {"#cb": "claimedBy", "#ce": "claimExpiresAt"},
-                    "ExpressionAttributeValues": {":me": S("rev-site"), ":now": N(NOW.seconds)}}},
+    held = snapshot(replace(queued(), claimed_by="rev-site", claim_expires_at=EXPIRES))
+    assert db.plan_items(review.release(held, SITE_REVIEWER, NOW), TABLE) == [
+        {"Update": {"TableName": TABLE, "Key": KEY, "UpdateExpression": "SET #a1 = :a1 REMOVE #a14, #a15",
+                    "ConditionExpression": "#v = :expected AND #cb = :holder AND #ce > :now",
+                    "ExpressionAttributeNames": {"#a1": "version", "#a14": "claimedBy", "#a15": "claimExpiresAt",
+                                                 "#v": "version", "#cb": "claimedBy", "#ce": "claimExpiresAt"},
+                    "ExpressionAttributeValues": {":a1": N(7), ":expected": N(7), ":holder": S("rev-site"),
+                                                  ":now": N(NOW.seconds)}}},
         audit_put("claim_released", actor=S("rev-site"), role=S("site_reviewer"), level=S("SITE"))]
 
 
@@ -458,9 +471,12 @@ def test_registration_is_false_when_the_application_already_exists(stub):
     assert db.create_application(app, registered) is False
 
 
-def test_claim_sends_the_conditional_lease(stub):
+def test_a_claim_reads_the_application_item_alone_and_sends_the_conditional_lease(stub, backoff):
+    stub.add_response("get_item", {"Item": db.encode(db.application_item(queued()))}, {"TableName": TABLE, "Key": KEY})
     stub.add_response("transact_write_items", {}, {"TransactItems": CLAIM_ITEMS})
-    db.claim(queued(), Level.SITE, "rev-site", EXPIRES, NOW.seconds, CLAIMED)
+    plan, took = transact.transact("app-1", lambda snap, now: review.claim(snap, review.Claim(SITE_REVIEWER, 300), now),
+                                   application_only=True)
+    assert (took.level, took.expires_at, plan.after.claimed_by) == (Level.SITE, EXPIRES, "rev-site")
 
 
 def test_load_reads_every_page_of_the_partition(stub):
@@ -588,12 +604,31 @@ def test_a_snapshot_the_caller_already_read_is_tried_first_and_a_conflict_reads_
     assert seen == [7, 8]
 
 
+def test_a_taken_watermark_reference_is_drawn_again_at_once_and_without_a_redraw_it_is_raised(stub, backoff):
+    # Given a plan whose reference (item 1) another image already has
+    drawn = ["7K3M9QXW2A"]
+
+    def decide(snap, now):
+        ref = Reference(drawn[-1], "app-1", "diploma-0", "diploma", now.iso)
+        return Plan(before=snap.application, after=replace(snap.application, version=8), now=now, references=[ref]), ref
+    cancelled(stub, "None", "ConditionalCheckFailed")
+    stub.add_response("query", partition(application()), db.partition_request("app-1", False, TABLE))
+    stub.add_response("transact_write_items", {}, None)
+    # When / Then: the redraw comes before the next decision, which reads afresh, with no wait
+    _, ref = transact.transact("app-1", decide, read=snapshot(application()), redraw=lambda: drawn.append("8K3M9QXW2A"))
+    assert ref.reference == "8K3M9QXW2A" and backoff == []
+    cancelled(stub, "None", "ConditionalCheckFailed")
+    with pytest.raises(db.ReferenceTaken):
+        transact.transact("app-1", decide, read=snapshot(application()))
+
+
 # ---------------------------------------------------------------- DynamoDB's JSON, as boto3 writes and reads it
 
 _numbers = st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1) | st.decimals(
     allow_nan=False, allow_infinity=False, places=6, min_value=-(10**20), max_value=10**20)
 _scalars = st.none() | st.booleans() | st.text(max_size=20) | _numbers | st.binary(max_size=8)
-_sets = (st.frozensets(st.text(max_size=8), min_size=1, max_size=4) | st.frozensets(st.integers(), min_size=1, max_size=4)
+_sets = (st.frozensets(st.text(max_size=8), min_size=1, max_size=4)
+         | st.frozensets(st.integers(min_value=-(10**38) + 1, max_value=10**38 - 1), min_size=1, max_size=4)
          | st.frozensets(st.binary(max_size=4), min_size=1, max_size=3))
 _values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
                        | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4), max_leaves=20)

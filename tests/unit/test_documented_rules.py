@@ -10,10 +10,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import contacts
 from core.catalog import ACCEPT, catalog
 from core.errors import DomainError
 from core.uploads import normalise_content_type
+from notify import contacts
 from tools.openapi import DOCUMENT
 
 SCHEMAS = json.loads(DOCUMENT.read_text(encoding="utf-8"))["components"]["schemas"]

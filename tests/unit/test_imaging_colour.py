@@ -1,7 +1,7 @@
 """process_image keeps the colours the candidate saw (R5): a picture tagged with an ICC profile is
 converted to sRGB before the profile is dropped; untagged pictures are left as they are.
 
-The profiles are written by tests/icc.py (Display P3, Adobe RGB, a gamma-1.8 RGB and grey, a CMYK
+The profiles are written by testkit/icc.py (Display P3, Adobe RGB, a gamma-1.8 RGB and grey, a CMYK
 press), plus whatever profiles the OS provides under /usr/share/color/icc. The expected colours of the
 matrix profiles come from the textbook maths, not from LittleCMS."""
 
@@ -14,8 +14,8 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageStat
 
 from process_image import colour, imaging
-from tests import icc
-from tests.corpus import colourful, jpeg, photo, png, screenshot, tagged_jpeg
+from testkit import icc
+from testkit.corpus import colourful, jpeg, photo, png, screenshot, tagged_jpeg
 
 DAY = datetime.date(2026, 11, 25)
 GOAL_DELTA_E = 4.0  # mean CIE76 against the colour-managed rendering of the upload (issue's goal)

@@ -32,8 +32,8 @@ from PIL import Image
 from bench.image_row import reset_peak_rss, status_kb
 from process_image import imaging
 from process_image.imaging import InvalidImage
-from tests import icc
-from tests.corpus import (
+from testkit import icc
+from testkit.corpus import (
     colourful,
     exif_rotated_jpeg,
     gps_exif,

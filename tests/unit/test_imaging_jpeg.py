@@ -12,7 +12,7 @@ from PIL import Image, ImageFile
 
 from process_image import imaging, jpeg_layout
 from process_image.imaging import InvalidImage
-from tests.corpus import (
+from testkit.corpus import (
     fit_jpeg,
     grey_scan,
     jpeg,

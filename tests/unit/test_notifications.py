@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from core import contacts, db, notifications
+from core import db, notifications
 from core.clock import Now
 from core.errors import DomainError
 from core.models import Announcement, AuditEntry, Delivery, Marker
 from core.notifications import Pacer
 from local.streams import check_pattern, matches
 from local.template import derive, load_template
+from notify import contacts
 
 WEB = "https://exam.example/"
 AT = "2026-05-01T08:00:00.000Z"

@@ -68,10 +68,10 @@ def test_an_empty_page_says_what_to_upload():
     assert [t["action"] for t in body["timeline"]] == ["registered"]
 
 
-def test_sample_and_material_urls_are_signed_locally_for_ten_minutes():
+def test_sample_and_material_urls_are_signed_locally_for_the_window_and_ten_minutes():
     assert "/samples/id_card.png?" in storage.sample_url("id_card.png")
     url = storage.material_url("materials/app-1/id_card/x.jpg")
-    assert "/materials/app-1/id_card/x.jpg?" in url and "X-Amz-Expires=600" in url
+    assert "/materials/app-1/id_card/x.jpg?" in url and "X-Amz-Expires=4200" in url
 
 
 def test_the_candidate_sees_their_own_number_whole_and_masked():
@@ -133,6 +133,22 @@ def test_quality_warnings_show_on_processed_images_with_how_to_fix():
     assert warning["code"] == "BLURRY" and "blurred" in warning["message"] and "模糊" in warning["messageZh"]
     assert shown["id_card-0"]["quality"] == {"warnings": []}
     assert shown["other-0"]["quality"] is None  # not processed yet
+
+
+def test_a_duplicate_names_the_image_it_repeats_by_material_and_number_while_that_one_is_shown():
+    # Given the card's back as identity document no. 2, and the same picture again under "other"
+    front, back = image("id_card", 0), image("id_card", 1)
+    again = image("other", 0, quality_warnings=("DUPLICATE",), same_as="id_card-1")
+    (warning,) = images_of(candidate_view(snapshot(images=[front, back, again])))["other-0"]["quality"]["warnings"]
+    assert warning["code"] == "DUPLICATE"
+    assert warning["messageZh"].startswith("与 身份证明 第 2 张 相同")
+    assert warning["message"].startswith("Same as identity document no. 2:")
+    # and reviewers read the same words
+    (seen,) = images_of(reviewer_view(snapshot(images=[front, back, again])))["other-0"]["quality"]["warnings"]
+    assert seen["messageZh"] == warning["messageZh"]
+    # Once that image is deleted, the warning says what it always said (nothing to point at)
+    (left,) = images_of(candidate_view(snapshot(images=[front, again])))["other-0"]["quality"]["warnings"]
+    assert "第" not in left["messageZh"] and left["messageZh"].startswith("这张照片与本报名中另一处")
 
 
 def test_a_type_no_longer_required_still_shows_its_images():

@@ -9,9 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from core import processing
+from core.likeness import Bounds
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Seat
 from core.plan import Likeness, Reference
+from process_image import processing
 from tests.unit.factories import (
     EARLIER,
     NOW,
@@ -37,7 +38,7 @@ def test_an_accepted_upload_becomes_submitted_keeps_its_seat_and_claims_its_refe
     waiting = pending("diploma", 0)
     snap = snapshot(images=[waiting])
     # When process_image reports the watermarked copy
-    plan, result = record(snap, processed(phash="00ff00ff00ff00ff", warnings=("BLURRY",)))
+    plan, result = record(snap, processed(phash="00ff00ff00ff00ff", quality_warnings=("BLURRY",)))
     # Then
     assert result == "submitted"
     ((new, expected),) = plan.put_images
@@ -146,31 +147,59 @@ def test_a_return_with_an_open_request_stays_returned_after_an_upload():
 
 # ---------------------------------------------------------------- the same picture twice in one application
 
-BOUND = 10
+BOUNDS = Bounds(scene=10, document=10)
+DESK = "ffff0000ffff0000"  # a scene's hash: one desk, one framing
+CARD_FRONT, CARD_BACK = "00ff00ff00ff00ff", "ff00ff00ff00ff00"  # two documents' hashes, 64 bits apart
 
 
-def test_the_same_picture_already_in_this_application_is_flagged_duplicate():
-    front = image("id_card", 0, phash="ffff0000ffff0000")
+def test_the_same_picture_already_in_this_application_is_flagged_duplicate_naming_it():
+    front = image("id_card", 0, phash=CARD_FRONT + DESK)
     plan, _ = record(snapshot(images=[front, pending("diploma", 0)]),
-                     processed(phash="ffff0000ffff0003", duplicate_bound=BOUND))  # 2 bits apart
-    assert plan.put_images[0][0].quality_warnings == ("DUPLICATE",)
+                     processed(phash="00ff00ff00ff00fc" + "ffff0000ffff0003", duplicate_bounds=BOUNDS))  # 2 + 2 bits
+    new = plan.put_images[0][0]
+    assert (new.quality_warnings, new.same_as) == (("DUPLICATE",), "id_card-0")
     assert plan.after.warning_count == 1
 
 
+def test_a_different_document_on_the_same_desk_is_not_a_duplicate():
+    # Given the card's front, and its back taken on the same desk in the same place (same scene)
+    front = image("id_card", 0, phash=CARD_FRONT + DESK)
+    plan, _ = record(snapshot(images=[front, pending("diploma", 0)]),
+                     processed(phash=CARD_BACK + DESK, duplicate_bounds=BOUNDS))
+    # Then the document tells them apart
+    new = plan.put_images[0][0]
+    assert (new.quality_warnings, new.same_as) == ((), None)
+
+
+def test_the_nearest_of_two_alike_images_is_the_one_named():
+    far = image("id_card", 0, phash=CARD_FRONT + "ffff0000ffff00ff")  # 8 bits from the upload's scene
+    near = image("id_card", 1, phash=CARD_FRONT + DESK)
+    plan, _ = record(snapshot(images=[far, near, pending("diploma", 0)]),
+                     processed(phash=CARD_FRONT + DESK, duplicate_bounds=BOUNDS))
+    assert plan.put_images[0][0].same_as == "id_card-1"
+
+
+def test_a_hash_stored_before_the_document_s_is_compared_on_the_scene():
+    old = image("id_card", 0, phash=DESK)  # 16 hex digits: the scene's alone
+    plan, _ = record(snapshot(images=[old, pending("diploma", 0)]),
+                     processed(phash=CARD_BACK + DESK, duplicate_bounds=BOUNDS))
+    assert plan.put_images[0][0].same_as == "id_card-0"
+
+
 @pytest.mark.parametrize("other", [
-    image("id_card", 0, phash="0000ffff0000ffff"),  # a different picture
-    image("id_card", 0, ImageStatus.INVALID, phash="ffff0000ffff0000"),  # refused: nothing a reviewer sees
-    pending("id_card", 0, phash="ffff0000ffff0000"),
-], ids=["far apart", "invalid", "pending"])
+    image("id_card", 0, phash=CARD_FRONT + "0000ffff0000ffff"),  # the same document elsewhere: another picture
+    image("id_card", 0, ImageStatus.INVALID, phash=CARD_FRONT + DESK),  # refused: nothing a reviewer sees
+    pending("id_card", 0, phash=CARD_FRONT + DESK),
+], ids=["another scene", "invalid", "pending"])
 def test_only_a_near_identical_picture_a_reviewer_sees_counts_as_a_duplicate(other):
     plan, _ = record(snapshot(images=[other, pending("diploma", 0)]),
-                     processed(phash="ffff0000ffff0000", duplicate_bound=BOUND))
+                     processed(phash=CARD_FRONT + DESK, duplicate_bounds=BOUNDS))
     assert plan.put_images[0][0].quality_warnings == ()
 
 
 def test_a_picture_is_not_a_duplicate_of_itself_and_without_a_hash_nothing_is_compared():
-    mine = pending("diploma", 0, phash="ffff0000ffff0000")
-    assert record(snapshot(images=[mine]), processed(phash="ffff0000ffff0000", duplicate_bound=BOUND))[0] \
+    mine = pending("diploma", 0, phash=CARD_FRONT + DESK)
+    assert record(snapshot(images=[mine]), processed(phash=CARD_FRONT + DESK, duplicate_bounds=BOUNDS))[0] \
         .put_images[0][0].quality_warnings == ()
-    other = image("id_card", 0, phash="ffff0000ffff0000")
+    other = image("id_card", 0, phash=CARD_FRONT + DESK)
     assert record(snapshot(images=[other, pending("diploma", 0)]), processed())[0].put_images[0][0].quality_warnings == ()

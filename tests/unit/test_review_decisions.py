@@ -10,9 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from core import review, views
+from core import views
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Request
-from core.review import Ask, DecideApplication, DecideImage, SetPhase
+from review import rules as review
+from review.rules import Ask, DecideApplication, DecideImage, SetPhase
 from tests.unit.factories import (
     BOTH,
     CANDIDATE,
@@ -115,6 +116,31 @@ def test_only_a_complete_application_in_the_site_queue_can_be_claimed():
 
 
 # ---------------------------------------------------------------- the claim a decision needs (R15)
+
+def test_a_claim_is_taken_renewed_or_refused_while_another_holds_a_live_one():
+    cmd = review.Claim(caller=SITE, ttl=300)
+    plan, took = review.claim(snapshot(queued()), cmd, NOW)
+    assert (plan.after.claimed_by, plan.after.claim_expires_at, plan.claim_for) == ("rev-site", NOW.seconds + 300, "rev-site")
+    assert plan.after.version == plan.before.version and (took.level, took.expires_at) == (Level.SITE, NOW.seconds + 300)
+    assert [(e.action, e.role, e.level) for e in plan.audit] == [("claimed", "site_reviewer", "SITE")]
+    mine = snapshot(queued(claimed_by="rev-site", claim_expires_at=NOW.seconds + 5))
+    assert review.claim(mine, cmd, NOW)[0].after.claim_expires_at == NOW.seconds + 300  # renewed
+    theirs = snapshot(queued(claimed_by="rev-site-2", claim_expires_at=NOW.seconds + 5))
+    assert refusal(review.claim, theirs, cmd, NOW).code == "CLAIMED_BY_OTHER"
+    lapsed = snapshot(queued(claimed_by="rev-site-2", claim_expires_at=NOW.seconds))
+    assert review.claim(lapsed, cmd, NOW)[0].after.claimed_by == "rev-site"
+    assert refusal(review.claim, None, cmd, NOW).code == "NOT_FOUND"
+
+
+def test_only_the_holder_of_a_live_claim_releases_it_under_that_claim():
+    held = snapshot(queued(claimed_by="rev-site", claim_expires_at=NOW.seconds + 5))
+    plan = review.release(held, SITE, NOW)
+    assert (plan.after.claimed_by, plan.after.claim_expires_at, plan.claim_holder) == (None, None, "rev-site")
+    assert [(e.action, e.role, e.level) for e in plan.audit] == [("claim_released", "site_reviewer", "SITE")]
+    assert refusal(review.release, held, SITE2, NOW).code == "NOT_CLAIMED"
+    lapsed = snapshot(queued(claimed_by="rev-site", claim_expires_at=NOW.seconds))
+    assert refusal(review.release, lapsed, SITE, NOW).code == "NOT_CLAIMED"
+
 
 @pytest.mark.parametrize(("holder", "expires", "code"), [
     (None, None, "NOT_CLAIMED"),

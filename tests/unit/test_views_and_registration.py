@@ -9,11 +9,13 @@ import json
 
 import pytest
 
-from core import access, contract, cursor, idnumber, registration, views
+from core import access, contract, idnumber, views
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, Level
-from tests.people import id_number
-from tests.people import registration as registration_body
+from review import cursor
+from status import registration
+from testkit.people import id_number
+from testkit.people import registration as registration_body
 from tests.unit.factories import (
     CANDIDATE,
     EARLIER,

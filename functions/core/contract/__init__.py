@@ -14,8 +14,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: complete and in one place)
-    "base": ("Model", "RequestModel", "ErrorDetail", "ErrorBody", "integer", "MAX_VERSION", "ReviewReason",
-             "Note", "MaterialTypeCode",),
+    "base": ("Model", "RequestModel", "ErrorDetail", "ErrorBody", "Integral", "MAX_VERSION", "Version", "ExamYear",
+             "Count", "Bytes", "ReviewReason", "Note", "MaterialTypeCode",),
     "status": ("Progress", "StatusOut",),
     "applications": ("Registration", "Phase", "LevelOutcome", "ReviewLevelOutcome", "Outcomes",
                      "ReviewOutcomes", "ApplicationOut", "Registered", "ReviewApplicationOut", "ApplicationSummary",

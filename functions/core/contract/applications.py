@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from core import names
-from core.contract.base import Model, RequestModel, categories, household_regions, integer, stated
+from core.contract.base import ExamYear, Model, RequestModel, categories, household_regions, stated
 from core.contract.status import Progress
 
 
@@ -22,7 +22,7 @@ class Registration(RequestModel):
     site: str = Field(pattern=r"^[0-9]{4,6}$", description="exam site (考点) code from the catalogue, in `region`")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories",
                           json_schema_extra=stated(enum=categories))
-    examYear: integer(ge=2000, le=2100)
+    examYear: ExamYear
     phone: str | None = Field(default=None, pattern=r"^1[3-9][0-9]{9}$", description="mainland mobile number")
 
 
@@ -45,7 +45,7 @@ class Outcomes(Model):
     region: LevelOutcome | None = None
 
 
-class ReviewOutcomes(Model):
+class ReviewOutcomes(Outcomes):
     site: ReviewLevelOutcome | None = None
     region: ReviewLevelOutcome | None = None
 

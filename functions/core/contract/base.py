@@ -2,7 +2,7 @@
 error body every route may answer with."""
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -15,16 +15,19 @@ def _integral(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def integer(**bounds):
-    """A strict integer field type with its bounds (ge, le), taking 2.0 as 2. The bounds come first:
-    after the validator, pydantic's JSON schema would name them "ge"/"le" instead of minimum/maximum."""
-    return Annotated[int, Field(**bounds), BeforeValidator(_integral)]
-
-
+# Strict integer field types with their bounds, taking 2.0 as 2. The bounds come first: after the
+# validator, pydantic's JSON schema would name them "ge"/"le" instead of minimum/maximum.
+Integral = BeforeValidator(_integral)
 MAX_VERSION = 2**53 - 1  # the largest integer every JSON client reads exactly
-ReviewReason = Literal[tuple(REVIEW_REASONS)]  # type: ignore[valid-type]
-Note = Annotated[str | None, Field(default=None, max_length=500)]
-MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION), Integral]
+ExamYear = Annotated[int, Field(ge=2000, le=2100), Integral]
+Count = Annotated[int, Field(ge=1, le=10), Integral]
+Bytes = Annotated[int, Field(ge=1), Integral]
+if TYPE_CHECKING:
+    ReviewReason = str  # a type checker cannot read a Literal built from the table: its members are strings
+else:
+    ReviewReason = Literal[tuple(REVIEW_REASONS)]
+
 
 # ---------------------------------------------------------------- what the domain checks, in the document
 # A value the domain refuses with a code of its own (INVALID_PHONE, UNKNOWN_CATEGORY, ...) is described in
@@ -54,7 +57,7 @@ def household_regions() -> list[str]:
 
 
 def phone_pattern() -> str:
-    from core.contacts import PHONE_PATTERN
+    from notify.contacts import PHONE_PATTERN
 
     return PHONE_PATTERN
 
@@ -69,7 +72,8 @@ def content_type_pattern() -> str:
     from core.uploads import CONTENT_TYPE_PATTERN
 
     return CONTENT_TYPE_PATTERN
-
+Note = Annotated[str | None, Field(default=None, max_length=500)]
+MaterialTypeCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 # ---------------------------------------------------------------- the models' bases and the error body
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core.contract.base import Model, RequestModel, categories, integer, phone_pattern, stated
+from core.contract.base import ExamYear, Model, RequestModel, categories, phone_pattern, stated
 
 
 class ContactIn(RequestModel):
@@ -27,7 +27,7 @@ class ContactOut(Model):
 
 
 class SubscriptionIn(RequestModel):
-    examYear: integer(ge=2000, le=2100) = Field(
+    examYear: ExamYear = Field(
         description="this year's exam or one of the next two (China time): the examYears of GET /categories; "
                     "another year is 400 INVALID_REQUEST")
     category: str = Field(min_length=1, max_length=64, description="one of the catalogue's exam categories",
@@ -52,7 +52,7 @@ class Categories(Model):
 
 
 class AnnouncementIn(RequestModel):
-    examYear: integer(ge=2000, le=2100)
+    examYear: ExamYear
     category: str = Field(min_length=1, max_length=64, json_schema_extra=stated(enum=categories))
     text: str | None = Field(default=None, min_length=1, max_length=300,
                              description="the message after the signature; default: registration for the exam is open")

@@ -1,5 +1,6 @@
 """The materials page (R2, R4, R9-R14, R16): slots, images, reviewer notes and the timeline; the reviewer's variant."""
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -97,11 +98,11 @@ class MaterialOut(Model):
     remaining: int
     complete: bool
     requested: Requested | None = None
-    images: list[ImageOut]
+    images: Sequence[ImageOut]
 
 
 class ReviewMaterialOut(MaterialOut):
-    images: list[ReviewImageOut]
+    images: Sequence[ReviewImageOut]
 
 
 class ReviewNote(Model):

@@ -3,15 +3,16 @@
 from typing import Literal
 
 from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
-from core.contract.base import MAX_VERSION, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, integer
+from core.contract.base import Count, MaterialTypeCode, Model, Note, RequestModel, ReviewReason, Version
 from core.contract.status import Progress
 
-# The decisions' rules that tie one field to another (core.review checks them, INVALID_REQUEST), stated:
+# The decisions' rules that tie one field to another (review.rules checks them, INVALID_REQUEST), stated:
 # a request for a new image names its reason; a return or rejection has a comment the candidate reads
 # (R16), and only a return asks for more material.
-WITH_COMMENT = {"type": "string", "pattern": "\\S"}
-NOTHING_ASKED = {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}
+WITH_COMMENT: JsonDict = {"type": "string", "pattern": "\\S"}
+NOTHING_ASKED: JsonDict = {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}
 
 
 class ImageDecision(RequestModel):
@@ -23,12 +24,12 @@ class ImageDecision(RequestModel):
     decision: Literal["approve", "revise"]
     reasonCode: ReviewReason | None = Field(default=None, description="required for revise")
     note: Note
-    version: integer(ge=1, le=MAX_VERSION) = Field(description="the image's version the reviewer saw")
+    version: Version = Field(description="the image's version the reviewer saw")
 
 
 class MaterialRequest(RequestModel):
     type: MaterialTypeCode
-    count: integer(ge=1, le=10) = Field(description="how many more images of this type")
+    count: Count = Field(description="how many more images of this type")
     note: str | None = Field(default=None, max_length=200)
 
 
@@ -42,7 +43,7 @@ class ApplicationDecision(RequestModel):
 
     decision: Literal["approve", "return", "reject"]
     comment: Note
-    version: integer(ge=1, le=MAX_VERSION) = Field(description="the application's version the reviewer saw")
+    version: Version = Field(description="the application's version the reviewer saw")
     requests: list[MaterialRequest] | None = Field(
         default=None, max_length=10,
         description="return only: ask for more images of a type (R16, R21), each type at most once")

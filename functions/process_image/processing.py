@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.clock import Now
-from core.likeness import as_int, hamming
-from core.models import REVIEWABLE, AuditEntry, Image, ImageStatus, Snapshot
+from core.likeness import Bounds, alike, nearness
+from core.models import REVIEWABLE, AuditEntry, Image, ImageStatus, Snapshot, carried
 from core.plan import Likeness, Plan, Reference
 from core.progress import settle
 from core.uploads import replaced, with_status
@@ -34,10 +34,10 @@ class Outcome:
     processing_ms: int | None = None
     reference: str | None = None  # drawn in the watermark
     reason: str | None = None  # set when the file is INVALID
-    found: str | None = None
-    warnings: tuple[str, ...] = ()  # quality warnings on the picture (never a refusal)
-    phash: str | None = None  # perceptual hash, hex
-    duplicate_bound: int = 0  # Hamming distance within which two pictures are the same one
+    reason_found: str | None = None  # the format it really is, for UNSUPPORTED_FORMAT
+    quality_warnings: tuple[str, ...] = ()  # on the picture (never a refusal)
+    phash: str | None = None  # perceptual hashes, hex (core.likeness)
+    duplicate_bounds: Bounds = Bounds(0, 0)  # Hamming distances within which two pictures are the same one
     duplicate_of: tuple[dict, ...] = ()  # near-identical pictures in other candidates' applications
     probes: tuple[str, ...] = ()  # the likeness index's bands to look in for those
 
@@ -52,15 +52,18 @@ def waiting(snap: Snapshot | None, image_id: str, upload_key: str) -> Image | No
     return image
 
 
-def duplicated(snap: Snapshot, image_id: str, outcome: Outcome) -> bool:
-    """The same picture is already in another place of this application (e.g. one side of the identity
-    card uploaded twice). Decided on the snapshot the record commits against, so two uploads of one
-    picture processed at the same moment still see each other (the later one retries on a fresh read)."""
-    if not outcome.phash:
-        return False
-    mine = as_int(outcome.phash)
-    return any(other.phash and other.image_id != image_id and other.status in REVIEWABLE
-               and hamming(mine, as_int(other.phash)) <= outcome.duplicate_bound for other in snap.images)
+def repeated(snap: Snapshot, image_id: str, outcome: Outcome) -> Image | None:
+    """The image of this application this picture repeats, if any (e.g. one side of the identity card
+    uploaded twice): the nearest alike. Decided on the snapshot the record commits against, so two
+    uploads of one picture processed at the same moment still see each other (the later one retries on
+    a fresh read)."""
+    mine = outcome.phash
+    if not mine:
+        return None
+    alike_ones = [other for other in snap.images
+                  if other.phash and other.image_id != image_id and other.status in REVIEWABLE
+                  and alike(mine, other.phash, outcome.duplicate_bounds)]  # fmt: skip
+    return min(alike_ones, key=lambda other: nearness(mine, other.phash or ""), default=None)
 
 
 def too_late(snap: Snapshot, image: Image) -> str | None:
@@ -77,7 +80,7 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
            now: Now) -> tuple[Plan, str] | None:
     """The plan and what became of the upload ("submitted", "invalid" or "discarded"), or None."""
     image = waiting(snap, image_id, upload_key)
-    if image is None:
+    if snap is None or image is None:
         return None
     app = snap.application
     seat = next((s for s in snap.seats if s.image_id == image_id), None)
@@ -90,17 +93,15 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
                               material_type=image.material_type, from_status=image.status, note=late)],
         ), "discarded"
     references, likeness = [], []
+    found = carried(outcome, Image)  # what processing says of the picture, by name
     if outcome.reason:
-        new = with_status(image, ImageStatus.INVALID, expires_at=None, seat=None, processed_at=now.iso,
-                          reason=outcome.reason, reason_found=outcome.found, processing_ms=outcome.processing_ms)
+        new = with_status(image, ImageStatus.INVALID, **found, expires_at=None, seat=None, processed_at=now.iso)
         action = "image_invalid"
     else:
-        warnings = outcome.warnings + (("DUPLICATE",) if duplicated(snap, image_id, outcome) else ())
-        new = with_status(image, ImageStatus.SUBMITTED, expires_at=None, processed_at=now.iso,
-                          object_key=outcome.object_key, width=outcome.width, height=outcome.height,
-                          bytes=outcome.bytes, sha256=outcome.sha256, processing_ms=outcome.processing_ms,
-                          reference=outcome.reference, quality_warnings=warnings, phash=outcome.phash,
-                          duplicate_of=outcome.duplicate_of)
+        twin = repeated(snap, image_id, outcome)
+        found["quality_warnings"] += ("DUPLICATE",) if twin else ()
+        new = with_status(image, ImageStatus.SUBMITTED, **found, expires_at=None, processed_at=now.iso,
+                          same_as=twin.image_id if twin else None)
         action = "image_submitted"
         if outcome.reference:
             references.append(Reference(outcome.reference, app.id, image_id, image.material_type, now.iso))

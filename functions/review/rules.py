@@ -37,6 +37,18 @@ LEVEL_OF_STATUS = {AppStatus.DRAFT: Level.SITE, AppStatus.SITE_APPROVED: Level.R
 
 
 @dataclass(frozen=True)
+class Claim:
+    caller: Caller
+    ttl: int  # seconds the lease lives unless renewed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    level: Level
+    expires_at: int
+
+
+@dataclass(frozen=True)
 class DecideImage:
     caller: Caller
     image_id: str
@@ -78,6 +90,14 @@ def in_scope(caller: Caller, app: Application | None) -> Application:
     return app
 
 
+def scoped(caller: Caller, snap: Snapshot | None) -> Snapshot:
+    """The snapshot of an application in the caller's review scope (else 404, as in_scope)."""
+    if snap is None:
+        raise DomainError("NOT_FOUND")
+    in_scope(caller, snap.application)
+    return snap
+
+
 def level_for(caller: Caller, app: Application) -> Level:
     """The level the caller reviews this application at, given its status; else INVALID_TRANSITION."""
     level = LEVEL_OF_STATUS.get(app.status)
@@ -105,6 +125,34 @@ def claimable(caller: Caller, app: Application) -> Level:
     return level
 
 
+def claim(snap: Snapshot | None, cmd: Claim, now: Now) -> tuple[Plan, Claimed]:
+    """Take or renew the review lease (R15): while the application waits at the caller's level, and only
+    if nobody else holds a live one, which the commit checks again (a claim does not move `version`)."""
+    snap = scoped(cmd.caller, snap)
+    app = snap.application
+    level = claimable(cmd.caller, app)
+    if app.claimed_by_other(cmd.caller.sub, now.seconds):
+        raise DomainError("CLAIMED_BY_OTHER")
+    expires = now.seconds + cmd.ttl
+    return Plan(before=app, after=replace(app, claimed_by=cmd.caller.sub, claim_expires_at=expires), now=now,
+                claim_for=cmd.caller.sub,
+                audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role=level.role, action="claimed",
+                                  level=level.value)]), Claimed(level, expires)
+
+
+def release(snap: Snapshot | None, caller: Caller, now: Now) -> Plan:
+    """Give one's live lease back (a reviewer pausing); under that same lease."""
+    snap = scoped(caller, snap)
+    app = snap.application
+    if app.claimed_by != caller.sub or not app.claim_live(now.seconds):
+        raise DomainError("NOT_CLAIMED")
+    role = app.queue.role if app.queue else next(iter(caller.groups & {"site_reviewer", "region_reviewer"}), "")
+    return Plan(before=app, after=replace(app, claimed_by=None, claim_expires_at=None), now=now,
+                claim_holder=caller.sub,
+                audit=[AuditEntry(at=now.iso, actor=caller.sub, role=role, action="claim_released",
+                                  level=app.queue.value if app.queue else None)])
+
+
 def holds_claim(caller: Caller, app: Application, now: Now) -> None:
     if app.claimed_by_other(caller.sub, now.seconds):
         raise DomainError("CLAIMED_BY_OTHER")
@@ -120,7 +168,8 @@ def _deciders(app: Application, level: Level, sub: str) -> tuple[str, ...]:
 
 def decide_image(snap: Snapshot | None, cmd: DecideImage, now: Now) -> tuple[Plan, Image]:
     caller = cmd.caller
-    app = in_scope(caller, snap.application if snap else None)
+    snap = scoped(caller, snap)
+    app = snap.application
     level = level_for(caller, app)
     holds_claim(caller, app, now)
     image = snap.image(cmd.image_id)
@@ -181,7 +230,8 @@ def _requests(snap: Snapshot, asks: tuple[Ask, ...]) -> tuple[Request, ...]:
 
 def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) -> Plan:
     caller = cmd.caller
-    app = in_scope(caller, snap.application if snap else None)
+    snap = scoped(caller, snap)
+    app = snap.application
     if app.version != cmd.version:
         raise DomainError("STALE_VERSION")  # first: a decision on what the reviewer did not see never lands
     level = level_for(caller, app)
@@ -207,7 +257,7 @@ def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) 
         region_first_ready_at=(app.region_first_ready_at or now.iso) if region_queue else app.region_first_ready_at,
         returns=app.returns + (cmd.decision == "return"), requests=requests,
         site_deciders=_deciders(app, level, caller.sub))
-    after = replace(after, **({"site_decision": record} if level is Level.SITE else {"region_decision": record}))
+    after = replace(after, site_decision=record) if level is Level.SITE else replace(after, region_decision=record)
     audit = [AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action=cmd.decision, from_status=app.status,
                         to_status=to, note=cmd.comment, level=level.value)]
     if cmd.decision == "return":
@@ -218,7 +268,8 @@ def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) 
 
 def set_phase(snap: Snapshot | None, cmd: SetPhase, now: Now) -> Plan:
     """Later phases of the exam cycle (R20), set by the exam office."""
-    app = in_scope(cmd.caller, snap.application if snap else None)
+    snap = scoped(cmd.caller, snap)
+    app = snap.application
     to = next_status(app.status, cmd.status, Actor.OFFICE)
     return Plan(before=app, after=app.changed(now.iso, status=to), now=now,
                 audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="exam_office", action="phase",

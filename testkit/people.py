@@ -1,7 +1,11 @@
-"""Fictitious candidates for tests and the bench: registrations with valid identity numbers.
-No side effects on import (unlike tests/conftest.py, which sets the fake-AWS environment)."""
+"""Fictitious people for tests and the bench: candidates' registrations with valid identity numbers,
+and the registration system's sign-in."""
 
 from __future__ import annotations
+
+from local.invoke import claims
+
+REGISTRAR = claims("registrar-1", "registrar")
 
 
 def id_number(serial: int = 1, born: str = "19900101", area: str = "110101") -> str:

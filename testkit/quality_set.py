@@ -1,7 +1,7 @@
 """The labelled set for ``process_image.quality`` (issue 16): generated, seeded, all in memory.
 
 Documents a candidate photographs (the two sides of an identity card, a diploma, a stamped certificate,
-a page of text, the generic document photo of ``tests/corpus.py``) are drawn flat, placed on a desk
+a page of text, the generic document photo of ``testkit/corpus.py``) are drawn flat, placed on a desk
 (slightly turned, 55-85 % of the frame), lit (gain, a light gradient, a colour cast) and "taken"
 (optical blur of a good phone camera, sensor grain, JPEG as uploaded, decoded again): that is a good
 photo. Scans fill the frame with the page. Each degradation is one physical cause, with one label:
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from tests.corpus import fit_jpeg, grey_scan, jpeg, photo
+from testkit.corpus import fit_jpeg, grey_scan, jpeg, photo
 
 TRAIN = (1, 3)  # the seeds tools/derive_quality_thresholds.py derives the thresholds on
 HELD_OUT = 2  # the seed the unit test judges them on
@@ -231,10 +231,33 @@ def text_page(width: int, seed: int) -> tuple[Image.Image, Image.Image]:
     return img, Image.new("L", (w, h), 255)
 
 
+def residence_permit(width: int, seed: int) -> tuple[Image.Image, Image.Image]:
+    """A residence permit (居住证), card-sized: a pale green card, a title band, the photo on the left,
+    the holder's fields on the right, the number along the bottom."""
+    rnd = random.Random(seed)
+    h = round(width / 1.585)
+    img = Image.new("RGB", (width, h), (rnd.randrange(214, 230), rnd.randrange(232, 244), rnd.randrange(205, 222)))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, 0, width, int(h * 0.2)], fill=(rnd.randrange(60, 90), rnd.randrange(130, 160), 110))
+    _text(draw, (width * 0.28, h * 0.04), _words(rnd, 6, 0), int(h * 0.11), (245, 245, 240))
+    _portrait(draw, (int(width * 0.05), int(h * 0.28), int(width * 0.32), int(h * 0.82)), rnd)
+    px = int(h * 0.06)
+    y = h * 0.3
+    for n in (3, 2, 8, 12, 12):
+        _text(draw, (width * 0.37, y), _words(rnd, 2, 0) + "  " + _words(rnd, n, 0.2), px, (30, 30, 30))
+        y += h * 0.105
+    _text(draw, (width * 0.05, h * 0.87), _words(rnd, 18, 1.0), int(h * 0.07), (20, 20, 20))
+    mask = Image.new("L", (width, h), 0)
+    ImageDraw.Draw(mask).rounded_rectangle([0, 0, width - 1, h - 1], radius=h // 16, fill=255)
+    return img, mask
+
+
 DOCUMENTS = ("card front", "card back", "diploma", "diploma portrait", "certificate", "text page")
 
 
 def document(kind: str, width: int, seed: int) -> tuple[Image.Image, Image.Image]:
+    if kind == "residence permit":
+        return residence_permit(width, seed)
     if kind.startswith("card"):
         return card_face(kind.split()[1], width, seed)
     if kind.startswith("diploma"):
@@ -401,7 +424,7 @@ def _doc_width(kind: str, shot: Shot, doc_aspect: float) -> int:
 
 
 ASPECT = {"card front": 1 / 1.585, "card back": 1 / 1.585, "diploma": 0.7, "diploma portrait": 1.41,
-          "certificate": 1.414, "text page": 1.414}  # fmt: skip
+          "certificate": 1.414, "text page": 1.414, "residence permit": 1 / 1.585}  # fmt: skip
 
 
 def take(kind: str, doc_seed: int, shot: Shot, rnd: random.Random, background: Image.Image | None = None):
@@ -496,7 +519,7 @@ def labelled_set(seed: int = HELD_OUT, scale: float = 1.0) -> tuple[Sample, ...]
         add(f"{scene} {kind}", take(kind, seed * 100 + i, _shot(rnd, frame), rnd), (), "good", scene)
     for i in range(10):
         frame = _small(rnd.choice(FRAMES), scale)
-        img = photo(frame, seed=seed * 100 + 60 + i)  # tests/corpus.py's document on a desk
+        img = photo(frame, seed=seed * 100 + 60 + i)  # testkit/corpus.py's document on a desk
         shot = _shot(rnd, frame, light=0.0, blur=0.0, grain=0.0)
         scene = f"s{seed}-corpus-{i}"
         add(f"{scene} corpus photo", camera(img, shot, rnd), (), "good", scene)

@@ -29,9 +29,9 @@ from botocore.exceptions import (
 )
 
 from core import aws
-from core.contacts import e164
 from core.models import Contact
 from core.notifications import Message
+from notify.contacts import e164
 
 
 class NotSent(Exception):

@@ -1,0 +1,97 @@
+"""The only package that talks to DynamoDB, in parts (README "DynamoDB key design"):
+
+- `wire`: DynamoDB's JSON, as boto3 writes and reads it;
+- `keys`: every key and key prefix of the table (the only module that writes one);
+- `items`: what each domain object is in the table, and its TTL;
+- `calls`: the client, its errors as the domain's, paging, batches;
+- one module per aggregate: `applications` (an application's partition and its lists), `plans` (a
+  decision's Plan as one transaction), `images` (watermark references, the likeness index), `notify`.
+
+Request builders are pure and take the table name, so tests assert them exactly; only `calls` sends.
+This module re-exports their public names, so `from core import db; db.load(...)` keeps working.
+"""
+
+import secrets  # the audit entries' random suffix: tests fix it through db.secrets
+
+from core.db.applications import (
+    application_from,
+    application_item,
+    audit_from,
+    audit_item,
+    by_id_number,
+    by_name,
+    create_application,
+    create_items,
+    get_application,
+    get_applications,
+    image_from,
+    image_item,
+    list_applications,
+    load,
+    partition_request,
+    queue_page,
+    queue_request,
+    seat_from,
+    seat_item,
+    site_all,
+    site_page,
+    site_request,
+    snapshot_from,
+)
+from core.db.calls import Conflict, ReferenceTaken, client, reset_client
+from core.db.images import (
+    LIKENESS_PAGE,
+    get_reference,
+    likeness,
+    likeness_items,
+    note_duplicate,
+    reference_item,
+)
+from core.db.items import keep_until
+from core.db.keys import (
+    TRAIL,
+    announcement_pk,
+    app_id_of,
+    app_pk,
+    notice_pk,
+    queue_keys,
+    queue_pk,
+    site_keys,
+    site_pk,
+    site_sk_prefix,
+    user_pk,
+)
+from core.db.notify import (
+    announcement_from,
+    announcement_item,
+    claim_delivery,
+    contact_from,
+    contact_item,
+    create_announcement,
+    delivery_claim_request,
+    delivery_finish_request,
+    delivery_item,
+    finish_delivery,
+    forget_contact,
+    get_announcement,
+    get_contact,
+    get_contacts,
+    get_subscription,
+    lease_request,
+    progress_items,
+    put_contact,
+    record_progress,
+    release_delivery,
+    subscribe,
+    subscribers_page,
+    subscribers_request,
+    subscription_delete_items,
+    subscription_from,
+    subscription_items,
+    subscription_put_items,
+    subscriptions,
+    take_fanout_lease,
+    unsubscribe,
+)
+from core.db.plans import commit, plan_items
+from core.db.wire import decode, encode, from_attribute, to_attribute
