@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
-from core import db, storage
+from core import db, references, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
 from core.likeness import alike, nearness
@@ -22,8 +22,7 @@ from process_image.processing import Outcome
 logger = Logger(child=True)
 
 # Crockford's base32 without I, L, O, U: read back from a photo of a leaked copy without ambiguity.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
+REFERENCE_ALPHABET, REFERENCE_LENGTH = references.ALPHABET, references.LENGTH
 SNIFF_BYTES = 64
 
 @dataclass(frozen=True)

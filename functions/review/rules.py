@@ -238,12 +238,12 @@ def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) 
     holds_claim(caller, app, now)
     to = next_status(app.status, cmd.decision, Actor(level.value))
     if cmd.decision in ("return", "reject") and not cmd.comment:
-        raise DomainError("INVALID_REQUEST",
-                          "A comment is required to return or reject: the candidate reads it at the top of the page (R16).",
-                          "退回或拒绝时须填写审核意见(comment),考生将在上传页面顶部看到(R16)。")
+        raise DomainError("INVALID_REQUEST",  # the reviewer reads this: their words, not the field's (R16)
+                          "Write a comment to return or reject the application: the candidate reads it at the top of the upload page.",
+                          "退回或不通过时须填写审核意见,考生将在上传页面顶部看到。")
     if cmd.requests and cmd.decision != "return":
-        raise DomainError("INVALID_REQUEST", "requests can only accompany a return.",
-                          "只有退回修改时才能要求补充材料(requests)。")
+        raise DomainError("INVALID_REQUEST", "More material can only be asked for with a return.",
+                          "只有退回修改时才能要求补充材料。")
     images = [i for i in snap.images if not i.expired(now.seconds) and i.status is not ImageStatus.INVALID]
     if cmd.decision == "approve" and level is Level.SITE and (
             not complete(app, images) or any(i.status is not ImageStatus.APPROVED for i in images)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, db, idnumber, storage, views
+from core import clock, db, idnumber, references, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -171,7 +171,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
             by_progress[progress(a, now.seconds)] += 1
             if a.queue is not None and a.ready_at:
                 waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
-        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, byStatus=by_status, byProgress=by_progress,
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=catalog().region_name(s.region),
+                               byStatus=by_status, byProgress=by_progress,
                                waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
                                                  p90Seconds=_percentile(waits, 0.9))))
     return c.Stats(asOf=now.iso, sites=out)
@@ -179,7 +180,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
 
 def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
-    found = db.get_reference(reference.strip().upper())
+    meant = references.normalise(reference)
+    found = db.get_reference(meant) if meant else None
     if found is None:
         raise DomainError("NOT_FOUND")
     app = rules.in_scope(caller, db.get_application(found["applicationId"]))
