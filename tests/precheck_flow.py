@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from local.invoke import LambdaContext
 from tests.conftest import derived_stack
-from tests.notify_flow import REGION, pump, stream_poller  # sets the queues' URLs notify.events reads at cold start
+from tests.notify_flow import (  # sets the queues' URLs notify.events reads at cold start
+    REGION,
+    pump,
+    stream_poller,
+)
 
 
 class Prechecks:
