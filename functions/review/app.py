@@ -85,6 +85,16 @@ def image_decision(id: AppId, imageId: ImageId, body: c.ImageDecision) -> c.Imag
     return result
 
 
+@api.route("post", "/review/applications/<id>/images/approve-passed", roles=REVIEWERS,
+           summary="Approve every submitted image whose machine pre-checks passed, in one transaction",
+           errors=["NOT_FOUND", "STALE_VERSION", "NOT_CLAIMED", "CLAIMED_BY_OTHER", "INVALID_TRANSITION",
+                   "SEPARATION_OF_DUTIES"])
+def approve_passed(id: AppId, body: c.ApprovePassed) -> c.ReviewPage:
+    page, approved = use_cases.approve_passed(api.caller(), id, body)
+    metrics.add_metric(name="ImageDecisions", unit="Count", value=approved)
+    return page
+
+
 @api.route("post", "/review/applications/<id>/decision", roles=REVIEWERS,
            summary="Approve, return (with comments and requests) or reject the application",
            errors=["NOT_FOUND", "STALE_VERSION", "NOT_CLAIMED", "CLAIMED_BY_OTHER", "INCOMPLETE_MATERIALS",

@@ -72,6 +72,14 @@ def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecisi
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
 
 
+def approve_passed(caller: Caller, app_id: str, body: c.ApprovePassed) -> tuple[c.ReviewPage, int]:
+    """Every SUBMITTED image whose pre-checks passed, approved in one transaction; the page after it, and
+    how many were approved (0: none qualified, nothing written)."""
+    cmd = rules.ApprovePassed(caller=caller, version=body.version)
+    decided = transact(app_id, lambda snap, now: rules.approve_passed(snap, cmd, now), with_audit=True)
+    return review_page(caller, app_id), len(decided[1]) if decided else 0
+
+
 def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
     asks = tuple(rules.Ask(type=r.type, count=r.count, note=r.note) for r in body.requests or ())
     cmd = rules.DecideApplication(caller=caller, decision=body.decision, version=body.version, comment=body.comment,

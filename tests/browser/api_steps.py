@@ -73,9 +73,11 @@ def upload_required(stack: RunningStack, app_id: str, candidate: str, photos: di
     def processed():
         images = [i for m in requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()["materials"]
                   for i in m["images"]]
-        return all(i["status"] != "PENDING" for i in images)
+        # and their machine pre-checks done: each result moves the application's version on, so a decision
+        # made on the page before it lands would be STALE_VERSION
+        return all(i["status"] != "PENDING" and (i.get("checks") or {}).get("state") != "PENDING" for i in images)
 
-    wait_for(processed, f"{app_id}'s images to be processed")
+    wait_for(processed, f"{app_id}'s images to be processed and checked", timeout=WAIT_S * 4)
 
 
 def replace_flagged(stack: RunningStack, app_id: str, candidate: str) -> None:

@@ -1,6 +1,7 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
 
 import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
+import { candidateFindings, checkTags, checksPending } from './checks.js';
 import { confirmDialog } from './confirm.js';
 import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
@@ -133,8 +134,9 @@ function findImage(imageId) {
   return null;
 }
 
-function busy() {
-  return state.uploads.size > 0 || (state.page?.materials || []).some((m) => m.images.some((i) => i.status === 'PENDING'));
+function busy() {  // an image processing, or its machine pre-checks pending: their findings show by themselves
+  return state.uploads.size > 0
+    || (state.page?.materials || []).some((m) => m.images.some((i) => i.status === 'PENDING' || checksPending(i)));
 }
 
 function stopPolling() { clearTimeout(state.timer); state.timer = null; }
@@ -257,7 +259,8 @@ function imageTile(material, image, n) {
       image.status === 'NEEDS_REVISION' ? h('span', { class: 'why' }, h('span', { class: 'why-tag' }, reasonName(image.reviewReasonCode)),
         image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null) : null,
       warnings.length ? h('span', { class: 'warn-tags' }, warnings.map((w) => h('span', {
-        class: 'warn-tag', 'data-code': w.code, title: msg(w, 'message') }, `⚠ ${warningName(w.code)}`))) : null),
+        class: 'warn-tag', 'data-code': w.code, title: msg(w, 'message') }, `⚠ ${warningName(w.code)}`))) : null,
+      checkTags(image)),
     // Under the picture, a full-width 44 px target; it asks first (confirmDialog).
     image.locked ? null : h('button', {
       type: 'button', class: 'del', 'data-focus': `del-${image.imageId}`, onclick: () => removeImage(material, image, n),
@@ -285,7 +288,8 @@ function materialNotes(material) {
     fix.length ? h('div', { class: 'fix', role: 'note', 'aria-label': `${t('howToFix')}: ${name}` },
       h('h3', {}, t('howToFix')), h('ul', {}, fix)) : null,
     hints.length ? h('div', { class: 'quality', role: 'note', 'aria-label': `${t('qualityHints')}: ${name}` },
-      h('h3', {}, `⚠ ${t('qualityHints')}`), h('ul', {}, hints), h('p', { class: 'muted' }, t('qualityNeverBlocks'))) : null];
+      h('h3', {}, `⚠ ${t('qualityHints')}`), h('ul', {}, hints), h('p', { class: 'muted' }, t('qualityNeverBlocks'))) : null,
+    candidateFindings(material, name)];
 }
 
 function materialSection(material) {

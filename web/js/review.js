@@ -2,6 +2,7 @@
 // candidate's name and identity number, per-image and per-application decisions (a return carries a
 // comment and requests for more material), "next in queue", and keyboard shortcuts for a day of reviewing.
 
+import { checksPanel, passedBar } from './checks.js';
 import { fmtTime, h, imageUrl, replace, toDate } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { confirmDialog } from './confirm.js';
@@ -59,7 +60,7 @@ const IMAGE_STATUS = {
   NEEDS_REVISION: ['需重传', 'To be replaced'], APPROVED: ['已通过', 'Approved'],
 };
 const SHORTCUTS = [['J / →', 'k_next'], ['K / ←', 'k_prev'], ['+ / − / 0', 'k_zoom'], ['R', 'k_rotate'],
-  ['A', 'k_approve'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['M', 'k_comment'], ['?', 'k_help']];
+  ['A', 'k_approve'], ['P', 'k_passed'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['M', 'k_comment'], ['?', 'k_help']];
 const QUEUE_REFRESH_MS = 30_000;  // new arrivals and others' claims show without a click; waiting times tick
 
 // The queue comes in its fair order (R15, by firstReadyAt); a reviewer may view it by wait or by hints.
@@ -257,6 +258,7 @@ function viewer() {
       image.reference ? h('span', { class: 'reference' }, `${t('reference')} `, h('code', {}, image.reference)) : null,
       image.reviewReasonCode ? h('span', { class: 'why' }, `${reasonLabel(image.reviewReasonCode)} ${image.reviewNote || ''}`) : null),
     imageHints(image),
+    checksPanel(image, state.page.application),
     imageDecision(cur),
     imageHistory(image),
     h('div', { class: 'strip' }, images.map((x, k) => h('button', {
@@ -294,6 +296,19 @@ function imageDecision({ image }) {
       Object.keys(REASONS).map((code) => h('option', { value: code }, reasonLabel(code))))),
     h('label', { class: 'grow' }, t('note'), h('input', { id: 'image-note', type: 'text', maxlength: '500' })),
     h('button', { type: 'button', class: 'danger', id: 'revise-image', disabled: !decidable, onclick: revise }, `${t('reviseImage')} (X)`));
+}
+
+/** Every image whose machine pre-checks passed, approved in one call (the badge shows when all did). */
+function approvePassed(app) {
+  return passedBar(state.page, {
+    disabled: !reviewable() || state.level !== 'SITE',
+    onApprove: () => act(async () => {
+      await ensureClaim();
+      await ctx.api.post(`/review/applications/${encodeURIComponent(app.id)}/images/approve-passed`,
+        { version: state.page.application.version });
+      toast(t('done'), 'info');
+    }),
+  });
 }
 
 /** "Add `count` more images of `type`" (R16, R21), sent with the next return. */
@@ -338,6 +353,7 @@ function appDecision(app) {
   });
   return h('section', { class: 'card app-decision' },
     h('h2', {}, t('appDecision')),
+    approvePassed(app),
     h('label', { class: 'block' }, t('comment'),
       h('textarea', { id: 'comment', rows: '3', maxlength: '500', oninput: (e) => { state.draft.comment = e.target.value; } }, state.draft.comment)),
     requestsEditor(),
@@ -439,7 +455,7 @@ function onKey(e) {
     '+': () => { state.zoom = Math.min(6, state.zoom * 1.25); applyView(); }, '=': () => { state.zoom = Math.min(6, state.zoom * 1.25); applyView(); },
     '-': () => { state.zoom = Math.max(0.25, state.zoom / 1.25); applyView(); }, 0: () => { state.zoom = 1; state.rotation = 0; applyView(); },
     r: () => { state.rotation = (state.rotation + 90) % 360; applyView(); },
-    a: () => click('approve-image'), x: () => $('#reason')?.focus(), c: () => click('claim'), n: () => nextInQueue(),
+    a: () => click('approve-image'), p: () => click('approve-passed'), x: () => $('#reason')?.focus(), c: () => click('claim'), n: () => nextInQueue(),
     m: () => $('#comment')?.focus(),
     '?': () => { const d = $('#shortcuts'); if (d) d.open = !d.open; },
   };

@@ -27,6 +27,10 @@ class ImageDecision(RequestModel):
     version: Version = Field(description="the image's version the reviewer saw")
 
 
+class ApprovePassed(RequestModel):
+    version: Version = Field(description="the application's version the reviewer saw")
+
+
 class MaterialRequest(RequestModel):
     type: MaterialTypeCode
     count: Count = Field(description="how many more images of this type")
