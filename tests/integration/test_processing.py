@@ -107,7 +107,7 @@ def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
     assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
 
 
-def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aws, app1):
+def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aws, app1, serial_moto):
     """S3 and SQS deliver at least once: two workers may hold one upload at the same time. Each draws
     its own reference (R12) and writes its own copy; the loser removes only its own, so the record
     points at a stored picture whose watermark is the recorded reference."""
