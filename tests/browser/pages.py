@@ -103,6 +103,14 @@ class CandidatePage:
     def thumbnails(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("img", name=re.compile(f"^{re.escape(material[1])}"))
 
+    def opened_picture(self) -> Locator:
+        """The full picture of the thumbnail tapped, in the viewer over the page."""
+        return self.page.get_by_role("dialog").get_by_role("img")
+
+    def close_picture(self) -> None:
+        self.page.get_by_role("dialog").get_by_role("button", name="关闭").click()
+        expect(self.page.get_by_role("dialog")).to_have_count(0)
+
     def delete_buttons(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("button", name="删除", exact=True)
 

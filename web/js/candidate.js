@@ -1,10 +1,11 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
 
 import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
-import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
+import { fmtBytes, fmtTime, h, replace, thumbnailUrl } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
+import { pictureLink } from './viewer.js';
 
 // The status poll (README "Deadline day": its rate is a line of the capacity model). While an image is
 // processing, every 2 s: the thumbnail appears by itself. Otherwise from 5 s, doubling while nothing
@@ -212,7 +213,7 @@ function imageTile(material, image, n) {
   const name = pick(material, 'name');
   const local = [...state.uploads.values()].find((u) => u.imageId === image.imageId);
   if (image.status === 'PENDING' && local) return uploadTile(material, local);
-  const url = imageUrl(image);
+  const url = thumbnailUrl(image);
   // The API's statusLabel is Chinese only.
   const statusText = (getLang() === 'zh' && image.statusLabel) || {
     PENDING: t('processing'), SUBMITTED: t('submitted'), INVALID: t('invalid'),
@@ -220,7 +221,7 @@ function imageTile(material, image, n) {
   }[image.status];
   const warnings = image.quality?.warnings || [];
   return h('figure', { class: `tile s-${image.status}`, 'data-image-id': image.imageId },
-    url ? h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height })
+    url ? pictureLink(image, `${name} ${n}`, h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height }))
       : h('div', { class: `placeholder ${image.status === 'PENDING' ? 'spinner' : 'bad'}`, 'aria-hidden': 'true' }),
     image.locked ? h('span', { class: 'check', role: 'img', 'aria-label': t('approvedCheck'), title: t('approvedCheck') }, '✓') : null,
     image.locked ? null : h('button', {
