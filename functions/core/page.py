@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from enum import Enum
 
+from core import checks
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
 from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
@@ -73,16 +74,18 @@ def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] 
                places: Places | None = None) -> c.ImageOut:
     """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
     and history."""
-    shown = bool(image.object_key) and image.status in REVIEWABLE
-    url = sign(image.object_key) if shown and image.object_key else None
+    visible = bool(image.object_key) and image.status in REVIEWABLE
+    url = sign(image.object_key) if visible and image.object_key else None
     # An image processed before thumbnails were made has none: pages show the picture itself.
-    thumbnail = sign(image.thumbnail_key) if shown and image.thumbnail_key else url
+    thumbnail = sign(image.thumbnail_key) if visible and image.thumbnail_key else url
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
     model, extra = (c.ReviewImageOut, {"history": histories.get(image.image_id, [])}) \
         if histories is not None else (c.ImageOut, {})
+    # the machine pre-checks' advice; what was read only on reviewers' (and the office's) pages
+    shown = {**_as_stored(image, model), "checks": checks.view(image.checks, with_read=histories is not None)}
     return model(
-        **_as_stored(image, model), statusLabel=image.label, statusLabelEn=image.label_en,
+        **shown, statusLabel=image.label, statusLabelEn=image.label_en,
         locked=image.locked, url=url, thumbnailUrl=thumbnail,
         reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,
