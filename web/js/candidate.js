@@ -314,8 +314,7 @@ function materialSection(material) {
     h('div', { class: 'tiles' },
       material.sampleImageUrl ? h('figure', { class: 'tile sample' },
         h('a', { href: material.sampleImageUrl, target: '_blank', rel: 'noopener' },
-          // lazy: most are below the fold, and they would share a slow line with the thumbnails
-          h('img', { src: material.sampleImageUrl, alt: `${t('sample')}: ${name}`, loading: 'lazy' })),
+          h('img', { src: material.sampleImageUrl, alt: `${t('sample')}: ${name}` })),
         h('figcaption', {}, t('sample'))) : null,
       material.images.map((image, i) => imageTile(material, image, i + 1)),
       mine.filter((u) => !u.imageId || !findImage(u.imageId)).map((u) => uploadTile(material, u)),
