@@ -22,6 +22,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.api_steps import register, wait_for
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import ARTIFACTS, LOOPBACK, Session
 from tests.browser.pages import CandidatePage, open_with_token
 from tests.browser.photos import document_jpeg
@@ -163,6 +164,7 @@ def test_a_phone_on_a_slow_network_opens_the_page_of_six_images_light_and_at_onc
                 assert not session.errors, session.errors
                 if visit == 1 and attempt == 0:
                     session.shot("thumbnails")
+                    assert_accessible(session, "six-thumbnails")
 
                 # When: the page is reloaded a moment later
                 network.clear()
@@ -188,6 +190,7 @@ def test_a_phone_on_a_slow_network_opens_the_page_of_six_images_light_and_at_onc
                 assert len(full) == 1 and network.fetched(network.pictures(thumbnails=True)) == [], network.requests
                 if visit == 1:
                     session.shot("tapped-to-enlarge")
+                    assert_accessible(session, "picture-opened")
                     big.tap()
                     session.shot("tapped-again-actual-size")
                 assert not [u for u in session.urls if urlsplit(u).hostname not in LOOPBACK
