@@ -56,7 +56,8 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             with Image.open(io.BytesIO(stored)) as picture:
                 assert picture.format == "JPEG" and picture.size == (case.width, case.height)
                 assert not picture.getexif()
-            small = aws.s3.get_object(Bucket=aws.materials, Key=thumbnail_key(image["objectKey"]))
+            assert image["thumbnailKey"] == thumbnail_key(image["objectKey"])  # the record names it (pages link it)
+            small = aws.s3.get_object(Bucket=aws.materials, Key=image["thumbnailKey"])
             assert small["CacheControl"] == "private, max-age=31536000, immutable"
             with Image.open(small["Body"]) as thumbnail:
                 assert thumbnail.format == "JPEG" and max(thumbnail.size) <= 320
@@ -65,7 +66,7 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             assert image["reason"] == case.expect, case.name
             if case.found:
                 assert image["reasonFound"] == case.found, case.name
-            assert "objectKey" not in image
+            assert "objectKey" not in image and "thumbnailKey" not in image
         assert "SEAT" not in json.dumps(image)
     # Nothing raw is left in quarantine, and only accepted files have a watermarked copy and thumbnail.
     assert objects(aws, aws.uploads) == []
