@@ -14,9 +14,14 @@ def material_key(app_id: str, material_type: str, image_id: str, reference: str)
     the key never changes once a link to it is handed out: a new picture is a new upload, a new image
     id, a new key (a browser's cached copy is never stale). Each attempt writes its own key (the
     reference it draws into the watermark, R12): two deliveries of one upload processed at once never
-    overwrite or delete the copy the other recorded; an attempt that dies between its write and the
-    record leaves an object no record names, which the bucket's retention rule expires."""
-    return f"materials/{app_id}/{material_type}/{image_id}-{reference}.jpg"
+    overwrite or delete the copy the other recorded. What an attempt that died left under
+    ``material_prefix`` is swept by the delivery that comes after it."""
+    return f"{material_prefix(app_id, material_type, image_id)}{reference}.jpg"
+
+
+def material_prefix(app_id: str, material_type: str, image_id: str) -> str:
+    """Every attempt's copy (and thumbnail) of one image, and nothing of another's (image ids are unique)."""
+    return f"materials/{app_id}/{material_type}/{image_id}-"
 
 
 def thumbnail_key(material_key: str) -> str:

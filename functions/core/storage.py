@@ -184,6 +184,18 @@ def put_image(key: str, jpeg: bytes, thumbnail: bytes) -> None:
         raise
 
 
+def sweep_image(prefix: str, keep: str | None) -> int:
+    """Delete every copy under one image's prefix but ``keep`` (the recorded one) and its thumbnail:
+    what attempts that died between their write and the record left. Only once no attempt can record
+    any more (the image is settled or gone). Returns how many objects went."""
+    kept = {keep, thumbnail_key(keep)} if keep else set()
+    found = client().list_objects_v2(Bucket=settings().materials_bucket, Prefix=prefix).get("Contents", [])
+    gone = [o["Key"] for o in found if o["Key"] not in kept]
+    for key in gone:  # a handful at most: one per attempt that died, and its thumbnail
+        delete_material(key)
+    return len(gone)
+
+
 def delete_image(key: str) -> None:
     """A watermarked picture and its thumbnail (a delete of a missing key succeeds, as S3's does)."""
     delete_material(thumbnail_key(key))

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from core import db, references, storage
 from core.catalog import MAX_BYTES
-from core.keys import material_key, parse_upload_key, thumbnail_key
+from core.keys import material_key, material_prefix, parse_upload_key, thumbnail_key
 from core.likeness import alike, nearness
 from core.models import Snapshot
 from core.transact import transact
@@ -41,33 +41,36 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def process_upload(key: str, transform: Transform, size: int | None = None, sniff: Sniff | None = None) -> str:
+def process_upload(key: str, transform: Transform, size: int | None = None, sniff: Sniff | None = None,
+                   retried: bool = False) -> str:
     """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
 
     Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
     half-written: the watermarked copy and its thumbnail are stored before the record that points at
-    them, and removed again if the record could not take them. `size` is the S3 event's object size (no HEAD needed)."""
+    them, and removed again if the record could not take them. `size` is the S3 event's object size (no HEAD needed);
+    `retried`: the message was received before, so an attempt may have died leaving a copy to sweep."""
     parsed = parse_upload_key(key)
     if parsed is None:
         # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
         logger.warning("not an upload key, deleted", extra={"key": key[:200]})
         storage.delete_upload(key)
         return "orphan"
-    app_id, _, image_id = parsed
+    app_id, material_type, image_id = parsed
+    copies = material_prefix(app_id, material_type, image_id)
     snap = db.load(app_id, with_audit=False)
     image = processing.waiting(snap, image_id, key)
     if snap is None or image is None:
-        return _settled_or_orphan(snap, image_id, key)
+        return _settled_or_orphan(snap, image_id, key, copies)
     if size is None:
         head = storage.head_upload(key)
         if head is None:  # already processed and removed by an earlier delivery
-            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, copies)
         size = head.size
     started = time.perf_counter()
     upload = _read(key, size, sniff)
     if upload is None:  # gone meanwhile
-        return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
-    material_type, candidate = image.material_type, snap.application.candidate_id
+        return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, copies)
+    candidate = snap.application.candidate_id
 
     def made(outcome: Outcome) -> Outcome:
         return replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
@@ -100,9 +103,13 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
             storage.delete_image(outcome.object_key)  # the reservation was deleted, replaced, or came too late
         storage.delete_upload(key)
         if decided is None:
-            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, delete=False)
+            return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, copies, delete=False)
+        if retried:
+            storage.sweep_image(copies, keep=None)
         return "discarded"
     storage.delete_upload(key)
+    if retried:
+        storage.sweep_image(copies, keep=outcome.object_key)
     for other in outcome.duplicate_of if decided[1] == "submitted" else ():
         db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
     return decided[1]
@@ -139,8 +146,13 @@ def _read(key: str, size: int, sniff: Sniff | None) -> bytes | Outcome | None:
     return storage.read_upload(key, MAX_BYTES)
 
 
-def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, delete: bool = True) -> str:
+def _settled_or_orphan(snap: Snapshot | None, image_id: str, key: str, copies: str, delete: bool = True) -> str:
+    """A delivery that finds its image settled or gone: nothing to record. It sweeps what an earlier
+    attempt left (a redelivery is what follows one that died), unless the image still waits for an
+    attempt under way, whose copy is not recorded yet."""
     image = snap.image(image_id) if snap else None
     if delete:
         storage.delete_upload(key)  # idempotent: nothing else will ever read this object
+    if processing.waiting(snap, image_id, key) is None:
+        storage.sweep_image(copies, keep=image.object_key if image and image.upload_key == key else None)
     return "duplicate" if image and image.upload_key == key else "orphan"

@@ -138,6 +138,45 @@ def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aw
     assert objects(aws, aws.uploads) == []
 
 
+@pytest.mark.parametrize("after", ["its own redelivery wins", "another delivery won"])
+def test_a_copy_left_by_an_attempt_that_died_is_swept_by_the_delivery_after_it(api, aws, app1, monkeypatch, after):
+    """An attempt that dies between storing its copy and the record leaves an object no record names;
+    the message comes back (received before), and that delivery removes it, whether it records the
+    picture itself or finds it recorded by another delivery meanwhile."""
+    from process_image import app as function
+    from process_image import use_cases
+
+    reply = reserve(api, CAND, "app-1", "diploma")
+    key = reply.body["upload"]["fields"]["key"]
+    put(aws, key, corpus.photo_jpeg())
+    real = use_cases.transact
+
+    def dies(*args, **kwargs):
+        raise Killed("the invocation timed out")
+
+    monkeypatch.setattr(use_cases, "transact", dies)
+    with pytest.raises(Killed):
+        use_cases.process_upload(key, function.transform)
+    monkeypatch.setattr(use_cases, "transact", real)
+    left = objects(aws, aws.materials)
+    assert len(left) == 2 and images(aws, "app-1")[reply.body["imageId"]]["status"] == "PENDING"
+
+    if after == "another delivery won":  # S3's duplicate message, received for the first time: no sweep
+        assert use_cases.process_upload(key, function.transform) == "submitted"
+        assert len(objects(aws, aws.materials)) == 4
+        assert use_cases.process_upload(key, function.transform, retried=True) == "duplicate"
+    else:
+        assert use_cases.process_upload(key, function.transform, retried=True) == "submitted"
+
+    image = images(aws, "app-1")[reply.body["imageId"]]
+    assert image["status"] == "SUBMITTED" and not set(left) & {image["objectKey"], thumbnail_key(image["objectKey"])}
+    assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
+
+
+class Killed(BaseException):
+    """The invocation's end (a crash, Lambda's timeout): nothing on the way out runs."""
+
+
 def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(api, aws, app1):
     reply = reserve(api, CAND, "app-1", "diploma")
     image_id, key = reply.body["imageId"], reply.body["upload"]["fields"]["key"]
