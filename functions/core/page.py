@@ -11,7 +11,17 @@ from enum import Enum
 
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
+from core.models import (
+    REVIEWABLE,
+    Application,
+    AppStatus,
+    AuditEntry,
+    Image,
+    ImageStatus,
+    Level,
+    Snapshot,
+    camel,
+)
 from core.progress import materials_for
 from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, Reason, duplicate_message, invalid_message
 from core.views import application_view, review_application_view
@@ -123,43 +133,58 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     return out
 
 
-def _level(entry: AuditEntry) -> tuple[str, str]:
-    return (Level(entry.level).label, Level(entry.level).label_en) if entry.level else ("", "")
+def _level(level: Level | str | None) -> tuple[str, str]:
+    return (Level(level).label, Level(level).label_en) if level else ("", "")
+
+
+def standing_decision(app: Application) -> tuple[dict, Level] | None:
+    """The return or rejection the application stands under, and its level: the later of the two
+    levels' decisions, if it is one (the decision records, not the trail: a page reads only the
+    trail's newest entries)."""
+    made = [(d, level) for d, level in ((app.site_decision, Level.SITE), (app.region_decision, Level.REGION))
+            if d and d.get("decision") in ("return", "reject")]
+    return max(made, key=lambda d: d[0].get("at") or "", default=None)
+
+
+def flagged_level(app: Application, image: Image) -> Level:
+    """Who asked for a new image: a site reviewer made every site-level decision they made on it, and
+    may never decide at region level (separation of duties), so its decider tells the level."""
+    return Level.SITE if image.decided_by in app.site_deciders else Level.REGION
 
 
 def review_notes(snap: Snapshot, now: int) -> list[c.ReviewNote]:
     """The comments shown at the top of the page (R16, R21), newest first; none once all is well (R17).
 
     An application comment shows while its return or rejection stands; an image's note while that
-    image still waits to be replaced; a request for more images while it is not met."""
+    image still waits to be replaced; a request for more images while it is not met. All from the
+    application and its images, whatever the length of its trail."""
     app = snap.application
     notes: list[c.ReviewNote] = []
-    if app.status in (AppStatus.RETURNED, AppStatus.REJECTED):
-        decision = next((e for e in reversed(snap.audit) if e.action in ("return", "reject")), None)
-        if decision and decision.note:
-            label, label_en = _level(decision)
-            notes.append(c.ReviewNote(kind="comment", level=decision.level, levelLabel=label, levelLabelEn=label_en,
-                                      at=decision.at, decision=decision.action, comment=decision.note))
-        if app.status is AppStatus.RETURNED:
-            for m in materials(snap, now, lambda _: "", lambda _: ""):
-                if m.requested and not m.requested.met:
-                    entry = next((e for e in reversed(snap.audit) if e.action == "request" and e.material_type == m.type),
-                                 None)
-                    label, label_en = _level(entry) if entry else ("", "")
-                    notes.append(c.ReviewNote(
-                        kind="request", level=entry.level if entry else None, levelLabel=label, levelLabelEn=label_en,
-                        at=entry.at if entry else app.updated_at, decision="request", comment=m.requested.note,
-                        materialType=m.type, count=m.requested.count))
-    flagged = {i.image_id: i for i in snap.images if i.status is ImageStatus.NEEDS_REVISION}
-    for entry in reversed(snap.audit):
-        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" and entry.image_id else None
-        if image is not None:
-            label, label_en = _level(entry)
-            reason = REVIEW_REASONS.get(entry.reason_code or "")
+    standing = standing_decision(app) if app.status in (AppStatus.RETURNED, AppStatus.REJECTED) else None
+    if standing is not None:
+        decision, level = standing
+        if decision.get("comment"):
+            notes.append(c.ReviewNote(kind="comment", level=level.value, levelLabel=level.label,
+                                      levelLabelEn=level.label_en, at=decision["at"], decision=decision["decision"],
+                                      comment=decision["comment"]))
+    if app.status is AppStatus.RETURNED:
+        level_of, at = (standing[1], standing[0]["at"]) if standing else (None, app.updated_at)
+        label, label_en = _level(level_of)
+        for m in materials(snap, now, lambda _: "", lambda _: ""):
+            if m.requested and not m.requested.met:
+                notes.append(c.ReviewNote(
+                    kind="request", level=level_of.value if level_of else None, levelLabel=label,
+                    levelLabelEn=label_en, at=at, decision="request", comment=m.requested.note,
+                    materialType=m.type, count=m.requested.count))
+    for image in snap.images:
+        if image.status is ImageStatus.NEEDS_REVISION:
+            level = flagged_level(app, image)
+            reason = REVIEW_REASONS.get(image.review_reason_code or "")
             notes.append(c.ReviewNote(
-                kind="image", level=entry.level, levelLabel=label, levelLabelEn=label_en, at=entry.at,
-                decision=entry.action, comment=entry.note, imageId=image.image_id, materialType=image.material_type,
-                reasonCode=entry.reason_code, reasonMessage=reason.message if reason else None,
+                kind="image", level=level.value, levelLabel=level.label, levelLabelEn=level.label_en,
+                at=image.decided_at or app.updated_at, decision="image_revise", comment=image.review_note,
+                imageId=image.image_id, materialType=image.material_type, reasonCode=image.review_reason_code,
+                reasonMessage=reason.message if reason else None,
                 reasonMessageZh=reason.message_zh if reason else None))
     return sorted(notes, key=lambda n: n.at, reverse=True)
 
