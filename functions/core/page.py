@@ -10,6 +10,7 @@ from dataclasses import fields
 from enum import Enum
 
 from core import contract as c
+from core import cursor
 from core.catalog import ACCEPT, MAX_BYTES
 from core.models import (
     REVIEWABLE,
@@ -44,9 +45,16 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "return": ("退回修改", "Returned for changes"),
     "reject": ("审核拒绝", "Rejected"),
     "phase": ("考试阶段更新", "Exam phase updated"),
+    "viewed": ("查看了考生身份信息", "Viewed the candidate's identity data"),
 }
-# Actions a candidate does not need to see on the timeline.
-HIDDEN = {"claimed", "claim_released"}
+# Actions a candidate does not need to see on the timeline (the trail keeps them for reviewers).
+HIDDEN = ("claimed", "claim_released", "viewed")
+
+# Pages stay small however long an application's history grows: each list of its trail (the timeline,
+# the audit list, one image's history) shows its newest PAGE_SIZE entries, oldest first, and a cursor
+# for the ones before them.
+PAGE_SIZE = 50
+TIMELINE, AUDIT, HISTORY = "timeline", "audit", "history"
 
 Sign = Callable[[str], str]
 # Where each image shows on the page: (material name, English name, its number in that material, from 1).
@@ -196,14 +204,32 @@ def _fields(e: AuditEntry) -> dict:
             "reasonCode": e.reason_code, "note": e.note, "count": e.count}
 
 
-def timeline(snap: Snapshot) -> list[c.TimelineEntry]:
+def trail_scope(list_: str, app_id: str, image_id: str | None = None) -> str:
+    """The list a trail cursor belongs to: one of an application's lists, or one image's history."""
+    return ":".join((list_, app_id, *((image_id,) if image_id else ())))
+
+
+def trail_cursor(list_: str, app_id: str, older: dict | None, image_id: str | None = None) -> str | None:
+    """The cursor to the entries before a page (`older`: where the trail's Query stopped; None: no more)."""
+    return cursor.encode(trail_scope(list_, app_id, image_id), older)
+
+
+def timeline_entries(entries: list[AuditEntry]) -> list[c.TimelineEntry]:
     """What happened, oldest first. Candidates do not see who reviewed (only the level)."""
-    return [c.TimelineEntry(**_fields(e)) for e in snap.audit if e.action not in HIDDEN]
+    return [c.TimelineEntry(**_fields(e)) for e in entries if e.action not in HIDDEN]
+
+
+def audit_entries(entries: list[AuditEntry]) -> list[c.AuditOut]:
+    """Everything that happened and who did it, for reviewers and the exam office."""
+    return [c.AuditOut(**_fields(e), actor=e.actor, role=e.role) for e in entries]
+
+
+def timeline(snap: Snapshot) -> list[c.TimelineEntry]:
+    return timeline_entries(snap.audit)
 
 
 def audit(snap: Snapshot) -> list[c.AuditOut]:
-    """Everything that happened and who did it, for reviewers and the exam office."""
-    return [c.AuditOut(**_fields(e), actor=e.actor, role=e.role) for e in snap.audit]
+    return audit_entries(snap.audit)
 
 
 def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
@@ -213,6 +239,14 @@ def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
         if e.image_id:
             out.setdefault(e.image_id, []).append(entry)
     return out
+
+
+def _history_cursor(app: Application, image_id: str, shown: list[c.AuditOut], older: dict | None) -> str | None:
+    """Where an image's history goes on past the page's entries: nowhere once its reservation, its
+    first entry, is among them."""
+    if older is None or any(e.action == "image_reserved" for e in shown):
+        return None
+    return trail_cursor(HISTORY, app.id, older, image_id)
 
 
 def outcomes(snap: Snapshot) -> c.Outcomes:
@@ -235,17 +269,25 @@ def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
     return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
-def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
+def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.Page:
+    """`snap.audit`: the timeline's newest entries (a page); `older`: where the ones before them start."""
     view = application_view(snap.application, now)
     view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
-                  timeline=timeline(snap))
+                  timeline=timeline(snap), timelineCursor=trail_cursor(TIMELINE, snap.application.id, older))
 
 
-def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
-    view = review_application_view(snap.application, now)
+def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.ReviewPage:
+    """`snap.audit`: the trail's newest entries (a page); `older`: where the ones before them start."""
+    app = snap.application
+    view = review_application_view(app, now)
     view.outcomes = review_outcomes(snap)
     histories = image_histories(snap)
-    return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
-                        materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),
-                        audit=audit(snap), imageHistory=histories)
+    shown = materials(snap, now, sign, sample, histories)
+    for material in shown:
+        for image in material.images:
+            if isinstance(image, c.ReviewImageOut):
+                image.historyCursor = _history_cursor(app, image.imageId, image.history, older)
+    return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now), materials=shown, timeline=timeline(snap),
+                        timelineCursor=trail_cursor(TIMELINE, app.id, older), audit=audit(snap),
+                        auditCursor=trail_cursor(AUDIT, app.id, older), imageHistory=histories)

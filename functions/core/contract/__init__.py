@@ -22,7 +22,7 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
                      "ApplicationList",),
     "page": ("QualityWarning", "Quality", "DuplicateRef", "ImageOut", "ReviewImageOut", "Requested",
              "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "Page",
-             "ReviewPage",),
+             "ReviewPage", "TimelinePage", "AuditPage",),
     "uploads": ("UploadRequest", "PresignedPost", "Reservation",),
     "review": ("ImageDecision", "MaterialRequest", "ApplicationDecision", "QueueItem", "QueuePage", "Claim",
                "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "SiteStats", "Stats", "Trace",),

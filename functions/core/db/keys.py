@@ -6,7 +6,8 @@ The only module that writes a key prefix; everything else asks it (README "Dynam
 | application   | APP#{id}           | APP                | ByCandidate: GSI1PK=CAND#{candidateId}, GSI1SK={examYear}#{id}; ReviewQueue (sparse, only while waiting): QueuePK=QUEUE#{level}#{site or region}, QueueSK={firstReadyAt at that level}#{id}; BySite: SitePK=SITE#{site}, SiteSK={status}#{id} |
 | image         | APP#{id}           | IMG#{imageId}      | |
 | seat          | APP#{id}           | SEAT#{type}#{n}    | one per place in a slot, n < maxCount |
-| audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
+| audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts after the items decisions read; pages read it newest first, 50 at a time |
+| view marker   | APP#{id}           | VIEWED#{hour}#{sub} | one per staff member, application and hour, created with attribute_not_exists beside its `viewed` entry |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
 | likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
@@ -35,6 +36,8 @@ APP = "APP"  # the application item's sort key
 # The audit trail's sort-key prefix sorts after APP, IMG# and SEAT#, so a decision can read everything
 # it needs with `SK < TRAIL` and leave the ever-growing trail out of its read (and its RCUs).
 TRAIL = "TRAIL#"
+# After the trail: in neither a decision's read nor a page of the trail.
+VIEWED = "VIEWED#"
 REF = "REF"
 CONTACT = "CONTACT"
 SUB = "SUB#"
@@ -86,6 +89,11 @@ def seat_sk(material_type: str, index: int) -> str:
 
 def trail_sk(at: str, suffix: str) -> str:
     return f"{TRAIL}{at}#{suffix}"
+
+
+def viewed_sk(hour: int, actor: str) -> str:
+    """The one `viewed` entry of `actor` in this hour (epoch seconds // 3600)."""
+    return f"{VIEWED}{hour}#{actor}"
 
 
 def likeness_sk(app_id: str, image_id: str) -> str:
