@@ -32,7 +32,8 @@ ROUTES = {
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
     "NotifyApiFunction": [
-        "PUT /me/contact", "GET /me/contact", "DELETE /me/contact", "POST /subscriptions", "GET /subscriptions",
+        "PUT /me/contact", "POST /me/contact/verify", "GET /me/contact", "DELETE /me/contact", "POST /subscriptions",
+        "GET /subscriptions",
         "DELETE /subscriptions/{id}", "GET /categories", "POST /announcements", "GET /announcements/{announcementId}",
     ],
 }
@@ -303,7 +304,8 @@ def test_function_policies_are_narrow(cfn):
         for statement in branches([s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]):
             actions = as_list(statement["Action"])
             if "NotResource" in statement:  # an SMS has no ARN: everything but a topic (test_notify_can_only_text)
-                assert (name, actions, statement["Effect"]) == ("NotifyFunction", ["sns:Publish"], "Allow")
+                assert name in ("NotifyFunction", "NotifyApiFunction") and (actions, statement["Effect"]) == (
+                    ["sns:Publish"], "Allow"), name
                 continue
             resources = as_list(statement["Resource"])
             if resources == ["*"]:  # X-Ray's write actions take no resource (test_no_aws_managed_policy...)
@@ -392,8 +394,10 @@ TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs e
     "NotifyFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                        "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "NotifyEventsFunction": set(),  # the stream is read by the event source (its own statement, on the stream)
-    # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete)
-    "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete),
+    # a verification code's tries (Update)
+    "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                          "dynamodb:UpdateItem"},
 }
 INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", "BySite"}}
 
@@ -634,10 +638,14 @@ def test_the_notify_queue_retries_then_dead_letters_and_alarms(cfn, resources):
 
 
 def test_notify_can_only_text_and_knows_the_rate_the_link_and_its_queue(cfn, template):
-    (sms,) = [s for s in statements(cfn, "NotifyFunction") if "sns:Publish" in as_list(s["Action"])]
-    assert sms == {"Sid": "SmsOnly", "Effect": "Allow", "Action": "sns:Publish",
-                   "NotResource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}
-    assert not [s for f in ("NotifyApiFunction", "StatusFunction", "ReviewFunction") for s in statements(cfn, f)
+    # NotifyFunction's messages and NotifyApiFunction's verification codes: to a number, never a topic
+    for function in ("NotifyFunction", "NotifyApiFunction"):
+        (sms,) = [s for s in statements(cfn, function) if "sns:Publish" in as_list(s["Action"])]
+        assert sms == {"Sid": "SmsOnly", "Effect": "Allow", "Action": "sns:Publish",
+                       "NotResource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}
+    sent = cfn["Resources"]["NotifyApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert sent["SMS_CHANNEL"] == {"Ref": "SmsChannel"}  # the same channel as NotifyFunction's
+    assert not [s for f in ("StatusFunction", "ReviewFunction") for s in statements(cfn, f)
                 if any(a.startswith("sns:") for a in as_list(s["Action"]))]
     env = cfn["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
     assert env["SMS_PER_SECOND"] == {"Ref": "SmsPerSecond"} and env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}

@@ -26,7 +26,7 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
     "uploads": ("UploadRequest", "PresignedPost", "Reservation",),
     "review": ("ImageDecision", "MaterialRequest", "ApplicationDecision", "QueueItem", "QueuePage", "Claim",
                "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "SiteStats", "Stats", "Trace",),
-    "notify": ("ContactIn", "ContactOut", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
+    "notify": ("ContactIn", "PendingNumber", "ContactOut", "VerificationSent", "CodeIn", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
                "AnnouncementIn", "AnnouncementAccepted", "AnnouncementProgress",),
 }
 HOME = {name: module for module, names in MODULES.items() for name in names}

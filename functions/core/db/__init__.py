@@ -50,11 +50,14 @@ from core.db.images import (
 )
 from core.db.items import keep_until
 from core.db.keys import (
+    CODE,
     TRAIL,
     announcement_pk,
     app_id_of,
     app_pk,
+    code_pk,
     notice_pk,
+    number_sk,
     queue_keys,
     queue_pk,
     site_keys,
@@ -96,4 +99,12 @@ from core.db.notify import (
 )
 from core.db.plans import commit, plan_items
 from core.db.trail import record_view, trail_page, trail_request, view_items
+from core.db.verify import (
+    claim_number,
+    confirm_contact,
+    drop_verification,
+    get_verification,
+    start_verification,
+    take_try,
+)
 from core.db.wire import decode, encode, from_attribute, to_attribute

@@ -20,7 +20,9 @@ Notifications (R22, status changes):
 | subscription    | USER#{sub}                  | SUB#{id}       | the candidate's own list |
 | subscriber      | SUBS#{examYear}#{category}  | USER#{sub}     | the fan-out's list, written with the subscription in one transaction |
 | announcement    | ANN#{id}                    | ANN            | the fan-out's cursor and counts |
-| delivery        | ANN#{id} / NOTICE#{appId}   | USER#{sub} / the audit entry's SK | one per message: claimed before it is sent |
+| delivery        | ANN#{id} / NOTICE#{appId} / CODE#{token} | USER#{sub} / the audit entry's SK / CODE | one per message: claimed before it is sent (a code's: outside its user's partition, which forgetting empties) |
+| number marker   | ANN#{id}                    | PHONE#{hash}   | one per phone number and announcement, created with a condition: whose account's message it is |
+| verification    | USER#{sub}                  | VERIFY         | the code sent to a number not yet verified (its hash), tries, expiry; one a minute by condition |
 | fan-out lease   | FANOUT                      | LEASE          | one announcement batch at a time, so the SMS rate holds |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
@@ -40,6 +42,8 @@ TRAIL = "TRAIL#"
 VIEWED = "VIEWED#"
 REF = "REF"
 CONTACT = "CONTACT"
+VERIFY = "VERIFY"
+CODE = "CODE"
 SUB = "SUB#"
 USER = "USER#"
 ANN = "ANN"
@@ -63,6 +67,8 @@ user_pk = _prefixed(USER)
 subscription_sk = _prefixed(SUB)
 announcement_pk = _prefixed(f"{ANN}#")
 notice_pk = _prefixed("NOTICE#")
+code_pk = _prefixed("CODE#")  # the SMS of one verification code, by the code's token
+number_sk = _prefixed("PHONE#")  # a phone number by its hash (notify.contacts.number_hash), never the number
 
 
 def key(pk: str, sk: str) -> dict:
