@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, cursor, db, history, idnumber, storage, views
+from core import clock, cursor, db, history, idnumber, references, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -99,6 +99,14 @@ def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecisi
         plan, image = transact(app_id, decide, with_audit=True)
     return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
+
+
+def approve_passed(caller: Caller, app_id: str, body: c.ApprovePassed) -> tuple[c.ReviewPage, int]:
+    """Every SUBMITTED image whose pre-checks passed, approved in one transaction; the page after it, and
+    how many were approved (0: none qualified, nothing written)."""
+    cmd = rules.ApprovePassed(caller=caller, version=body.version)
+    decided = transact(app_id, lambda snap, now: rules.approve_passed(snap, cmd, now), with_audit=True)
+    return review_page(caller, app_id), len(decided[1]) if decided else 0
 
 
 def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
@@ -200,7 +208,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
             by_progress[progress(a, now.seconds)] += 1
             if a.queue is not None and a.ready_at:
                 waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
-        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, byStatus=by_status, byProgress=by_progress,
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=catalog().region_name(s.region),
+                               byStatus=by_status, byProgress=by_progress,
                                waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
                                                  p90Seconds=_percentile(waits, 0.9))))
     return c.Stats(asOf=now.iso, sites=out)
@@ -208,7 +217,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
 
 def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
-    found = db.get_reference(reference.strip().upper())
+    meant = references.normalise(reference)
+    found = db.get_reference(meant) if meant else None
     if found is None:
         raise DomainError("NOT_FOUND")
     app = rules.in_scope(caller, db.get_application(found["applicationId"]))

@@ -46,9 +46,10 @@ ROLES = {
     "exam_office": {"sub": "fuzz-office", "groups": ["exam_office"], "site": "1101", "region": "11"},
 }
 DOCUMENTED = json.loads(DOCUMENT.read_text(encoding="utf-8"))
-# What a valid path parameter looks like, per name (the document's patterns).
+# What a valid path parameter looks like, per name (the document's patterns; none: any text, e.g. a
+# watermark reference as a person types it, where what cannot be one is simply not found).
 # (path, parameter) -> its pattern: one name (e.g. "id") means different things on different paths
-PATTERNS = {(path, p["name"]): re.compile(p["schema"]["pattern"]) for path, ops in DOCUMENTED["paths"].items()
+PATTERNS = {(path, p["name"]): re.compile(p["schema"].get("pattern", ".*")) for path, ops in DOCUMENTED["paths"].items()
             for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path"}
 
 # The committed document, which tests/unit/test_openapi.py proves is what the handlers generate and
