@@ -20,6 +20,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 ROUTES = {
     "StatusFunction": [
         "PUT /applications/{id}", "GET /applications", "GET /applications/{id}", "GET /applications/{id}/status",
+        "GET /applications/{id}/timeline",
     ],
     "UploadPresignFunction": [
         "POST /applications/{id}/materials/{type}/images",
@@ -27,7 +28,8 @@ ROUTES = {
     ],
     "ReviewFunction": [
         "GET /review/queue", "POST /review/applications/{id}/claim", "DELETE /review/applications/{id}/claim",
-        "GET /review/applications/{id}", "POST /review/applications/{id}/images/{imageId}/decision",
+        "GET /review/applications/{id}", "GET /review/applications/{id}/audit",
+        "GET /review/applications/{id}/images/{imageId}/history", "POST /review/applications/{id}/images/{imageId}/decision",
         "POST /review/applications/{id}/images/approve-passed",
         "POST /review/applications/{id}/decision", "POST /review/applications/{id}/phase",
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
@@ -262,6 +264,10 @@ def test_every_route_once_on_its_function_behind_the_jwt_authorizer(cfn, resourc
         for e in r["Properties"].get("Events", {}).values() if e["Type"] == "HttpApi"
     ]
     assert sorted(declared) == sorted((route, fn) for fn, routes in ROUTES.items() for route in routes)
+    # and every route a handler serves (the OpenAPI document is generated from them) is deployed
+    document = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    served = {f"{m.upper()} {p}" for p, methods in document["paths"].items() for m in methods}
+    assert served == {route for route, _ in declared}, served ^ {route for route, _ in declared}
 
     body = cfn["Resources"]["HttpApi"]["Properties"]["Body"]
     deployed = {}
