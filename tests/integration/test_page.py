@@ -4,6 +4,8 @@ hand-built snapshots in tests/unit/test_pages.py."""
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 import pytest
 
 from core import db, storage
@@ -40,5 +42,10 @@ def test_two_queries_and_no_s3_call_behind_the_page(api, aws, app1):
         db.client().meta.events.unregister("before-send", count)
         storage.client().meta.events.unregister("before-send", count)
 
-    assert calls == ["before-send.dynamodb.Query"] * 2
-    assert all(i["url"] for m in body["materials"] for i in m["images"])  # URLs signed locally
+    assert calls == ["before-send.dynamodb.Query"] * 2  # the items, the timeline's newest entries
+    shown = [i for m in body["materials"] for i in m["images"]]
+    assert all(i["url"] for i in shown)  # URLs signed locally
+    # the thumbnail the page shows is the one process_image stored beside the picture
+    assert all(i["thumbnailUrl"].split("?")[0] == i["url"].split("?")[0].removesuffix(".jpg") + ".thumb.jpg" for i in shown)
+    key = unquote(urlsplit(shown[0]["thumbnailUrl"]).path).split(f"/{aws.materials}/", 1)[-1].lstrip("/")
+    assert aws.s3.get_object(Bucket=aws.materials, Key=key)["Body"].read().startswith(b"\xff\xd8")
