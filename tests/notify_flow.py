@@ -6,6 +6,7 @@ accepted."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from local.invoke import LambdaContext
@@ -97,11 +98,35 @@ def replay(notifications: Notifications):
     return stream_poller(notifications.aws, "TRIM_HORIZON")
 
 
-def sms() -> list[tuple[str, str]]:
-    """(phone in E.164, text) of every SMS moto's SNS accepted in this test, in order."""
+CODE_TEXT = "【医师资格考试】您的验证码"  # how notify.contacts.code_message begins
+
+
+def sms(codes: bool = False) -> list[tuple[str, str]]:
+    """(phone in E.164, text) of every SMS moto's SNS accepted in this test, in order; the verification
+    codes only if asked for."""
     from moto.sns.models import sns_backends
 
-    return list(sns_backends[ACCOUNT][REGION].sms_messages.values())
+    sent = list(sns_backends[ACCOUNT][REGION].sms_messages.values())
+    return [m for m in sent if codes or not m[1].startswith(CODE_TEXT)]
+
+
+def code_for(phone: str) -> str:
+    """The latest verification code texted to a number (11 digits)."""
+    texts = [text for number, text in sms(codes=True) if number == "+86" + phone and text.startswith(CODE_TEXT)]
+    assert texts, f"no code was texted to {phone[:3]}****"
+    found = re.search(r"\b([0-9]{6})\b", texts[-1])
+    assert found, texts[-1]
+    return found.group(1)
+
+
+def verified_contact(who: dict, phone: str, shown: str | None = None):
+    """A number given with consent (202, its code texted) and verified with that code (200): what makes
+    a consented contact. `shown`: the number as typed, if not the 11 digits."""
+    sent = notify_api("PUT", "/me/contact", who, {"phone": shown or phone, "consent": True})
+    assert sent.status == 202 and sent.body["verification"] == "SENT", sent
+    done = notify_api("POST", "/me/contact/verify", who, {"code": code_for(phone)})
+    assert done.status == 200 and done.body["verified"] is True, done
+    return done
 
 
 def start(aws, monkeypatch, per_second: float = 20.0) -> Notifications:

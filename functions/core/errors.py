@@ -51,6 +51,11 @@ ERRORS: dict[str, ErrorSpec] = {
         "To receive text messages, agree to the privacy notice.",
         "须同意隐私声明才能接收短信通知。",
     ),
+    "INVALID_CODE": ErrorSpec(
+        400,
+        "The verification code is wrong. Type the 6 digits of the latest text message, or ask for a new code.",
+        "验证码不正确,请输入最近一条短信中的 6 位数字,或重新获取验证码。",
+    ),
     "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
     "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
     "MFA_REQUIRED": ErrorSpec(403, "Staff accounts must sign in with a second factor (MFA); sign in again with it.",
@@ -102,6 +107,11 @@ ERRORS: dict[str, ErrorSpec] = {
         413,
         "The file is larger than 200 KB. Reduce the photo's size or resolution first.",
         "文件超过 200KB,请先压缩照片或降低分辨率。",
+    ),
+    "TOO_MANY_ATTEMPTS": ErrorSpec(
+        429,
+        "Too many tries: this verification code no longer works. Ask for a new code (save the number again).",
+        "尝试次数过多,该验证码已失效,请重新保存手机号码以获取新的验证码。",
     ),
     "INTERNAL_ERROR": ErrorSpec(
         500, "Something went wrong on our side; nothing was changed. Please try again.", "系统出错,未作任何修改,请重试。"

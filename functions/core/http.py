@@ -272,7 +272,10 @@ class Api:
         responses[401] = UNAUTHORIZED_RESPONSE
         for status, group in sorted(by_status.items()):
             responses[status] = {"description": " / ".join(group), "content": _error_content(group)}
-        responses[429] = THROTTLED_RESPONSE
+        if 429 in responses:  # the route's own 429 (its error body); the gateway's throttling may answer too
+            responses[429]["description"] += " (or API Gateway's throttling, with its own body {message})"
+        else:
+            responses[429] = THROTTLED_RESPONSE
         roles = tuple(roles)
 
         def register(fn):

@@ -289,6 +289,31 @@ class Contact:
     consent_at: str  # when the candidate agreed to the privacy notice
     notice: str  # which version of the notice they agreed to
     updated_at: str
+    verified_at: str | None = None  # when the candidate typed the code texted to this number
+
+    @property
+    def consented(self) -> bool:
+        """The one test before any message to this number (status changes, announcements, deadline
+        reminders): its owner agreed to the notice and proved the number theirs with the code sent to
+        it. A number saved before verification existed is not, until it is verified."""
+        return bool(self.consent_at and self.verified_at)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A number given and not yet verified: the code texted to it, kept only as a hash (salted with the
+    code's `token`), how often a wrong code was typed, and the consent that comes with the number once
+    it is verified."""
+
+    user: str
+    phone: str
+    code_hash: str
+    token: str  # this code's: every write about it is conditional on it (a newer code voids the older)
+    sent_at: int  # epoch seconds
+    expires_at: int
+    consent_at: str
+    notice: str
+    tries: int = 0  # wrong codes typed
 
 
 @dataclass(frozen=True)

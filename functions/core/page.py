@@ -9,10 +9,20 @@ from collections.abc import Callable
 from dataclasses import fields
 from enum import Enum
 
-from core import checks
+from core import checks, cursor
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
+from core.models import (
+    REVIEWABLE,
+    Application,
+    AppStatus,
+    AuditEntry,
+    Image,
+    ImageStatus,
+    Level,
+    Snapshot,
+    camel,
+)
 from core.progress import materials_for
 from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, Reason, duplicate_message, invalid_message
 from core.views import application_view, review_application_view
@@ -35,9 +45,16 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "return": ("退回修改", "Returned for changes"),
     "reject": ("审核拒绝", "Rejected"),
     "phase": ("考试阶段更新", "Exam phase updated"),
+    "viewed": ("查看了考生身份信息", "Viewed the candidate's identity data"),
 }
-# Actions a candidate does not need to see on the timeline.
-HIDDEN = {"claimed", "claim_released"}
+# Actions a candidate does not need to see on the timeline (the trail keeps them for reviewers).
+HIDDEN = ("claimed", "claim_released", "viewed")
+
+# Pages stay small however long an application's history grows: each list of its trail (the timeline,
+# the audit list, one image's history) shows its newest PAGE_SIZE entries, oldest first, and a cursor
+# for the ones before them.
+PAGE_SIZE = 50
+TIMELINE, AUDIT, HISTORY = "timeline", "audit", "history"
 
 Sign = Callable[[str], str]
 # Where each image shows on the page: (material name, English name, its number in that material, from 1).
@@ -129,43 +146,58 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     return out
 
 
-def _level(entry: AuditEntry) -> tuple[str, str]:
-    return (Level(entry.level).label, Level(entry.level).label_en) if entry.level else ("", "")
+def _level(level: Level | str | None) -> tuple[str, str]:
+    return (Level(level).label, Level(level).label_en) if level else ("", "")
+
+
+def standing_decision(app: Application) -> tuple[dict, Level] | None:
+    """The return or rejection the application stands under, and its level: the later of the two
+    levels' decisions, if it is one (the decision records, not the trail: a page reads only the
+    trail's newest entries)."""
+    made = [(d, level) for d, level in ((app.site_decision, Level.SITE), (app.region_decision, Level.REGION))
+            if d and d.get("decision") in ("return", "reject")]
+    return max(made, key=lambda d: d[0].get("at") or "", default=None)
+
+
+def flagged_level(app: Application, image: Image) -> Level:
+    """Who asked for a new image: a site reviewer made every site-level decision they made on it, and
+    may never decide at region level (separation of duties), so its decider tells the level."""
+    return Level.SITE if image.decided_by in app.site_deciders else Level.REGION
 
 
 def review_notes(snap: Snapshot, now: int) -> list[c.ReviewNote]:
     """The comments shown at the top of the page (R16, R21), newest first; none once all is well (R17).
 
     An application comment shows while its return or rejection stands; an image's note while that
-    image still waits to be replaced; a request for more images while it is not met."""
+    image still waits to be replaced; a request for more images while it is not met. All from the
+    application and its images, whatever the length of its trail."""
     app = snap.application
     notes: list[c.ReviewNote] = []
-    if app.status in (AppStatus.RETURNED, AppStatus.REJECTED):
-        decision = next((e for e in reversed(snap.audit) if e.action in ("return", "reject")), None)
-        if decision and decision.note:
-            label, label_en = _level(decision)
-            notes.append(c.ReviewNote(kind="comment", level=decision.level, levelLabel=label, levelLabelEn=label_en,
-                                      at=decision.at, decision=decision.action, comment=decision.note))
-        if app.status is AppStatus.RETURNED:
-            for m in materials(snap, now, lambda _: "", lambda _: ""):
-                if m.requested and not m.requested.met:
-                    entry = next((e for e in reversed(snap.audit) if e.action == "request" and e.material_type == m.type),
-                                 None)
-                    label, label_en = _level(entry) if entry else ("", "")
-                    notes.append(c.ReviewNote(
-                        kind="request", level=entry.level if entry else None, levelLabel=label, levelLabelEn=label_en,
-                        at=entry.at if entry else app.updated_at, decision="request", comment=m.requested.note,
-                        materialType=m.type, count=m.requested.count))
-    flagged = {i.image_id: i for i in snap.images if i.status is ImageStatus.NEEDS_REVISION}
-    for entry in reversed(snap.audit):
-        image = flagged.pop(entry.image_id, None) if entry.action == "image_revise" and entry.image_id else None
-        if image is not None:
-            label, label_en = _level(entry)
-            reason = REVIEW_REASONS.get(entry.reason_code or "")
+    standing = standing_decision(app) if app.status in (AppStatus.RETURNED, AppStatus.REJECTED) else None
+    if standing is not None:
+        decision, level = standing
+        if decision.get("comment"):
+            notes.append(c.ReviewNote(kind="comment", level=level.value, levelLabel=level.label,
+                                      levelLabelEn=level.label_en, at=decision["at"], decision=decision["decision"],
+                                      comment=decision["comment"]))
+    if app.status is AppStatus.RETURNED:
+        level_of, at = (standing[1], standing[0]["at"]) if standing else (None, app.updated_at)
+        label, label_en = _level(level_of)
+        for m in materials(snap, now, lambda _: "", lambda _: ""):
+            if m.requested and not m.requested.met:
+                notes.append(c.ReviewNote(
+                    kind="request", level=level_of.value if level_of else None, levelLabel=label,
+                    levelLabelEn=label_en, at=at, decision="request", comment=m.requested.note,
+                    materialType=m.type, count=m.requested.count))
+    for image in snap.images:
+        if image.status is ImageStatus.NEEDS_REVISION:
+            level = flagged_level(app, image)
+            reason = REVIEW_REASONS.get(image.review_reason_code or "")
             notes.append(c.ReviewNote(
-                kind="image", level=entry.level, levelLabel=label, levelLabelEn=label_en, at=entry.at,
-                decision=entry.action, comment=entry.note, imageId=image.image_id, materialType=image.material_type,
-                reasonCode=entry.reason_code, reasonMessage=reason.message if reason else None,
+                kind="image", level=level.value, levelLabel=level.label, levelLabelEn=level.label_en,
+                at=image.decided_at or app.updated_at, decision="image_revise", comment=image.review_note,
+                imageId=image.image_id, materialType=image.material_type, reasonCode=image.review_reason_code,
+                reasonMessage=reason.message if reason else None,
                 reasonMessageZh=reason.message_zh if reason else None))
     return sorted(notes, key=lambda n: n.at, reverse=True)
 
@@ -177,14 +209,32 @@ def _fields(e: AuditEntry) -> dict:
             "reasonCode": e.reason_code, "note": e.note, "count": e.count}
 
 
-def timeline(snap: Snapshot) -> list[c.TimelineEntry]:
+def trail_scope(list_: str, app_id: str, image_id: str | None = None) -> str:
+    """The list a trail cursor belongs to: one of an application's lists, or one image's history."""
+    return ":".join((list_, app_id, *((image_id,) if image_id else ())))
+
+
+def trail_cursor(list_: str, app_id: str, older: dict | None, image_id: str | None = None) -> str | None:
+    """The cursor to the entries before a page (`older`: where the trail's Query stopped; None: no more)."""
+    return cursor.encode(trail_scope(list_, app_id, image_id), older)
+
+
+def timeline_entries(entries: list[AuditEntry]) -> list[c.TimelineEntry]:
     """What happened, oldest first. Candidates do not see who reviewed (only the level)."""
-    return [c.TimelineEntry(**_fields(e)) for e in snap.audit if e.action not in HIDDEN]
+    return [c.TimelineEntry(**_fields(e)) for e in entries if e.action not in HIDDEN]
+
+
+def audit_entries(entries: list[AuditEntry]) -> list[c.AuditOut]:
+    """Everything that happened and who did it, for reviewers and the exam office."""
+    return [c.AuditOut(**_fields(e), actor=e.actor, role=e.role) for e in entries]
+
+
+def timeline(snap: Snapshot) -> list[c.TimelineEntry]:
+    return timeline_entries(snap.audit)
 
 
 def audit(snap: Snapshot) -> list[c.AuditOut]:
-    """Everything that happened and who did it, for reviewers and the exam office."""
-    return [c.AuditOut(**_fields(e), actor=e.actor, role=e.role) for e in snap.audit]
+    return audit_entries(snap.audit)
 
 
 def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
@@ -194,6 +244,14 @@ def image_histories(snap: Snapshot) -> dict[str, list[c.AuditOut]]:
         if e.image_id:
             out.setdefault(e.image_id, []).append(entry)
     return out
+
+
+def _history_cursor(app: Application, image_id: str, shown: list[c.AuditOut], older: dict | None) -> str | None:
+    """Where an image's history goes on past the page's entries: nowhere once its reservation, its
+    first entry, is among them."""
+    if older is None or any(e.action == "image_reserved" for e in shown):
+        return None
+    return trail_cursor(HISTORY, app.id, older, image_id)
 
 
 def outcomes(snap: Snapshot) -> c.Outcomes:
@@ -216,17 +274,25 @@ def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
     return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
-def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
+def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.Page:
+    """`snap.audit`: the timeline's newest entries (a page); `older`: where the ones before them start."""
     view = application_view(snap.application, now)
     view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
-                  timeline=timeline(snap))
+                  timeline=timeline(snap), timelineCursor=trail_cursor(TIMELINE, snap.application.id, older))
 
 
-def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
-    view = review_application_view(snap.application, now)
+def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.ReviewPage:
+    """`snap.audit`: the trail's newest entries (a page); `older`: where the ones before them start."""
+    app = snap.application
+    view = review_application_view(app, now)
     view.outcomes = review_outcomes(snap)
     histories = image_histories(snap)
-    return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
-                        materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),
-                        audit=audit(snap), imageHistory=histories)
+    shown = materials(snap, now, sign, sample, histories)
+    for material in shown:
+        for image in material.images:
+            if isinstance(image, c.ReviewImageOut):
+                image.historyCursor = _history_cursor(app, image.imageId, image.history, older)
+    return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now), materials=shown, timeline=timeline(snap),
+                        timelineCursor=trail_cursor(TIMELINE, app.id, older), audit=audit(snap),
+                        auditCursor=trail_cursor(AUDIT, app.id, older), imageHistory=histories)

@@ -11,6 +11,7 @@ from core import contract as c
 from core.http import Api, Path, Response
 from core.identity import ROLES
 from notify import api_use_cases as use_cases
+from notify.gateway_sms import sms_channel
 
 api = Api()
 app = api.app
@@ -18,16 +19,26 @@ metrics = api.metrics
 
 CANDIDATE = ("candidate",)
 OFFICE = ("exam_office",)
+channel = sms_channel()  # the verification codes' SMS: SNS or the domestic gateway, as NotifyFunction's
 SubscriptionId = Annotated[str, Path(pattern=r"^[0-9]{4}-[0-9a-f]{10}$", description="subscription id")]
 AnnouncementId = Annotated[str, Path(pattern=r"^ann-[0-9a-f]{16}$", description="announcement id")]
 
 
-@api.route("put", "/me/contact", roles=CANDIDATE, summary="Save the mobile number for notifications, with consent",
-           description="One number per user; a new one replaces it. Consent to the privacy notice is required and "
-                       "recorded with its time. The answer shows the number masked.",
-           errors=["INVALID_PHONE", "CONSENT_REQUIRED"])
-def put_contact(contact: c.ContactIn) -> c.ContactOut:
-    return use_cases.put_contact(api.caller(), contact)
+@api.route("put", "/me/contact", roles=CANDIDATE, summary="Give the mobile number for notifications, with consent: a code is texted to it",
+           description="One number per user. Consent to the privacy notice is required and recorded with its time. "
+                       "A 6-digit code is texted to the number (one a minute); the number counts, and replaces the one "
+                       "saved before, only once the code is typed: POST /me/contact/verify.",
+           success={202: "The code was sent"}, errors=["INVALID_PHONE", "CONSENT_REQUIRED", "TOO_MANY_ATTEMPTS"])
+def put_contact(contact: c.ContactIn) -> Response[c.VerificationSent]:
+    out = use_cases.put_contact(api.caller(), contact, channel)
+    return Response(status_code=202, content_type="application/json", body=out)
+
+
+@api.route("post", "/me/contact/verify", roles=CANDIDATE, summary="Type the code texted to the number: it is verified",
+           description="5 tries per code (each counted before it is compared); then 429 TOO_MANY_ATTEMPTS until a new "
+                       "code is asked for.", errors=["INVALID_CODE", "TOO_MANY_ATTEMPTS"])
+def verify_contact(code: c.CodeIn) -> c.ContactOut:
+    return use_cases.verify_contact(api.caller(), code)
 
 
 @api.route("get", "/me/contact", roles=CANDIDATE, summary="The saved number (masked) and the consent", errors=["NOT_FOUND"])

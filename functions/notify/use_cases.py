@@ -26,6 +26,7 @@ from core.models import Contact, Delivery, Marker
 from core.notifications import Message, Pacer
 from core.settings import settings
 from notify.channels import Channel, Refused, Unconfirmed
+from notify.contacts import number_hash
 
 logger = Logger(child=True)
 
@@ -70,8 +71,8 @@ def status_changed(audit_item: dict, channel: Channel, web_url: str) -> str:
     app = db.get_application(app_id)
     if app is None:
         return "no_application"
-    contact = db.get_contact(app.candidate_id)  # only a contact given with consent exists
-    if contact is None:
+    contact = db.get_contact(app.candidate_id)
+    if contact is None or not contact.consented:  # given with consent and verified by its code, or nothing
         return "no_contact"
     keep = db.keep_until(app.exam_year, settings().retention_days)  # as long as the application's own items
     status, now = deliver(db.notice_pk(app_id), audit_item["SK"], contact, message, channel, keep)
@@ -105,7 +106,10 @@ def announce(ann_id: str, channel: Channel, pacer: Pacer, per_second: float, lea
     try:
         for user in users:
             contact = contacts.get(user)
-            if contact is not None:
+            # One message per number: the first subscriber with it claims it (by condition), so a number
+            # two accounts registered gets the announcement once.
+            if contact is not None and contact.consented and db.claim_number(
+                    ann_id, number_hash(ann_id, contact.phone), user, keep):
                 status, _ = deliver(db.announcement_pk(ann_id), db.user_pk(user), contact, message, channel, keep,
                                     before_send=pacer.wait)
                 counts["recipients"] += 1

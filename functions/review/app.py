@@ -10,7 +10,7 @@ from core import coldstart
 from core import contract as c
 from core.http import Api, Path, Query, Response
 from core.identity import REVIEWERS
-from core.params import AppId, ImageId
+from core.params import AppId, Cursor, ImageId, TrailCursor
 from review import use_cases
 
 api = Api()
@@ -19,7 +19,6 @@ metrics = api.metrics
 
 OFFICE = ("exam_office",)
 Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
-Cursor = Annotated[str | None, Query(max_length=2000, description="nextCursor of the previous page")]
 Status = Annotated[Literal["DRAFT", "RETURNED", "SITE_APPROVED", "APPROVED", "REJECTED", "READY_FOR_EXAM", "PASSED",
                            "FAILED"] | None, Query()]
 RegionCode = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
@@ -70,9 +69,25 @@ def trace(reference: Reference) -> c.Trace:
 
 
 @api.route("get", "/review/applications/<id>", roles=(*REVIEWERS, *OFFICE),
-           summary="The page, plus who did what, image histories and watermark references", errors=["NOT_FOUND"])
+           summary="The page, plus who did what, image histories and watermark references",
+           description="Every read is audited: a `viewed` entry on the trail, at most one per person and hour.",
+           errors=["NOT_FOUND"])
 def review_page(id: AppId) -> c.ReviewPage:
     return use_cases.review_page(api.caller(), id)
+
+
+@api.route("get", "/review/applications/<id>/audit", roles=(*REVIEWERS, *OFFICE),
+           summary="Older audit entries: the 50 before the cursor (the review page shows the newest)",
+           errors=["NOT_FOUND"])
+def audit(id: AppId, cursor: TrailCursor = None) -> c.AuditPage:
+    return use_cases.audit(api.caller(), id, cursor)
+
+
+@api.route("get", "/review/applications/<id>/images/<imageId>/history", roles=(*REVIEWERS, *OFFICE),
+           summary="Older entries of one image's history (deleted images too): the 50 before the cursor",
+           errors=["NOT_FOUND"])
+def image_history(id: AppId, imageId: ImageId, cursor: TrailCursor = None) -> c.AuditPage:
+    return use_cases.image_history(api.caller(), id, imageId, cursor)
 
 
 @api.route("post", "/review/applications/<id>/images/<imageId>/decision", roles=REVIEWERS,

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, db, idnumber, references, storage, views
+from core import clock, cursor, db, history, idnumber, references, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
 from core.catalog import Site, catalog
-from core.clock import iso, parse_iso
+from core.clock import Now, iso, parse_iso
 from core.errors import DomainError
 from core.identity import Caller
-from core.models import Application, AppStatus, Level
+from core.models import Application, AppStatus, Image, Level, Snapshot
+from core.plan import Plan
 from core.progress import PROGRESS, progress
 from core.settings import settings
 from core.transact import transact
-from review import cursor, rules
+from review import rules
 
 _QUEUE_KEYS = frozenset({"PK", "SK", "QueuePK", "QueueSK"})
 _SITE_KEYS = frozenset({"PK", "SK", "SitePK", "SiteSK"})
@@ -59,15 +60,43 @@ def release(caller: Caller, app_id: str) -> None:
 
 
 def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
-    snap = rules.scoped(caller, db.load(app_id))
-    return pages.review_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
+    """The application's items (one Query) and the trail's newest entries (another); the read is on the
+    trail before the page is sent."""
+    snap = rules.scoped(caller, db.load(app_id, with_audit=False))
+    now = clock.now()
+    history.note_read(caller, snap.application, now)
+    snap.audit, older = history.newest(pages.AUDIT, app_id)
+    return pages.review_page(snap, now.seconds, storage.material_url, storage.sample_url, older)
+
+
+def audit(caller: Caller, app_id: str, after: str | None) -> c.AuditPage:
+    """The audit list's entries before the cursor (50 at most), oldest first."""
+    rules.in_scope(caller, db.get_application(app_id))
+    entries, more = history.older(pages.AUDIT, app_id, after)
+    return c.AuditPage(items=pages.audit_entries(entries), nextCursor=more)
+
+
+def image_history(caller: Caller, app_id: str, image_id: str, after: str | None) -> c.AuditPage:
+    """One image's entries before the cursor (50 at most), oldest first; its deleted images' too."""
+    rules.in_scope(caller, db.get_application(app_id))
+    entries, more = history.older(pages.HISTORY, app_id, after, image_id)
+    return c.AuditPage(items=pages.audit_entries(entries), nextCursor=more)
 
 
 def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecision) -> c.ImageDecisionOut:
     cmd = rules.DecideImage(caller=caller, image_id=image_id, decision=body.decision, version=body.version,
                              reason_code=body.reasonCode, note=body.note)
-    # with the trail: it tells an image the candidate replaced (STALE_VERSION) from one that never was
-    plan, image = transact(app_id, lambda snap, now: rules.decide_image(snap, cmd, now), with_audit=True)
+    def decide(snap: Snapshot | None, now: Now) -> tuple[Plan, Image]:
+        return rules.decide_image(snap, cmd, now)
+
+    try:  # without the trail: however long it grows, a decision reads the application's items only
+        plan, image = transact(app_id, decide)
+    except DomainError as e:
+        if e.code != "NOT_FOUND":
+            raise
+        # The image is not there: only the trail tells one the candidate replaced (STALE_VERSION) from
+        # one that never was, so read it for this rare answer alone.
+        plan, image = transact(app_id, decide, with_audit=True)
     return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
 
@@ -76,7 +105,7 @@ def approve_passed(caller: Caller, app_id: str, body: c.ApprovePassed) -> tuple[
     """Every SUBMITTED image whose pre-checks passed, approved in one transaction; the page after it, and
     how many were approved (0: none qualified, nothing written)."""
     cmd = rules.ApprovePassed(caller=caller, version=body.version)
-    decided = transact(app_id, lambda snap, now: rules.approve_passed(snap, cmd, now), with_audit=True)
+    decided = transact(app_id, lambda snap, now: rules.approve_passed(snap, cmd, now))  # the trail not needed
     return review_page(caller, app_id), len(decided[1]) if decided else 0
 
 

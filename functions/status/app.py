@@ -9,7 +9,7 @@ from core import coldstart
 from core import contract as c
 from core.http import Api, Header, Response
 from core.identity import READERS
-from core.params import AppId
+from core.params import AppId, TrailCursor
 from status import use_cases
 
 api = Api()
@@ -36,9 +36,17 @@ def list_applications() -> c.ApplicationList:
 
 
 @api.route("get", "/applications/<id>", roles=READERS, summary="Everything the upload page shows, in one read",
-           errors=["NOT_FOUND"])
+           description="A reviewer's or the exam office's read is audited: a `viewed` entry on the trail, at most one "
+                       "per person and hour.", errors=["NOT_FOUND"])
 def get_page(id: AppId) -> c.Page:
     return use_cases.materials_page(api.caller(), id)
+
+
+@api.route("get", "/applications/<id>/timeline", roles=READERS,
+           summary="Older timeline entries: the 50 before the cursor (the page shows the newest)",
+           errors=["NOT_FOUND"])
+def get_timeline(id: AppId, cursor: TrailCursor = None) -> c.TimelinePage:
+    return use_cases.timeline(api.caller(), id, cursor)
 
 
 @api.route("get", "/applications/<id>/status", roles=READERS, summary="Status poll with ETag / If-None-Match",

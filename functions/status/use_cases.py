@@ -3,7 +3,7 @@ page and the cheap status poll (R19, R20)."""
 
 from __future__ import annotations
 
-from core import clock, db, storage, views
+from core import clock, db, history, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import visible
@@ -39,12 +39,23 @@ def my_applications(caller: Caller) -> c.ApplicationList:
 
 
 def materials_page(caller: Caller, app_id: str) -> c.Page:
-    """The whole upload page: one Query on the application's partition, URLs signed locally."""
-    snap = db.load(app_id)
+    """The whole upload page: the application's items (one Query) and its timeline's newest entries
+    (another), URLs signed locally. A staff member's read is on the trail before the page is sent."""
+    snap = db.load(app_id, with_audit=False)
     if snap is None:
         raise DomainError("NOT_FOUND")
     visible(caller, snap.application)
-    return pages.candidate_page(snap, clock.now().seconds, storage.material_url, storage.sample_url)
+    now = clock.now()
+    history.note_read(caller, snap.application, now)
+    snap.audit, older = history.newest(pages.TIMELINE, app_id)
+    return pages.candidate_page(snap, now.seconds, storage.material_url, storage.sample_url, older)
+
+
+def timeline(caller: Caller, app_id: str, after: str | None) -> c.TimelinePage:
+    """The timeline's entries before the cursor (50 at most), oldest first."""
+    application(caller, app_id)
+    entries, more = history.older(pages.TIMELINE, app_id, after)
+    return c.TimelinePage(items=pages.timeline_entries(entries), nextCursor=more)
 
 
 def application(caller: Caller, app_id: str) -> Application:

@@ -48,7 +48,19 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
     # When: with consent
     settings.get_by_role("checkbox").check()
     settings.get_by_role("button", name="保存", exact=True).click()
-    # Then: the number shows masked, never whole
+    # Then: a code is texted to the number (the outbox, kind "verify") and the page asks for it
+    expect(settings.get_by_role("status")).to_contain_text(f"验证码已发送至 {phone[:3]}****{phone[-4:]}")
+    me.shot("code-asked")
+    (sent,) = wait_for(lambda: [m for m in requests.get(f"{stack.url}/dev/outbox", timeout=10).json()["messages"]
+                                if m["to"] == "+86" + phone and m["kind"] == "verify"], "the code in the outbox")
+    code = re.search(r"\b([0-9]{6})\b", sent["text"]).group(1)
+    # When: a wrong code, then the right one
+    settings.get_by_role("textbox", name="短信验证码").fill(f"{(int(code) + 1) % 10**6:06d}")
+    settings.get_by_role("button", name="验证", exact=True).click()
+    expect(page.locator("#toast")).to_contain_text("验证码不正确,还可尝试 4 次")
+    settings.get_by_role("textbox", name="短信验证码").fill(code)
+    settings.get_by_role("button", name="验证", exact=True).click()
+    # Then: the number is verified, and shows masked, never whole
     expect(settings.locator(".masked")).to_have_text(f"{phone[:3]}****{phone[-4:]}")
     expect(settings).not_to_contain_text(phone)
     me.shot("contact-saved")
@@ -77,7 +89,7 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
     # and the candidate's phone got exactly one reminder
     mine = wait_for(lambda: [m for m in requests.get(f"{stack.url}/dev/outbox", timeout=10).json()["messages"]
                              if m["to"] == "+86" + phone], "the reminder in the outbox")
-    assert [m["kind"] for m in mine] == ["ANNOUNCEMENT"] and CATEGORY in mine[0]["text"]
+    assert [m["kind"] for m in mine] == ["verify", "ANNOUNCEMENT"] and CATEGORY in mine[1]["text"]
 
     # When: the candidate deletes the number: the subscriptions go too
     page.get_by_role("button", name="删除号码及全部订阅").click()
@@ -85,4 +97,5 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
     expect(settings.get_by_role("textbox", name="手机号码")).to_be_visible()
     for session in (me, office):
         assert session.errors == [] and session.foreign_requests() == []
-    assert all(status == 400 and url.endswith("/me/contact") for status, url in me.http_errors), me.http_errors
+    assert all(status == 400 and url.endswith(("/me/contact", "/me/contact/verify")) for status, url in me.http_errors), \
+        me.http_errors

@@ -61,6 +61,7 @@ VALID = {
     "approve_passed": {"version": 1},
     "phase": {"status": "READY_FOR_EXAM"},
     "put_contact": {"phone": "13812345678", "consent": True},
+    "verify_contact": {"code": "123456"},
     "subscribe": {"examYear": 2026, "category": "临床执业医师"},
     "announce": {"examYear": 2026, "category": "临床执业医师"},
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import claims
-from tests.notify_flow import notify_api, partition
+from tests.notify_flow import code_for, notify_api, partition, verified_contact
 
 CAND = claims("cand-001", "candidate")
 OTHER = claims("cand-002", "candidate")
@@ -25,23 +25,30 @@ def year(aws) -> int:
 
 @pytest.mark.parametrize("typed", ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "008613812345678"])
 def test_a_mainland_mobile_number_is_saved_once_and_shown_masked(aws, typed):
-    # When the candidate saves their number with consent (as people type it)
-    reply = notify_api("PUT", "/me/contact", CAND, {"phone": typed, "consent": True})
+    # When the candidate gives their number with consent (as people type it) and types the code texted to it
+    reply = verified_contact(CAND, "13812345678", shown=typed)
     # Then it is stored once, as 11 digits, with the consent's time and notice version, and shown masked
-    assert reply.status == 200, reply
     assert reply.body["phoneMasked"] == "138****5678" and reply.body["consent"] is True
-    assert reply.body["consentAt"] and reply.body["noticeVersion"]
+    assert reply.body["consentAt"] and reply.body["noticeVersion"] and reply.body["verifiedAt"]
     (item,) = partition(aws, "USER#cand-001")
     assert (item["kind"], item["phone"], item["consentAt"]) == ("contact", "13812345678", reply.body["consentAt"])
     assert "13812345678" not in json.dumps(reply.body)
     assert notify_api("GET", "/me/contact", CAND).body == reply.body
 
 
-def test_a_new_number_replaces_the_old_one(aws):
-    notify_api("PUT", "/me/contact", CAND, {"phone": "13812345678", "consent": True})
-    notify_api("PUT", "/me/contact", CAND, {"phone": "15900001111", "consent": True})
+def test_a_new_number_replaces_the_old_one_once_verified(aws, clock):
+    verified_contact(CAND, "13812345678")
+    clock.tick(61)  # one code a minute
+    sent = notify_api("PUT", "/me/contact", CAND, {"phone": "15900001111", "consent": True})
+    assert sent.status == 202
+    # Until its code is typed, the verified number stays the one messages go to
+    shown = notify_api("GET", "/me/contact", CAND).body
+    assert (shown["phoneMasked"], shown["verified"], shown["pending"]["phoneMasked"]) == ("138****5678", True,
+                                                                                          "159****1111")
+    assert notify_api("POST", "/me/contact/verify", CAND, {"code": code_for("15900001111")}).status == 200
     assert [i["phone"] for i in partition(aws, "USER#cand-001")] == ["15900001111"]
-    assert notify_api("GET", "/me/contact", CAND).body["phoneMasked"] == "159****1111"
+    shown = notify_api("GET", "/me/contact", CAND).body
+    assert (shown["phoneMasked"], shown["verified"], shown["pending"]) == ("159****1111", True, None)
 
 
 @pytest.mark.parametrize("phone", ["12812345678", "1381234567", "138123456789", "0138123456", "+1 212 555 0100",
@@ -103,7 +110,7 @@ def test_a_subscription_needs_a_known_category_and_an_exam_to_come(aws, year):
 
 
 def test_deleting_the_contact_deletes_every_subscription(aws, year):
-    notify_api("PUT", "/me/contact", CAND, {"phone": "13812345678", "consent": True})
+    verified_contact(CAND, "13812345678")
     for category in (CATEGORY, "临床执业医师"):
         assert notify_api("POST", "/subscriptions", CAND, {"examYear": year, "category": category}).status == 201
     notify_api("POST", "/subscriptions", OTHER, {"examYear": year, "category": CATEGORY})
@@ -165,7 +172,7 @@ def test_personal_data_expires_with_retention_days(aws, year, monkeypatch):
     monkeypatch.setenv("RETENTION_DAYS", "30")
     settings.cache_clear()
     try:
-        notify_api("PUT", "/me/contact", CAND, {"phone": "13812345678", "consent": True})
+        verified_contact(CAND, "13812345678")
         notify_api("POST", "/subscriptions", CAND, {"examYear": year, "category": CATEGORY})
     finally:
         monkeypatch.delenv("RETENTION_DAYS")
@@ -176,5 +183,5 @@ def test_personal_data_expires_with_retention_days(aws, year, monkeypatch):
     (listed,) = partition(aws, f"SUBS#{year}#{CATEGORY}")
     assert listed["ttl"] == db.keep_until(year, 30)
     # and without a retention (RETENTION_DAYS 0) nothing expires
-    notify_api("PUT", "/me/contact", OTHER, {"phone": "13812345678", "consent": True})
+    verified_contact(OTHER, "13812345678")
     assert "ttl" not in partition(aws, "USER#cand-002")[0]

@@ -1,5 +1,6 @@
-"""The candidate's materials page through the handler and moto: one DynamoDB Query, no S3 call. What the
-page says at every stage is decided on hand-built snapshots in tests/unit/test_pages.py."""
+"""The candidate's materials page through the handler and moto: two DynamoDB Queries (the application's
+items, the timeline's newest entries), no S3 call. What the page says at every stage is decided on
+hand-built snapshots in tests/unit/test_pages.py."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def app1(register):
     return register("app-1")
 
 
-def test_one_query_and_no_s3_call_behind_the_page(api, aws, app1):
+def test_two_queries_and_no_s3_call_behind_the_page(api, aws, app1):
     complete(api, aws, CAND, "app-1")
     read(api)  # warm: clients created, modules imported
     calls = []
@@ -41,7 +42,7 @@ def test_one_query_and_no_s3_call_behind_the_page(api, aws, app1):
         db.client().meta.events.unregister("before-send", count)
         storage.client().meta.events.unregister("before-send", count)
 
-    assert calls == ["before-send.dynamodb.Query"]
+    assert calls == ["before-send.dynamodb.Query"] * 2  # the items, the timeline's newest entries
     shown = [i for m in body["materials"] for i in m["images"]]
     assert all(i["url"] for i in shown)  # URLs signed locally
     # the thumbnail the page shows is the one process_image stored beside the picture

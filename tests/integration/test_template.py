@@ -20,6 +20,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 ROUTES = {
     "StatusFunction": [
         "PUT /applications/{id}", "GET /applications", "GET /applications/{id}", "GET /applications/{id}/status",
+        "GET /applications/{id}/timeline",
     ],
     "UploadPresignFunction": [
         "POST /applications/{id}/materials/{type}/images",
@@ -27,13 +28,15 @@ ROUTES = {
     ],
     "ReviewFunction": [
         "GET /review/queue", "POST /review/applications/{id}/claim", "DELETE /review/applications/{id}/claim",
-        "GET /review/applications/{id}", "POST /review/applications/{id}/images/{imageId}/decision",
+        "GET /review/applications/{id}", "GET /review/applications/{id}/audit",
+        "GET /review/applications/{id}/images/{imageId}/history", "POST /review/applications/{id}/images/{imageId}/decision",
         "POST /review/applications/{id}/images/approve-passed",
         "POST /review/applications/{id}/decision", "POST /review/applications/{id}/phase",
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
     "NotifyApiFunction": [
-        "PUT /me/contact", "GET /me/contact", "DELETE /me/contact", "POST /subscriptions", "GET /subscriptions",
+        "PUT /me/contact", "POST /me/contact/verify", "GET /me/contact", "DELETE /me/contact", "POST /subscriptions",
+        "GET /subscriptions",
         "DELETE /subscriptions/{id}", "GET /categories", "POST /announcements", "GET /announcements/{announcementId}",
     ],
 }
@@ -261,6 +264,10 @@ def test_every_route_once_on_its_function_behind_the_jwt_authorizer(cfn, resourc
         for e in r["Properties"].get("Events", {}).values() if e["Type"] == "HttpApi"
     ]
     assert sorted(declared) == sorted((route, fn) for fn, routes in ROUTES.items() for route in routes)
+    # and every route a handler serves (the OpenAPI document is generated from them) is deployed
+    document = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    served = {f"{m.upper()} {p}" for p, methods in document["paths"].items() for m in methods}
+    assert served == {route for route, _ in declared}, served ^ {route for route, _ in declared}
 
     body = cfn["Resources"]["HttpApi"]["Properties"]["Body"]
     deployed = {}
@@ -308,7 +315,8 @@ def test_function_policies_are_narrow(cfn):
         for statement in branches([s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]):
             actions = as_list(statement["Action"])
             if "NotResource" in statement:  # an SMS has no ARN: everything but a topic (test_notify_can_only_text)
-                assert (name, actions, statement["Effect"]) == ("NotifyFunction", ["sns:Publish"], "Allow")
+                assert name in ("NotifyFunction", "NotifyApiFunction") and (actions, statement["Effect"]) == (
+                    ["sns:Publish"], "Allow"), name
                 continue
             resources = as_list(statement["Resource"])
             if resources == ["*"]:  # X-Ray's write actions take no resource (test_no_aws_managed_policy...)
@@ -397,8 +405,10 @@ TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs e
     "NotifyFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                        "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
     "NotifyEventsFunction": set(),  # the stream is read by the event source (its own statement, on the stream)
-    # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete)
-    "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete),
+    # a verification code's tries (Update)
+    "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem",
+                          "dynamodb:UpdateItem"},
     # the partition (Query); the application (Update) and the checked images (Put) in one transaction
     "PrecheckFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 }
@@ -680,10 +690,14 @@ def test_the_notify_queue_retries_then_dead_letters_and_alarms(cfn, resources):
 
 
 def test_notify_can_only_text_and_knows_the_rate_the_link_and_its_queue(cfn, template):
-    (sms,) = [s for s in statements(cfn, "NotifyFunction") if "sns:Publish" in as_list(s["Action"])]
-    assert sms == {"Sid": "SmsOnly", "Effect": "Allow", "Action": "sns:Publish",
-                   "NotResource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}
-    assert not [s for f in ("NotifyApiFunction", "StatusFunction", "ReviewFunction") for s in statements(cfn, f)
+    # NotifyFunction's messages and NotifyApiFunction's verification codes: to a number, never a topic
+    for function in ("NotifyFunction", "NotifyApiFunction"):
+        (sms,) = [s for s in statements(cfn, function) if "sns:Publish" in as_list(s["Action"])]
+        assert sms == {"Sid": "SmsOnly", "Effect": "Allow", "Action": "sns:Publish",
+                       "NotResource": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}}
+    sent = cfn["Resources"]["NotifyApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert sent["SMS_CHANNEL"] == {"Ref": "SmsChannel"}  # the same channel as NotifyFunction's
+    assert not [s for f in ("StatusFunction", "ReviewFunction") for s in statements(cfn, f)
                 if any(a.startswith("sns:") for a in as_list(s["Action"]))]
     env = cfn["Resources"]["NotifyFunction"]["Properties"]["Environment"]["Variables"]
     assert env["SMS_PER_SECOND"] == {"Ref": "SmsPerSecond"} and env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}

@@ -5,7 +5,7 @@ That the page costs one Query and no S3 call stays in the moto tier (tests/integ
 from __future__ import annotations
 
 from core import page, storage
-from core.models import AppStatus, ImageStatus, Level
+from core.models import AppStatus, Image, ImageStatus, Level
 from tests.unit.factories import (
     EARLIER,
     NOW,
@@ -165,9 +165,15 @@ def revise(image_id: str, material_type: str, at, level: str = "SITE", reason: s
                  material_type=material_type, reason_code=reason, note=note, level=level)
 
 
+def flag(material_type: str, n: int, at, by: str = "rev-site", reason: str = "GLARE", note: str = "右下角反光") -> Image:
+    """An image a reviewer asked to have replaced, as review.rules.decide_image leaves it."""
+    return image(material_type, n, ImageStatus.NEEDS_REVISION, review_reason_code=reason, review_note=note,
+                 decided_at=at.iso, decided_by=by)
+
+
 def test_a_flagged_image_is_named_at_the_top_with_the_reason_and_how_to_fix_it():
-    flagged = image("diploma", 0, ImageStatus.NEEDS_REVISION, review_reason_code="GLARE", review_note="右下角反光")
-    snap = snapshot(claimed_by(queued(), SITE), [*complete_images()[:2], flagged],
+    flagged = flag("diploma", 0, NOW.plus(-5))
+    snap = snapshot(claimed_by(queued(site_deciders=("rev-site",)), SITE), [*complete_images()[:2], flagged],
                     audit=[REGISTERED, revise("diploma-0", "diploma", NOW.plus(-5))])
     body = candidate_view(snap)
     (note,) = body["reviewNotes"]
@@ -203,11 +209,13 @@ def test_a_return_shows_its_comment_and_lets_the_candidate_supplement_where_ther
 def test_requests_show_on_their_material_and_at_the_top_until_met():
     # Given a return asking for a second diploma page and a third identity image
     returned = application(status=AppStatus.RETURNED, returns=1, updated_at=NOW.iso,
+                           site_decision={"decision": "return", "by": "rev-site", "at": NOW.plus(-10).iso,
+                                          "comment": "请补充"},
                            requests=(request("diploma", 1, baseline=1, note="学历证书第二页"),
                                      request("id_card", 1, baseline=2, note="临时身份证明")))
-    trail = [entry("return", NOW.plus(-10), actor="rev-site", role="site_reviewer", note="请补充", level="SITE"),
-             entry("request", NOW.plus(-10), actor="rev-site", role="site_reviewer", material_type="diploma", count=1,
-                   note="学历证书第二页", level="SITE")]  # the id_card request's entry is not in this read
+    # (the notes come from the application, not the trail: a page reads only the trail's newest entries)
+    trail = [entry("request", NOW.plus(-10), actor="rev-site", role="site_reviewer", material_type="diploma", count=1,
+                   note="学历证书第二页", level="SITE")]
     body = candidate_view(snapshot(returned, complete_images(), audit=trail))
     # Then each material says what is asked; the identity slot grew by its request
     diploma, id_card = material(body, "diploma"), material(body, "id_card")
@@ -217,7 +225,7 @@ def test_requests_show_on_their_material_and_at_the_top_until_met():
     notes = {(n["kind"], n["materialType"]): n for n in body["reviewNotes"]}
     assert set(notes) == {("comment", None), ("request", "diploma"), ("request", "id_card")}
     assert (notes[("request", "diploma")]["count"], notes[("request", "diploma")]["levelLabel"]) == (1, "考点")
-    assert (notes[("request", "id_card")]["at"], notes[("request", "id_card")]["level"]) == (NOW.iso, None)
+    assert (notes[("request", "id_card")]["at"], notes[("request", "id_card")]["level"]) == (NOW.plus(-10).iso, "SITE")
     # When the diploma page arrives, that request is met and leaves the top
     met = candidate_view(snapshot(returned, [*complete_images(), image("diploma", 1)], audit=trail))
     assert material(met, "diploma")["requested"]["met"] is True
@@ -225,17 +233,28 @@ def test_requests_show_on_their_material_and_at_the_top_until_met():
 
 
 def test_notes_are_newest_first():
-    flagged = image("diploma", 0, ImageStatus.NEEDS_REVISION)
-    trail = [revise("diploma-0", "diploma", NOW.plus(-20)),
-             entry("return", NOW.plus(-10), actor="rev-region", role="region_reviewer", note="试用期考核证明已过期",
-                   level="REGION")]
-    body = candidate_view(snapshot(application(status=AppStatus.RETURNED), [*complete_images()[:2], flagged], audit=trail))
-    assert [(n["kind"], n["levelLabel"]) for n in body["reviewNotes"]] == [("comment", "考区"), ("image", "考点")]
+    flagged = flag("diploma", 0, NOW.plus(-20))
+    returned = application(status=AppStatus.RETURNED, site_deciders=("rev-site",),
+                           site_decision={"decision": "approve", "by": "rev-site", "at": NOW.plus(-30).iso, "comment": None},
+                           region_decision={"decision": "return", "by": "rev-region", "at": NOW.plus(-10).iso,
+                                            "comment": "试用期考核证明已过期"})
+    body = candidate_view(snapshot(returned, [*complete_images()[:2], flagged], audit=[]))
+    assert [(n["kind"], n["levelLabel"], n["at"]) for n in body["reviewNotes"]] == [
+        ("comment", "考区", NOW.plus(-10).iso), ("image", "考点", NOW.plus(-20).iso)]
+
+
+def test_a_flag_of_the_region_level_says_so():
+    # A site reviewer never decides at region level (separation of duties): the flag's decider tells its level
+    flagged = flag("diploma", 0, NOW.plus(-5), by="rev-region")
+    snap = snapshot(application(status=AppStatus.RETURNED, site_deciders=("rev-site",)), [flagged])
+    (note,) = [n for n in candidate_view(snap)["reviewNotes"] if n["kind"] == "image"]
+    assert (note["level"], note["levelLabel"], note["at"]) == ("REGION", "考区", NOW.plus(-5).iso)
 
 
 def test_a_rejection_shows_why_and_nothing_can_be_uploaded():
-    trail = [entry("reject", NOW, actor="rev-site", role="site_reviewer", note="材料不符合报考条件", level="SITE")]
-    body = candidate_view(snapshot(application(status=AppStatus.REJECTED), complete_images(), audit=trail))
+    rejected = application(status=AppStatus.REJECTED, site_decision={"decision": "reject", "by": "rev-site",
+                                                                     "at": NOW.iso, "comment": "材料不符合报考条件"})
+    body = candidate_view(snapshot(rejected, complete_images(), audit=[]))
     assert [(n["kind"], n["decision"], n["comment"]) for n in body["reviewNotes"]] == [
         ("comment", "reject", "材料不符合报考条件")]
     assert not any(m["canUpload"] for m in body["materials"])

@@ -9,10 +9,9 @@ import json
 
 import pytest
 
-from core import access, contract, idnumber, views
+from core import access, contract, cursor, idnumber, views
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, Level
-from review import cursor
 from status import registration
 from testkit.people import id_number
 from testkit.people import registration as registration_body

@@ -333,6 +333,29 @@ function materialSection(material) {
     materialNotes(material));
 }
 
+/** The page's newest 50 entries, and older ones as the candidate asks (GET …/timeline?cursor=), kept while
+the page's own window still starts where they end. */
+function timelineSection(page) {
+  const older = state.older?.from === page.timelineCursor ? state.older : null;
+  const entries = [...(older?.items || []), ...(page.timeline || [])];
+  const cursor = older ? older.cursor : page.timelineCursor;
+  if (!entries.length) return null;
+  const more = async () => {
+    try {
+      const got = await ctx.api.get(`/applications/${encodeURIComponent(page.application.id)}/timeline?cursor=${encodeURIComponent(cursor)}`);
+      state.older = { from: page.timelineCursor, items: [...got.items, ...(older?.items || [])], cursor: got.nextCursor };
+      renderPage();
+    } catch (e) { showError(e); }
+  };
+  return h('details', {
+    class: 'card timeline', open: Boolean(state.timelineOpen), ontoggle: (e) => { state.timelineOpen = e.target.open; },
+  }, h('summary', {}, t('timeline')),
+  h('ol', {}, [...entries].reverse().map((e) => h('li', {},
+    h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
+    e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null))),
+  cursor ? h('button', { type: 'button', class: 'link older', onclick: more }, t('olderEntries')) : null);
+}
+
 function renderPage() {
   const page = state.page;
   if (!page) return;
@@ -351,12 +374,7 @@ function renderPage() {
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),
     notesSection(page),
     page.materials.map(materialSection),
-    (page.timeline || []).length ? h('details', {
-      class: 'card timeline', open: Boolean(state.timelineOpen), ontoggle: (e) => { state.timelineOpen = e.target.open; },
-    }, h('summary', {}, t('timeline')),
-      h('ol', {}, [...page.timeline].reverse().map((e) => h('li', {},
-        h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
-        e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null)))) : null);
+    timelineSection(page));
   if (hadFocus || document.activeElement === document.body) restoreFocus();
 }
 

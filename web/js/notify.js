@@ -11,9 +11,11 @@ extend({
     phoneLabel: '手机号码', phoneHint: '11 位中国大陆手机号码',
     consentText: '我已阅读并同意隐私声明:手机号码仅用于发送报名审核状态变化和报名开通提醒短信,不作他用,可随时删除。',
     noPassword: '本系统不会索取您在任何网站的密码。', save: '保存', saved: '已保存', changePhone: '更换号码',
+    codeSent: '验证码已发送至 {phone},请在 10 分钟内输入短信中的 6 位数字。', codeLabel: '短信验证码', verify: '验证',
+    verified: '手机号码已验证', resend: '重新获取验证码', resendAt: '{time} 后可重新获取', notVerified: '待验证',
     deleteContact: '删除号码及全部订阅', contactDeleted: '手机号码及订阅已删除。', consentAt: '同意时间',
     reminders: '报名开通提醒', subscribe: '订阅', unsubscribe: '取消订阅', noSubscriptions: '暂无订阅。',
-    needContact: '保存手机号码后才能收到短信。', subscribed: '已订阅', yearLabel: '考试年度', categoryLabel: '类别',
+    needContact: '保存并验证手机号码后才能收到短信。', subscribed: '已订阅', yearLabel: '考试年度', categoryLabel: '类别',
     announceText: '通知内容(可不填,默认:报名已开通)', send: '发送通知',
     recipients: '接收人数', sentCount: '已发送', failedCount: '未送达', done: '已完成', running: '发送中…',
   },
@@ -21,10 +23,13 @@ extend({
     phoneLabel: 'Mobile number', phoneHint: '11-digit mainland China mobile number',
     consentText: 'I have read and agree to the privacy notice: the number is used only to text me about my application\'s status and when registration opens, for nothing else, and I can delete it at any time.',
     noPassword: 'This system never asks for your password on any website.', save: 'Save', saved: 'Saved',
-    changePhone: 'Change number', deleteContact: 'Delete the number and every subscription',
+    changePhone: 'Change number',
+    codeSent: 'A code was texted to {phone}: type its 6 digits within 10 minutes.', codeLabel: 'Code from the text message',
+    verify: 'Verify', verified: 'Number verified', resend: 'Send a new code', resendAt: 'A new code can be sent after {time}',
+    notVerified: 'Not verified yet', deleteContact: 'Delete the number and every subscription',
     contactDeleted: 'Your number and subscriptions were deleted.', consentAt: 'Agreed', reminders: 'Registration-opening reminders',
     subscribe: 'Subscribe', unsubscribe: 'Unsubscribe', noSubscriptions: 'No subscriptions yet.',
-    needContact: 'Save a mobile number to receive the texts.', subscribed: 'Subscribed', yearLabel: 'Exam year',
+    needContact: 'Save and verify a mobile number to receive the texts.', subscribed: 'Subscribed', yearLabel: 'Exam year',
     categoryLabel: 'Category',
     announceText: 'Message (optional; default: registration is open)', send: 'Send', recipients: 'Recipients',
     sentCount: 'Sent', failedCount: 'Not delivered', done: 'Done', running: 'Sending…',
@@ -41,20 +46,54 @@ function options(values, selected) {
 export async function candidateSettings(api, box) {
   const [subs, choices] = await Promise.all([api.get('/subscriptions'), api.get('/categories')]);
   const contact = subs.hasContact ? await api.get('/me/contact') : null;
-  const state = { subs, choices, contact, editing: !contact };
+  // `sent`: the code texted to the number just given (202), until it is typed; `phone`: that number,
+  // as typed, for a new code. A number counts (and replaces the saved one) only once verified.
+  const state = { subs, choices, contact, editing: !contact, sent: null, phone: '' };
+  // Our own 429 (TOO_MANY_ATTEMPTS) and a spent try are answers, not "later": never retried by themselves.
+  const once = (method, path, body) => api.request(method, path, { body, retry: false }).then((r) => r.data);
 
   const reload = async () => {
     state.subs = await api.get('/subscriptions');
     state.contact = state.subs.hasContact ? await api.get('/me/contact') : null;
     render();
   };
+  const sendCode = async (phone, consent) => {
+    state.sent = await once('PUT', '/me/contact', { phone, consent });
+    state.phone = phone;
+    render();
+    box.querySelector('input[name=code]')?.focus();
+  };
   const act = (fn) => async (event) => {
     event?.preventDefault();
     try { await fn(event); } catch (e) { showError(e); }
   };
 
+  function codePart() {
+    const { sent } = state;
+    return h('form', {
+      class: 'code-form', onsubmit: act(async (e) => {
+        state.contact = await once('POST', '/me/contact/verify', { code: e.target.code.value.trim() });
+        state.sent = null;
+        state.editing = false;
+        toast(t('verified'), 'info');
+        await reload();
+      }),
+    },
+    h('p', { role: 'status' }, t('codeSent', { phone: sent.phoneMasked })),
+    h('label', {}, t('codeLabel'),
+      h('input', { name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
+        pattern: '[0-9]{6}', maxlength: '6', placeholder: '000000' })),
+    h('div', { class: 'buttons' },
+      h('button', { type: 'submit', class: 'primary' }, t('verify')),
+      h('button', { type: 'button', onclick: act(() => sendCode(state.phone, true)) }, t('resend')),
+      h('button', { type: 'button', class: 'link', onclick: () => { state.sent = null; state.editing = true; render(); } },
+        t('changePhone'))),
+    h('p', { class: 'muted' }, t('resendAt', { time: fmtTime(sent.resendAfter) })));
+  }
+
   function contactPart() {
     const c = state.contact;
+    if (state.sent) return codePart();
     if (c && !state.editing) {
       return h('div', { class: 'contact' },
         h('p', {}, h('strong', { class: 'masked' }, c.phoneMasked), ' ',
@@ -73,10 +112,7 @@ export async function candidateSettings(api, box) {
     return h('form', {
       class: 'contact-form', onsubmit: act(async (e) => {
         const form = e.target;
-        state.contact = await api.put('/me/contact', { phone: form.phone.value.trim(), consent: form.consent.checked });
-        state.editing = false;
-        toast(t('saved'), 'info');
-        await reload();
+        await sendCode(form.phone.value.trim(), form.consent.checked);
       }),
     },
     h('label', {}, t('phoneLabel'),

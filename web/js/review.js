@@ -20,7 +20,7 @@ extend({
     returnApp: '退回修改', rejectApp: '审核不通过', addRequest: '要求补充材料', done: '已保存',
     requestsHint: '退回时一并发出:考生在页面顶部和对应材料处看到,补齐后报名自动回到队列。',
     requestType: '补充材料类型', requestCount: '补充张数', requestNote: '补充说明', remove: '移除',
-    shortcuts: '键盘快捷键', noImages: '暂无图片。', history: '此图记录', audit: '审核记录',
+    shortcuts: '键盘快捷键', noImages: '暂无图片。', history: '此图记录', audit: '审核记录', older: '更早的记录',
     imageOf: '{name} 第 {i} 张(共 {n} 张)', reference: '水印编号', similarTo: '与其他报名的图片相似:{ids}',
     household: '户籍', firstReady: '首次提交', outcomeSITE: '考点意见', outcomeREGION: '考区意见',
     decision_approve: '通过', decision_return: '退回', decision_reject: '不通过',
@@ -40,7 +40,7 @@ extend({
     approveApp: 'Approve', returnApp: 'Return for changes', rejectApp: 'Reject', addRequest: 'Ask for more material', done: 'Saved',
     requestsHint: 'Sent with a return: the candidate sees them at the top and on the material; once added, the application comes back by itself.',
     requestType: 'Material to add', requestCount: 'How many', requestNote: 'What is missing', remove: 'Remove',
-    shortcuts: 'Keyboard shortcuts', noImages: 'No images yet.', history: 'This image', audit: 'Audit trail',
+    shortcuts: 'Keyboard shortcuts', noImages: 'No images yet.', history: 'This image', audit: 'Audit trail', older: 'Earlier entries',
     imageOf: '{name} {i} of {n}', reference: 'Watermark', similarTo: 'Looks like an image of: {ids}',
     household: 'Household registration', firstReady: 'First submitted', outcomeSITE: 'Site', outcomeREGION: 'Region',
     decision_approve: 'approved', decision_return: 'returned', decision_reject: 'rejected',
@@ -386,11 +386,26 @@ function whoCard(app) {
     h('div', { class: 'buttons' }, h('button', { type: 'button', id: 'next-in-queue', onclick: nextInQueue }, `${t('nextInQueue')} (N)`)));
 }
 
+/** The trail's entries before the page's newest 50, 50 at a time (GET …/audit?cursor=), kept below them. */
+async function olderAudit() {
+  const id = state.page.application.id;
+  try {
+    const more = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}/audit?cursor=${encodeURIComponent(state.page.auditCursor)}`);
+    if (state.page?.application.id !== id) return;
+    state.page.audit = [...more.items, ...state.page.audit];
+    state.page.auditCursor = more.nextCursor;
+    state.auditOpen = true;
+    renderWorkspace();
+  } catch (e) { showError(e); }
+}
+
 function auditTrail() {
   const entries = state.page.audit || [];
-  return h('details', { class: 'card audit' }, h('summary', {}, `${t('audit')} (${entries.length})`),
+  return h('details', { class: 'card audit', open: Boolean(state.auditOpen), ontoggle: (e) => { state.auditOpen = e.target.open; } },
+    h('summary', {}, `${t('audit')} (${entries.length}${state.page.auditCursor ? '+' : ''})`),
     h('ol', {}, [...entries].reverse().map((e) => h('li', {}, h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
-      e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null, h('span', { class: 'muted' }, ` · ${e.actor}`)))));
+      e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null, h('span', { class: 'muted' }, ` · ${e.actor}`)))),
+    state.page.auditCursor ? h('button', { type: 'button', class: 'link older', onclick: olderAudit }, t('older')) : null);
 }
 
 function renderWorkspace() {

@@ -22,11 +22,11 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
                      "ApplicationList",),
     "page": ("QualityWarning", "Quality", "CheckFinding", "Checks", "CheckRead", "ReviewChecks", "DuplicateRef", "ImageOut", "ReviewImageOut", "Requested",
              "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "Page",
-             "ReviewPage",),
+             "ReviewPage", "TimelinePage", "AuditPage",),
     "uploads": ("UploadRequest", "PresignedPost", "Reservation",),
     "review": ("ImageDecision", "ApprovePassed", "MaterialRequest", "ApplicationDecision", "QueueItem", "QueuePage", "Claim",
                "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "SiteStats", "Stats", "Trace",),
-    "notify": ("ContactIn", "ContactOut", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
+    "notify": ("ContactIn", "PendingNumber", "ContactOut", "VerificationSent", "CodeIn", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
                "AnnouncementIn", "AnnouncementAccepted", "AnnouncementProgress",),
 }
 HOME = {name: module for module, names in MODULES.items() for name in names}

@@ -17,6 +17,12 @@ class ContactIn(RequestModel):
                                       "and is recorded with its time")
 
 
+class PendingNumber(Model):
+    phoneMasked: str = Field(description="the new number, masked, waiting for its code")
+    expiresAt: str = Field(description="when the code texted to it stops working")
+    resendAfter: str = Field(description="when another code may be asked for (PUT /me/contact again)")
+
+
 class ContactOut(Model):
     phoneMasked: str = Field(description="e.g. 138****5678: the number itself is never shown again")
     channel: Literal["sms"]
@@ -24,6 +30,22 @@ class ContactOut(Model):
     consentAt: str
     noticeVersion: str = Field(description="the version of the privacy notice agreed to")
     updatedAt: str
+    verified: bool = Field(default=False, description="true once the code texted to this number was typed (POST "
+                                                      "/me/contact/verify): only then is anything sent to it")
+    verifiedAt: str | None = None
+    pending: PendingNumber | None = Field(default=None, description="a number given and not yet verified")
+
+
+class VerificationSent(Model):
+    verification: Literal["SENT"] = Field(description="a 6-digit code was texted to the number")
+    phoneMasked: str
+    expiresAt: str = Field(description="when the code stops working (10 minutes)")
+    resendAfter: str = Field(description="when another code may be asked for (one a minute)")
+
+
+class CodeIn(RequestModel):
+    code: str = Field(pattern=r"^[0-9]{6}$", description="the 6 digits texted to the number; 5 tries per code, then "
+                                                          "429 TOO_MANY_ATTEMPTS (ask for a new code)")
 
 
 class SubscriptionIn(RequestModel):

@@ -103,7 +103,11 @@ class ReviewImageOut(ImageOut):
     reference: str | None = Field(description="the reference drawn in its watermark (trace it: GET /review/trace/{reference})")
     duplicateOf: list[DuplicateRef] = Field(
         description="near-identical pictures in other candidates' applications (never shown to candidates)")
-    history: list[AuditOut] = Field(default_factory=list, description="what happened to this image, and who did it")
+    history: list[AuditOut] = Field(default_factory=list, description="what happened to this image, and who did it: "
+                                    "its entries among the page's newest 50 of the trail, oldest first")
+    historyCursor: str | None = Field(
+        default=None, description="its older entries: GET /review/applications/{id}/images/{imageId}/history?cursor=…; "
+                                  "null when the history above is all of it")
     checks: ReviewChecks | None = Field(default=None, description="the machine pre-checks, with what was read")
 
 
@@ -152,11 +156,16 @@ class ReviewNote(Model):
     reasonMessageZh: str | None = None
 
 
+TIMELINE = "the newest 50 entries (or fewer), oldest first"
+OLDER_TIMELINE = "the entries before these: GET /applications/{id}/timeline?cursor=…; null when there are none"
+
+
 class Page(Model):
     application: ApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[MaterialOut]
-    timeline: list[TimelineEntry]
+    timeline: list[TimelineEntry] = Field(description=TIMELINE)
+    timelineCursor: str | None = Field(default=None, description=OLDER_TIMELINE)
 
 
 class ReviewPage(Model):
@@ -165,6 +174,24 @@ class ReviewPage(Model):
     application: ReviewApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[ReviewMaterialOut]
-    timeline: list[TimelineEntry]
-    audit: list[AuditOut]
-    imageHistory: dict[str, list[AuditOut]]
+    timeline: list[TimelineEntry] = Field(description=TIMELINE)
+    timelineCursor: str | None = Field(default=None, description=OLDER_TIMELINE)
+    audit: list[AuditOut] = Field(description="the trail's newest 50 entries, oldest first, with who did each")
+    auditCursor: str | None = Field(
+        default=None, description="the entries before these: GET /review/applications/{id}/audit?cursor=…; null when "
+                                  "there are none")
+    imageHistory: dict[str, list[AuditOut]] = Field(
+        description="the audit list's entries by image (deleted and replaced images too); older ones come with "
+                    "auditCursor's pages")
+
+
+class TimelinePage(Model):
+    """Older entries of a timeline: the 50 (or fewer) before the cursor, oldest first."""
+    items: list[TimelineEntry]
+    nextCursor: str | None = Field(description="the entries before these; null when there are none")
+
+
+class AuditPage(Model):
+    """Older entries of the audit list or of one image's history: the 50 (or fewer) before the cursor, oldest first."""
+    items: list[AuditOut]
+    nextCursor: str | None = Field(description="the entries before these; null when there are none")

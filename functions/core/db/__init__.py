@@ -5,7 +5,8 @@
 - `items`: what each domain object is in the table, and its TTL;
 - `calls`: the client, its errors as the domain's, paging, batches;
 - one module per aggregate: `applications` (an application's partition and its lists), `plans` (a
-  decision's Plan as one transaction), `images` (watermark references, the likeness index), `notify`.
+  decision's Plan as one transaction), `trail` (the audit trail's pages, staff reads), `images`
+  (watermark references, the likeness index), `notify`.
 
 Request builders are pure and take the table name, so tests assert them exactly; only `calls` sends.
 This module re-exports their public names, so `from core import db; db.load(...)` keeps working.
@@ -49,11 +50,14 @@ from core.db.images import (
 )
 from core.db.items import keep_until
 from core.db.keys import (
+    CODE,
     TRAIL,
     announcement_pk,
     app_id_of,
     app_pk,
+    code_pk,
     notice_pk,
+    number_sk,
     queue_keys,
     queue_pk,
     site_keys,
@@ -94,4 +98,13 @@ from core.db.notify import (
     unsubscribe,
 )
 from core.db.plans import commit, plan_items
+from core.db.trail import record_view, trail_page, trail_request, view_items
+from core.db.verify import (
+    claim_number,
+    confirm_contact,
+    drop_verification,
+    get_verification,
+    start_verification,
+    take_try,
+)
 from core.db.wire import decode, encode, from_attribute, to_attribute

@@ -6,7 +6,8 @@ The only module that writes a key prefix; everything else asks it (README "Dynam
 | application   | APP#{id}           | APP                | ByCandidate: GSI1PK=CAND#{candidateId}, GSI1SK={examYear}#{id}; ReviewQueue (sparse, only while waiting): QueuePK=QUEUE#{level}#{site or region}, QueueSK={firstReadyAt at that level}#{id}; BySite: SitePK=SITE#{site}, SiteSK={status}#{id} |
 | image         | APP#{id}           | IMG#{imageId}      | |
 | seat          | APP#{id}           | SEAT#{type}#{n}    | one per place in a slot, n < maxCount |
-| audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
+| audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts after the items decisions read; pages read it newest first, 50 at a time |
+| view marker   | APP#{id}           | VIEWED#{hour}#{sub} | one per staff member, application and hour, created with attribute_not_exists beside its `viewed` entry |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
 | likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
@@ -19,7 +20,9 @@ Notifications (R22, status changes):
 | subscription    | USER#{sub}                  | SUB#{id}       | the candidate's own list |
 | subscriber      | SUBS#{examYear}#{category}  | USER#{sub}     | the fan-out's list, written with the subscription in one transaction |
 | announcement    | ANN#{id}                    | ANN            | the fan-out's cursor and counts |
-| delivery        | ANN#{id} / NOTICE#{appId}   | USER#{sub} / the audit entry's SK | one per message: claimed before it is sent |
+| delivery        | ANN#{id} / NOTICE#{appId} / CODE#{token} | USER#{sub} / the audit entry's SK / CODE | one per message: claimed before it is sent (a code's: outside its user's partition, which forgetting empties) |
+| number marker   | ANN#{id}                    | PHONE#{hash}   | one per phone number and announcement, created with a condition: whose account's message it is |
+| verification    | USER#{sub}                  | VERIFY         | the code sent to a number not yet verified (its hash), tries, expiry; one a minute by condition |
 | fan-out lease   | FANOUT                      | LEASE          | one announcement batch at a time, so the SMS rate holds |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
@@ -35,8 +38,12 @@ APP = "APP"  # the application item's sort key
 # The audit trail's sort-key prefix sorts after APP, IMG# and SEAT#, so a decision can read everything
 # it needs with `SK < TRAIL` and leave the ever-growing trail out of its read (and its RCUs).
 TRAIL = "TRAIL#"
+# After the trail: in neither a decision's read nor a page of the trail.
+VIEWED = "VIEWED#"
 REF = "REF"
 CONTACT = "CONTACT"
+VERIFY = "VERIFY"
+CODE = "CODE"
 SUB = "SUB#"
 USER = "USER#"
 ANN = "ANN"
@@ -60,6 +67,8 @@ user_pk = _prefixed(USER)
 subscription_sk = _prefixed(SUB)
 announcement_pk = _prefixed(f"{ANN}#")
 notice_pk = _prefixed("NOTICE#")
+code_pk = _prefixed("CODE#")  # the SMS of one verification code, by the code's token
+number_sk = _prefixed("PHONE#")  # a phone number by its hash (notify.contacts.number_hash), never the number
 
 
 def key(pk: str, sk: str) -> dict:
@@ -86,6 +95,11 @@ def seat_sk(material_type: str, index: int) -> str:
 
 def trail_sk(at: str, suffix: str) -> str:
     return f"{TRAIL}{at}#{suffix}"
+
+
+def viewed_sk(hour: int, actor: str) -> str:
+    """The one `viewed` entry of `actor` in this hour (epoch seconds // 3600)."""
+    return f"{VIEWED}{hour}#{actor}"
 
 
 def likeness_sk(app_id: str, image_id: str) -> str:

@@ -166,6 +166,7 @@ def forget_contact(user: str) -> int:
     subs = subscriptions(user)
     items = [i for s in subs for i in subscription_delete_items(s, calls.table())]
     items.append({"Delete": {"TableName": calls.table(), "Key": key(keys.user_pk(user), keys.CONTACT)}})
+    items.append({"Delete": {"TableName": calls.table(), "Key": key(keys.user_pk(user), keys.VERIFY)}})  # a code sent
     for start in range(0, len(items), 100):
         calls.write_transaction(items[start:start + 100])
     return len(subs)
