@@ -10,8 +10,20 @@ from dataclasses import fields
 from enum import Enum
 
 from core import contract as c
+from core import season
 from core.catalog import ACCEPT, MAX_BYTES
-from core.models import REVIEWABLE, AppStatus, AuditEntry, Image, ImageStatus, Level, Snapshot, camel
+from core.models import (
+    REVIEWABLE,
+    Application,
+    AppStatus,
+    AuditEntry,
+    Image,
+    ImageStatus,
+    Level,
+    Snapshot,
+    Window,
+    camel,
+)
 from core.progress import materials_for
 from core.reasons import QUALITY_WARNINGS, REVIEW_REASONS, Reason, duplicate_message, invalid_message
 from core.views import application_view, review_application_view
@@ -94,6 +106,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     images = visible_images(snap, now)
     material_model = c.ReviewMaterialOut if histories is not None else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
+    editable = app.editable and season.is_open(app, snap.window, now)
     wanted = materials_for(app)
     known = {m.type for m in wanted}
     extra = list(dict.fromkeys(i.material_type for i in images if i.material_type not in known))
@@ -109,7 +122,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
         out.append(material_model(
             type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
             sampleImageUrl=sample(m.sample) if m.sample else None, minCount=m.min_count, maxCount=m.max_count,
-            required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
+            required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=editable and remaining > 0,
             remaining=remaining, complete=ok >= m.min_count,
             requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
             images=[image_view(i, sign, histories, places) for i in mine[m.type]]))
@@ -210,11 +223,34 @@ def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
     return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
+def window_view(app: Application, w: Window | None, now: int) -> c.PageWindow | None:
+    """The exam season's window as the page shows it: its times (Beijing time), which one limits this
+    application now, and whether the candidate may change it (the countdown's end)."""
+    if w is None:
+        return None
+    due = season.deadline(app, w)
+    return c.PageWindow(
+        uploadOpens=season.iso_beijing(w.upload_opens), uploadCloses=season.iso_beijing(w.upload_closes),
+        fixUntil=season.iso_beijing(w.fix_until), siteReviewDue=season.iso_beijing(w.site_review_due),
+        regionReviewDue=season.iso_beijing(w.region_review_due),
+        applies=due.field if due else None, closesAt=season.iso_beijing(due.at) if due else None,
+        closesAtEpoch=due.at if due else None, open=season.is_open(app, w, now) if due else False)
+
+
+def review_deadline(app: Application, w: Window | None, now: int) -> c.ReviewDeadline | None:
+    """The deadline of the review level the application waits at, if a window sets one."""
+    due = season.review_due(w, app.queue) if app.queue else None
+    if app.queue is None or due is None:
+        return None
+    return c.ReviewDeadline(level="SITE" if app.queue is Level.SITE else "REGION", due=season.iso_beijing(due),
+                            dueEpoch=due, overdue=now >= due)
+
+
 def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.Page:
     view = application_view(snap.application, now)
     view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
-                  timeline=timeline(snap))
+                  timeline=timeline(snap), window=window_view(snap.application, snap.window, now))
 
 
 def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewPage:
@@ -223,4 +259,5 @@ def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign) -> c.ReviewP
     histories = image_histories(snap)
     return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now),
                         materials=materials(snap, now, sign, sample, histories), timeline=timeline(snap),
-                        audit=audit(snap), imageHistory=histories)
+                        audit=audit(snap), imageHistory=histories, window=window_view(snap.application, snap.window, now),
+                        reviewDeadline=review_deadline(snap.application, snap.window, now))

@@ -21,13 +21,16 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
                      "ReviewOutcomes", "ApplicationOut", "Registered", "ReviewApplicationOut", "ApplicationSummary",
                      "ApplicationList",),
     "page": ("QualityWarning", "Quality", "DuplicateRef", "ImageOut", "ReviewImageOut", "Requested",
-             "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "Page",
-             "ReviewPage",),
+             "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "PageWindow",
+             "ReviewDeadline", "Page", "ReviewPage",),
     "uploads": ("UploadRequest", "PresignedPost", "Reservation",),
     "review": ("ImageDecision", "MaterialRequest", "ApplicationDecision", "QueueItem", "QueuePage", "Claim",
-               "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "SiteStats", "Stats", "Trace",),
+               "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "Overdue", "SiteStats", "Stats", "Trace",),
     "notify": ("ContactIn", "ContactOut", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
                "AnnouncementIn", "AnnouncementAccepted", "AnnouncementProgress",),
+    "season": ("WindowIn", "WindowOut", "WindowList", "When", "MaterialIn",
+               "CatalogueOut", "CatalogueChange", "CatalogueHistory", "CatalogueChanged", "CataloguePreview",
+               "SampleRequest", "SampleUpload",),
 }
 HOME = {name: module for module, names in MODULES.items() for name in names}
 __all__ = sorted(HOME)
@@ -48,5 +51,6 @@ if TYPE_CHECKING:  # what editors and type checkers see
     from core.contract.notify import *  # noqa: F403
     from core.contract.page import *  # noqa: F403
     from core.contract.review import *  # noqa: F403
+    from core.contract.season import *  # noqa: F403
     from core.contract.status import *  # noqa: F403
     from core.contract.uploads import *  # noqa: F403

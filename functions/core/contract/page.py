@@ -121,11 +121,34 @@ class ReviewNote(Model):
     reasonMessageZh: str | None = None
 
 
+class PageWindow(Model):
+    """The candidate's window: the times, which one limits this application now, and whether it is open."""
+    uploadOpens: str
+    uploadCloses: str
+    fixUntil: str
+    siteReviewDue: str
+    regionReviewDue: str
+    applies: Literal["uploadCloses", "fixUntil"] | None = Field(
+        description="the time until which this application may change (none once it is past the candidate)")
+    closesAt: str | None = Field(description="that time (ISO 8601, +08:00)")
+    closesAtEpoch: int | None
+    open: bool = Field(description="whether the candidate may reserve and delete now")
+
+
+class ReviewDeadline(Model):
+    level: Literal["SITE", "REGION"]
+    due: str = Field(description="ISO 8601, +08:00")
+    dueEpoch: int
+    overdue: bool
+
+
 class Page(Model):
     application: ApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[MaterialOut]
     timeline: list[TimelineEntry]
+    window: PageWindow | None = Field(default=None, description="the exam season's window of its year and region, "
+                                                                "if the exam office set one (times in Beijing time)")
 
 
 class ReviewPage(Model):
@@ -137,3 +160,5 @@ class ReviewPage(Model):
     timeline: list[TimelineEntry]
     audit: list[AuditOut]
     imageHistory: dict[str, list[AuditOut]]
+    window: PageWindow | None = None
+    reviewDeadline: ReviewDeadline | None = Field(default=None, description="the deadline of the level it waits at")

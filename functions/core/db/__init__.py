@@ -5,7 +5,9 @@
 - `items`: what each domain object is in the table, and its TTL;
 - `calls`: the client, its errors as the domain's, paging, batches;
 - one module per aggregate: `applications` (an application's partition and its lists), `plans` (a
-  decision's Plan as one transaction), `images` (watermark references, the likeness index), `notify`.
+  decision's Plan as one transaction), `images` (watermark references, the likeness index), `notify`,
+  `windows` (the exam season's dates), `catalogue` (the requirement catalogue's versions), `reminders`
+  (the deadline reminders' sweeps).
 
 Request builders are pure and take the table name, so tests assert them exactly; only `calls` sends.
 This module re-exports their public names, so `from core import db; db.load(...)` keeps working.
@@ -31,6 +33,7 @@ from core.db.applications import (
     partition_request,
     queue_page,
     queue_request,
+    registered_as,
     seat_from,
     seat_item,
     site_all,
@@ -39,6 +42,10 @@ from core.db.applications import (
     snapshot_from,
 )
 from core.db.calls import Conflict, ReferenceTaken, client, reset_client
+from core.db.catalogue import current_version as current_catalogue_version
+from core.db.catalogue import get_version as get_catalogue_version
+from core.db.catalogue import history as catalogue_history
+from core.db.catalogue import publish as publish_catalogue
 from core.db.images import (
     LIKENESS_PAGE,
     get_reference,
@@ -82,6 +89,7 @@ from core.db.notify import (
     put_contact,
     record_progress,
     release_delivery,
+    release_fanout_lease,
     subscribe,
     subscribers_page,
     subscribers_request,
@@ -94,4 +102,6 @@ from core.db.notify import (
     unsubscribe,
 )
 from core.db.plans import commit, plan_items
+from core.db.reminders import ReminderRun, get_run, record_run, reminder_page
+from core.db.windows import forget_shown_windows, get_window, put_window, shown_window, windows
 from core.db.wire import decode, encode, from_attribute, to_attribute

@@ -8,6 +8,7 @@ The only module that writes a key prefix; everything else asks it (README "Dynam
 | seat          | APP#{id}           | SEAT#{type}#{n}    | one per place in a slot, n < maxCount |
 | audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts last: decisions read the partition without the trail |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
+| registered    | REG#{examYear}#{idNumber} | REG | one per person and exam year, created with the application: one application each, by condition |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
 | likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
 
@@ -21,6 +22,17 @@ Notifications (R22, status changes):
 | announcement    | ANN#{id}                    | ANN            | the fan-out's cursor and counts |
 | delivery        | ANN#{id} / NOTICE#{appId}   | USER#{sub} / the audit entry's SK | one per message: claimed before it is sent |
 | fan-out lease   | FANOUT                      | LEASE          | one announcement batch at a time, so the SMS rate holds |
+
+The exam season (windows, the requirement catalogue, reminders):
+
+| item              | PK                 | SK                   | notes |
+|-------------------|--------------------|----------------------|-------|
+| window            | WINDOW             | {examYear}#{region}  | the office's dates; a candidate's change checks it in its transaction |
+| catalogue version | CATALOGUE          | V#{version}          | the whole catalogue as of that version, immutable (zlib'd JSON, base64) |
+| catalogue change  | CATALOGUE          | LOG#{version}        | who changed what when (the version's small twin, for the history) |
+| current catalogue | CATALOGUE          | CURRENT              | the newest version: a change moves it on, conditional on the one it read |
+| reminder run      | REMINDERS          | {examYear}#{region}#{deadline}#{days}#{at} | one sweep of one reminder: its cursor and counts |
+| reminder          | NOTICE#{appId}     | DEADLINE#{deadline}#{days} | the delivery marker: one message per application and reminder |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 """
@@ -41,6 +53,11 @@ SUB = "SUB#"
 USER = "USER#"
 ANN = "ANN"
 LEASE_KEY = ("FANOUT", "LEASE")
+REG = "REG"
+WINDOW = "WINDOW"
+CATALOGUE = "CATALOGUE"
+CURRENT = "CURRENT"
+REMINDERS = "REMINDERS"
 
 
 def _prefixed(prefix: str) -> Callable[[str], str]:
@@ -60,6 +77,8 @@ user_pk = _prefixed(USER)
 subscription_sk = _prefixed(SUB)
 announcement_pk = _prefixed(f"{ANN}#")
 notice_pk = _prefixed("NOTICE#")
+catalogue_sk = _prefixed("V#")
+catalogue_log_sk = _prefixed("LOG#")
 
 
 def key(pk: str, sk: str) -> dict:
@@ -90,6 +109,29 @@ def trail_sk(at: str, suffix: str) -> str:
 
 def likeness_sk(app_id: str, image_id: str) -> str:
     return f"{app_id}#{image_id}"
+
+
+def registered_pk(exam_year: int, id_number: str) -> str:
+    """One person's application for one exam year (the duplicate-registration guard)."""
+    return f"REG#{exam_year}#{id_number}"
+
+
+def window_sk(exam_year: int, region: str) -> str:
+    return f"{exam_year:04d}#{region}"
+
+
+def version_sk(make: Callable[[str], str], version: int) -> str:
+    """A catalogue version's (or its change's) sort key: zero-padded, so they sort by number."""
+    return make(f"{version:08d}")
+
+
+def reminder_run_sk(exam_year: int, region: str, deadline: str, days: int, at: int) -> str:
+    return f"{exam_year:04d}#{region}#{deadline}#{days}#{at}"
+
+
+def reminder_sk(deadline: str, days: int) -> str:
+    """A reminder's delivery marker in the application's notices (once per deadline and day count)."""
+    return f"DEADLINE#{deadline}#{days}"
 
 
 def subscribers_pk(exam_year: int, category: str) -> str:
