@@ -3,6 +3,7 @@
 import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
 import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
+import { windowBanner } from './season.js';
 import { boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
 
@@ -307,6 +308,7 @@ function renderPage() {
         h('dt', {}, t('application')), h('dd', {}, app.id),
         h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),
+    windowBanner(page),
     notesSection(page),
     page.materials.map(materialSection),
     (page.timeline || []).length ? h('details', {
