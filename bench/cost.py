@@ -47,6 +47,15 @@ ASSUMPTIONS = {
     "process_invocations_per_image": 1.0,  # uploads come minutes apart: each image its own SQS batch (worst case)
     "platform_log_bytes_per_invoke": 300,  # Lambda's START / END / REPORT lines
     "access_log_bytes_per_request": 300,  # one HTTP API access-log line in the template's format
+    # The machine pre-checks (PrecheckFunction, off the journey's path; tools/capacity.py has its duration and
+    # the share of pictures in checked slots): per checked picture the stream forwarder's invocation, three SQS
+    # requests (send, receive, delete), one picture GET, the partition's Query and one transaction (the
+    # application and the image with its checks, ~1 KB each, written transactionally: 2 WRU a KB; the BySite
+    # and ReviewQueue index entries of the application move too).
+    "precheck_forwarder_seconds": 0.03,  # notify.events at 256 MB: one SendMessage
+    "precheck_sqs_requests": 3,
+    "precheck_units": (2.0, 8.0),  # (RRU, WRU) per checked picture
+    "precheck_log_bytes": 900,  # its two log lines and Lambda's three, per picture
 }
 GB = 2**30
 
@@ -115,13 +124,37 @@ def model(journey: dict) -> dict:
         "SQS requests": sqs * p["sqs_request"],
         "CloudWatch Logs ingestion": log_bytes / GB * p["logs_ingest_gb"],
     }
-    return {"per_candidate": lines, "total_per_candidate": sum(lines.values()),
+    pre = precheck(n)
+    lines.update(pre["lines"])
+    return {"per_candidate": lines, "total_per_candidate": sum(lines.values()), "precheck": pre,
             "quantities": {"lambda_gb_seconds": gb_seconds, "lambda_invocations": invocations,
                            "api_requests": api_requests, "s3_put_class": s3_put, "s3_get_class": s3_get,
                            "image_views": views, "thumbnail_views": thumbnail_views, "full_views": full_views,
                            "transfer_gb": transfer_gb, "sqs_requests": sqs, "materials_gb": stored_gb,
                            "dynamodb_storage_bytes": journey["storage_bytes"], "log_bytes": log_bytes},
             "prices": PRICES, "prices_as_of": PRICES_AS_OF, "assumptions": ASSUMPTIONS}
+
+
+def precheck(images: int) -> dict:
+    """What the machine pre-checks add per candidate: their function's OCR at its memory (one vCPU), the
+    stream forwarder, SQS, DynamoDB, the picture's GET and the logs. Reading the table's stream is free for
+    Lambda's event source."""
+    from tools.capacity import DURATION_S, PEAK
+
+    p, a = PRICES, ASSUMPTIONS
+    memory = stack().functions["PrecheckFunction"].memory_mb
+    forwarder = stack().functions["NotifyEventsFunction"].memory_mb
+    checked = images * PEAK["checked_share"]
+    gb_seconds = checked * (DURATION_S["precheck"] * memory + a["precheck_forwarder_seconds"] * forwarder) / 1024
+    rru, wru = a["precheck_units"]
+    lines = {
+        "Pre-checks: Lambda (OCR, forwarder)": gb_seconds * p["lambda_gb_second"] + 2 * checked * p["lambda_request"],
+        "Pre-checks: DynamoDB": checked * (rru * p["dynamodb_rru"] + wru * p["dynamodb_wru"]),
+        "Pre-checks: SQS, S3 GET, logs": checked * (a["precheck_sqs_requests"] * p["sqs_request"] + p["s3_get"]
+                                                    + a["precheck_log_bytes"] / GB * p["logs_ingest_gb"]),
+    }
+    return {"lines": lines, "total": sum(lines.values()), "checked_pictures": checked, "gb_seconds": gb_seconds,
+            "seconds_per_picture": DURATION_S["precheck"], "memory_mb": memory}
 
 
 def run(journey: dict) -> tuple[list[Row], dict]:
@@ -135,6 +168,9 @@ def run(journey: dict) -> tuple[list[Row], dict]:
             verdict="PASS" if per <= GOAL_PER_CANDIDATE else "MISS",
             note=f"{a['candidate_page_views']} page views, {q['thumbnail_views']} thumbnail and {q['full_views']} "
             "full-size downloads; largest: " + ", ".join(f"{k} ${v:.5f}" for k, v in top)),
+        Row("5 pre-checks' added cost per candidate", f"${detail['precheck']['total']:.5f}", unit="USD",
+            note=f"{detail['precheck']['checked_pictures']:.1f} checked pictures x {detail['precheck']['seconds_per_picture']} s "
+            f"at {detail['precheck']['memory_mb']} MB = {detail['precheck']['gb_seconds']:.1f} GB-s; in the total above"),
         Row(f"5 season: {candidates:,} candidates x {journey['images']} images", f"${per * candidates:,.0f}", unit="USD",
             note=f"{ASSUMPTIONS['season_months']} months of storage; prices {PRICES_AS_OF[:30]}"),
     ]

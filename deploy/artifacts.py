@@ -24,7 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKEFILE = ROOT / "deploy" / "Makefile"
-LAYERS = {"DependenciesLayer": ROOT / "layers" / "runtime", "PillowLayer": ROOT / "layers" / "pillow"}
+LAYERS = {"DependenciesLayer": ROOT / "layers" / "runtime", "PillowLayer": ROOT / "layers" / "pillow",
+          "OcrLayer": ROOT / "layers" / "ocr"}
+# Which layers each function loads after the DependenciesLayer (template.yaml), by its handler's package.
+EXTRA_LAYERS = {"process_image": ("opt_pillow",), "precheck": ("opt_pillow", "opt_ocr")}
 
 
 def boto3_pin() -> str:
@@ -52,13 +55,18 @@ def make(target: str, cwd: Path, artifacts: Path, python: str, platforms: str | 
     subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True)
 
 
-def tree(kind: str, python: str, out: Path) -> dict[str, Path]:
-    """{"task": /var/task, "opt": /opt/python of the API functions, "opt_pillow": ... of process_image}."""
+def tree(kind: str, python: str, out: Path, ocr: bool = False) -> dict[str, Path]:
+    """{"task": /var/task, "opt": /opt/python of the API functions, "opt_pillow": ... of process_image,
+    "opt_ocr": the OCR layer's (only with ``ocr``, "after": it is the largest build)}."""
     task, opt, pillow = out / "task", out / "opt" / "python", out / "opt-pillow" / "python"
+    built = {"task": task, "opt": opt, "opt_pillow": pillow}
     if kind == "after":
         make("build-AnyFunction", ROOT / "functions", task, python)
         make("build-DependenciesLayer", LAYERS["DependenciesLayer"], opt.parent, python, host_platforms())
         make("build-PillowLayer", LAYERS["PillowLayer"], pillow.parent, python, host_platforms())
+        if ocr:
+            built["opt_ocr"] = out / "opt-ocr" / "python"
+            make("build-OcrLayer", LAYERS["OcrLayer"], built["opt_ocr"].parent, python, host_platforms())
     elif kind == "before":
         shutil.copytree(ROOT / "functions", task, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         # What the python3.12 builder did with functions/requirements.txt: dependencies resolved,
@@ -71,7 +79,7 @@ def tree(kind: str, python: str, out: Path) -> dict[str, Path]:
         opt.mkdir(parents=True, exist_ok=True)
     else:
         raise ValueError(kind)
-    return {"task": task, "opt": opt, "opt_pillow": pillow}
+    return built
 
 
 def runtime_venv(python: str, out: Path) -> Path:
@@ -124,8 +132,8 @@ def import_probe(python: str, module: str, paths: list[Path], env: dict[str, str
 
 
 def function_paths(built: dict[str, Path], handler_module: str, venv_site: Path) -> list[Path]:
-    opt = [built["opt"]] + ([built["opt_pillow"]] if handler_module.startswith("process_image") else [])
-    return [built["task"], *opt, venv_site]
+    extra = EXTRA_LAYERS.get(handler_module.split(".")[0], ())
+    return [built["task"], built["opt"], *(built[name] for name in extra if name in built), venv_site]
 
 
 def elf_machine(path: Path) -> int | None:

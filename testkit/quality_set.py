@@ -543,6 +543,136 @@ def labelled_set(seed: int = HELD_OUT, scale: float = 1.0) -> tuple[Sample, ...]
     return tuple(out)
 
 
+# --- screens -----------------------------------------------------------------------------------
+# A screenshot of a phone screen is no photo: there is no exposure, reflection or frame the document
+# could leave (a viewer shows a page fit to the screen's width, touching both sides). What tells it from
+# a photo is the screen's tall shape (16:9 to 21:9) with flat, noise-free colours; a phone camera also
+# takes tall frames (16:9, 20:9 "full screen" modes), and those must still be judged as photos.
+
+SCREENS = ((1080, 2340), (1170, 2532), (720, 1600), (1080, 2400), (750, 1334), (2340, 1080))
+TALL_FRAMES = ((720, 1600), (1600, 720), (900, 1600), (1080, 1920))
+SCREEN_INKS = ((22, 119, 255), (7, 193, 96), (230, 67, 64), (40, 40, 48))
+
+
+def _status_bar(draw: ImageDraw.ImageDraw, w: int, bar: int, ink) -> None:
+    """The time on the left; signal, Wi-Fi and battery on the right."""
+    _text(draw, (w * 0.06, bar * 0.22), "9:41", max(8, int(bar * 0.45)), ink)
+    for k in range(3):
+        x = w * (0.8 + k * 0.045)
+        draw.rectangle([x, bar * 0.35, x + w * 0.03, bar * 0.62], fill=ink)
+
+
+def _fit(img: Image.Image, box: tuple[int, int]) -> Image.Image:
+    k = min(box[0] / img.width, box[1] / img.height)
+    return img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))), Image.Resampling.LANCZOS)
+
+
+def _document_picture(kind: str, seed: int, width: int, rnd: random.Random, photographed: bool) -> Image.Image:
+    """What a candidate has on the phone: the document as a file (flat) or a photo of it on a desk."""
+    if photographed:
+        frame = (1200, 900) if ASPECT[kind] < 1 else (900, 1200)
+        return take(kind, seed, _shot(rnd, frame), rnd)
+    doc, mask = document(kind, width, seed)
+    flat = Image.new("RGB", doc.size, (250, 250, 250))
+    flat.paste(doc, (0, 0), mask)
+    return flat
+
+
+def viewer_screen(kind: str, seed: int, size: tuple[int, int], rnd: random.Random, photographed: bool) -> Image.Image:
+    """The phone's picture viewer: black, the picture fit to the screen between the bars."""
+    w, h = size
+    bar = round(min(w, h) * 0.075)
+    img = Image.new("RGB", size, (0, 0, 0))
+    _status_bar(ImageDraw.Draw(img), w, bar, (255, 255, 255))
+    picture = _fit(_document_picture(kind, seed, w, rnd, photographed), (w, h - 2 * bar))
+    img.paste(picture, ((w - picture.width) // 2, (h - picture.height) // 2))
+    return img
+
+
+def chat_screen(kind: str, seed: int, size: tuple[int, int], rnd: random.Random, photographed: bool) -> Image.Image:
+    """A chat: grey, the title bar, messages, the document sent as a picture, the input bar."""
+    w, h = size
+    bar = round(min(w, h) * 0.075)
+    img = Image.new("RGB", size, (237, 237, 237))
+    draw = ImageDraw.Draw(img)
+    _status_bar(draw, w, bar, (0, 0, 0))
+    _text(draw, (w * 0.4, bar * 1.2), _words(rnd, 4, 0), int(bar * 0.5), (0, 0, 0))
+    draw.line([0, bar * 2.2, w, bar * 2.2], fill=(218, 218, 218), width=2)
+    y = bar * 2.6
+    for _ in range(2):
+        draw.rectangle([w * 0.04, y, w * 0.04 + bar, y + bar], fill=rnd.choice(SCREEN_INKS))
+        draw.rounded_rectangle([w * 0.06 + bar, y, w * 0.8, y + bar * 1.1], radius=bar // 6, fill=(255, 255, 255))
+        _text(draw, (w * 0.08 + bar, y + bar * 0.3), _words(rnd, 9), int(bar * 0.4), (25, 25, 25))
+        y += bar * 1.5
+    picture = _fit(_document_picture(kind, seed, w, rnd, photographed), (int(w * 0.6), int(h * 0.45)))
+    draw.rectangle([w * 0.04, y, w * 0.04 + bar, y + bar], fill=rnd.choice(SCREEN_INKS))
+    img.paste(picture, (int(w * 0.06 + bar), int(y)))
+    draw.rectangle([0, h - bar * 1.6, w, h], fill=(247, 247, 247))
+    draw.rounded_rectangle([w * 0.12, h - bar * 1.35, w * 0.8, h - bar * 0.35], radius=bar // 8, fill=(255, 255, 255))
+    return img
+
+
+def page_screen(kind: str, seed: int, size: tuple[int, int], rnd: random.Random, photographed: bool) -> Image.Image:
+    """An electronic certificate in an app or a web page: a coloured title bar, the document across
+    the width, text under it, a button."""
+    w, h = size
+    bar = round(min(w, h) * 0.075)
+    ink = rnd.choice(SCREEN_INKS)
+    img = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, 0, w, bar * 2.2], fill=ink)
+    _status_bar(draw, w, bar, (255, 255, 255))
+    _text(draw, (w * 0.35, bar * 1.2), _words(rnd, 6, 0), int(bar * 0.5), (255, 255, 255))
+    picture = _fit(_document_picture(kind, seed, w, rnd, photographed), (int(w * 0.92), int(h * 0.5)))
+    img.paste(picture, ((w - picture.width) // 2, int(bar * 2.6)))
+    px = max(8, int(bar * 0.4))
+    y = bar * 3 + picture.height
+    while y < h - bar * 2.5:
+        _text(draw, (w * 0.05, y), _words(rnd, int(w * 0.88 / px) - rnd.randrange(0, 6), 0.3), px, (50, 50, 50))
+        y += px * 1.9
+    draw.rounded_rectangle([w * 0.08, h - bar * 2, w * 0.92, h - bar * 1.1], radius=bar // 3, fill=ink)
+    return img
+
+
+SCREENSHOTS = (viewer_screen, chat_screen, page_screen)
+
+
+def _as_uploaded(img: Image.Image, rnd: random.Random) -> Image.Image:
+    """A PNG as the phone saved it, or the JPEG the web client compressed it to (quality 0.55-0.85)."""
+    if rnd.random() < 0.25:
+        buf = io.BytesIO()
+        img.save(buf, "PNG")
+        return decode(buf.getvalue()).convert("RGB")
+    return decode(jpeg(img, rnd.choice((55, 65, 75, 85))))
+
+
+@lru_cache(maxsize=4)
+def screen_set(seed: int = HELD_OUT) -> tuple[Sample, ...]:
+    """24 phone screenshots of documents (kind "screenshot", no warning: a viewer, a chat, an app's page;
+    the document as a file or as a photo) and 24 photos in a phone camera's tall frames (12 good, 12 cut
+    off)."""
+    rnd = random.Random(seed * 1000 + 27)
+    out: list[Sample] = []
+    for i in range(24):
+        kind = DOCUMENTS[i % len(DOCUMENTS)]
+        make = SCREENSHOTS[i % len(SCREENSHOTS)]
+        size = rnd.choice(SCREENS)
+        photographed = i % 4 == 3
+        img = _as_uploaded(make(kind, seed * 100 + 600 + i, size, rnd, photographed), rnd)
+        scene = f"s{seed}-screenshot-{i}"
+        out.append(Sample(f"{scene} {make.__name__} {kind}{' photo' * photographed} {size[0]}x{size[1]}", img,
+                          frozenset(), "screenshot", scene))
+    for i in range(24):
+        kind = DOCUMENTS[i % len(DOCUMENTS)]
+        frame = TALL_FRAMES[i % len(TALL_FRAMES)]
+        cut = i % 2 == 1
+        shot = _cut_shot(rnd, frame, kind) if cut else _shot(rnd, frame)
+        scene = f"s{seed}-tall-{i}"
+        out.append(Sample(f"{scene} {kind} {frame[0]}x{frame[1]}", take(kind, seed * 100 + 650 + i, shot, rnd),
+                          frozenset({"CUT_OFF"} if cut else ()), "CUT_OFF" if cut else "good", scene))
+    return tuple(out)
+
+
 # --- duplicates --------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ WEB_URL = "https://exam.example"
 os.environ.setdefault("WEB_URL", WEB_URL)
 os.environ.setdefault("SMS_PER_SECOND", "20")
 os.environ.setdefault("NOTIFY_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{derived_stack().names['NotifyQueue']}")
+os.environ.setdefault("PRECHECK_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{derived_stack().names['PrecheckQueue']}")
 
 
 class FakeTime:
@@ -46,14 +47,19 @@ class Notifications:
 
     def pump(self, rounds: int = 10_000) -> int:
         """Stream -> notify.events -> queue -> notify.app until nothing moves; how many queue messages were handled."""
-        total = 0
-        for _ in range(rounds):
-            moved = self.events.poll_once()
-            got = self.worker.poll_once()
-            total += got
-            if not moved and not got:
-                return total
-        raise AssertionError("the notify queue never drained")
+        return pump(self.events, self.worker, rounds)
+
+
+def pump(events, worker, rounds: int) -> int:
+    """The stream's event source and a queue's poller, in turns, until neither moves; messages handled."""
+    total = 0
+    for _ in range(rounds):
+        moved = events.poll_once()
+        got = worker.poll_once()
+        total += got
+        if not moved and not got:
+            return total
+    raise AssertionError(f"{worker.queue_url} never drained")
 
 
 def partition(aws, pk: str) -> list[dict]:

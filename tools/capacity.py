@@ -37,6 +37,7 @@ PEAK = {
     "review_minutes_per_application": 2.0,  # one level's review of one application
     "registration_hours": 6,  # the registration system imports every candidate within this window
     "cold_start_margin": 1.5,  # concurrency over rate x warm duration: cold starts and slow calls
+    "checked_share": 4 / 7,  # of the images, those in slots the machine pre-checks read (id_card x2, diploma, probation)
 }
 
 # What one candidate's browser sends in their session in the peak hour (web/js/candidate.js): the list,
@@ -70,6 +71,9 @@ DURATION_S = {
     "DELETE /applications/{id}/materials/{type}/images/{imageId}": 0.041,  # one transaction, as a reservation
     "review": 0.045,  # mean of the site review (53 ms), image decisions (37 ms) and region review (41 ms)
     "process_image": 0.372,  # per image, at 1,024 MB
+    # per picture, at 1,769 MB (one vCPU, one ONNX Runtime thread): bench row 9's OCR (~1.3 s a picture on one
+    # core) with the partition's Query, the picture's GET and the transaction
+    "precheck": 1.5,
 }
 UNITS = {  # (RRU, WRU) per call; per image for process_image; per application and level for review
     "GET /applications": (1.0, 0),
@@ -145,6 +149,11 @@ def model() -> dict:
     process_busy = images_per_s * factor * DURATION_S["process_image"]
     pollers = _step(process_busy)
     concurrency["ProcessImage"] = (pollers + 5, process_busy)
+    # The pre-checks are advice, off the candidates' path: their pollers keep up with the peak hour's mean
+    # and the queue holds the peak minutes' excess a few minutes; the reservation stays above them.
+    precheck_busy = images_per_s * p["checked_share"] * DURATION_S["precheck"]
+    precheck_pollers = _step(precheck_busy)
+    concurrency["Precheck"] = (precheck_pollers + 5, precheck_busy)
     for name in ("NotifyApi", "Notify", "NotifyEvents"):
         concurrency[name] = (NOTIFY[name], None)
     for name, count in OFFICE.items():
@@ -167,6 +176,7 @@ def model() -> dict:
     return {
         "candidates_per_s": per_s, "images_per_s": images_per_s, "reviews_per_s": reviews_per_s, "mean": mean,
         "throttles": throttles, "concurrency": concurrency, "pollers": pollers, "reserved": reserved,
+        "precheck_pollers": precheck_pollers,
         "dynamodb": {"reads": reads, "writes": writes, "warm": warm}, "s3": s3, "api_total": api_total,
         "quotas": {"lambda_concurrency": _nice(reserved + 100, 100), "api_rate": api_total},
     }
@@ -181,6 +191,7 @@ def parameters(m: dict | None = None) -> dict[str, int]:
     for name, (count, _) in m["concurrency"].items():
         out[f"Concurrency{name}"] = count
     out["PollersProcessImage"], out["PollersNotify"] = m["pollers"], NOTIFY["notify_pollers"]
+    out["PollersPrecheck"] = m["precheck_pollers"]
     out["TableWarmReads"], out["TableWarmWrites"] = m["dynamodb"]["warm"]
     return out
 
@@ -227,6 +238,9 @@ def markdown(m: dict | None = None) -> str:
     lines += [
         f"| process_image's SQS pollers | {m['images_per_s'] * f:.0f} images/s x {DURATION_S['process_image']:.3f} s | "
         f"{m['pollers']} (`PollersProcessImage`); the queue absorbs what is above |",
+        f"| the pre-checks' SQS pollers | {m['images_per_s'] * p['checked_share']:.0f} checked pictures/s (the hour's mean) "
+        f"x {DURATION_S['precheck']:.1f} s | {m['precheck_pollers']} (`PollersPrecheck`); advice, so the peak minutes wait "
+        "in the queue |",
         "",
         "| DynamoDB (on demand) | reads/s (RRU) | writes/s (WRU) |",
         "|---|---|---|",

@@ -43,6 +43,7 @@ def say(text: str = "") -> None:
 
 SATURATED_MIN = 0.10  # set by hand, see its comment below
 GLARE_AREA_MAX = 0.25  # set by hand, see its comment below
+SCREEN_ASPECT_MIN = 1.7  # set by hand, see its comment below
 
 
 def split(pos: list[float], neg: list[float], below: bool, no_false: bool = False) -> tuple[float, int, float, float]:
@@ -143,6 +144,19 @@ def derive(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
         f"scan (document on all four sides) the share that is ink. The least cut-off photo has {p:.3f}, "
         f"the most of any other {q:.3f}; {err} errors.")}
     return out
+
+
+def derive_screenshot(rows: list[tuple[quality_set.Sample, dict]]) -> dict:
+    """``flat`` between the screenshots and the photos in a camera's tall frames (quality_set.screen_set):
+    the photos the aspect alone would let through."""
+    tall = [(s, m) for s, m in rows if m["aspect"] >= SCREEN_ASPECT_MIN]
+    t, err, p, q = split([m["flat"] for s, m in tall if s.kind == "screenshot"],
+                         [m["flat"] for s, m in tall if s.kind != "screenshot"], below=False)
+    return {"aspect_min": SCREEN_ASPECT_MIN, "flat_min": round(t, 3), "comment": (
+        f"A screenshot = a frame at least aspect_min long (set by hand: phone screens are 16:9 = 1.78 to "
+        f"21:9; a camera's default frame is 4:3, a scan of A4 1.41) AND at least flat_min of neighbouring "
+        f"samples exactly equal. The least flat screenshot has {p:.3f}, the flattest photo in a camera's "
+        f"tall frame (16:9, 20:9) {q:.3f}; {err} errors. Only blur is judged on a screenshot.")}
 
 
 def derive_duplicate(pairs: list[quality_set.Pair], hashes: dict[int, quality.Measured]) -> dict:
@@ -264,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             if id(im) not in hashes:
                 hashes[id(im)] = quality.measure(im)
     derived["DUPLICATE"] = derive_duplicate(pairs, hashes)
+    screens = [(s, quality.measure(s.image)[0]) for seed in seeds for s in quality_set.screen_set(seed)]
+    derived["SCREENSHOT"] = derive_screenshot(screens)
     text = json.dumps(derived, indent=2, ensure_ascii=False) + "\n"
     say(text)
     if args.write:
@@ -277,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     judged = [quality.judge(m, limits) for _, m in rows]
     say(f"Confusion on the training set (seeds {seeds}):")
     say(quality_set.format_confusion(quality_set.confusion(samples, judged)))
+    shots = [quality.judge(m, limits) for s, m in screens if s.kind == "screenshot"]
+    tall_cut = [("CUT_OFF" in quality.judge(m, limits)) for s, m in screens if "CUT_OFF" in s.warnings]
+    say(f"  screenshots warned about: {sum(bool(w) for w in shots)}/{len(shots)}; photos in tall frames cut off "
+        f"and warned CUT_OFF: {sum(tall_cut)}/{len(tall_cut)}")
     for w, (prec, rec, tp, fp, fn) in quality_set.scores(samples, judged).items():
         say(f"  {w:12} precision {prec:.2f} recall {rec:.2f} (tp {tp}, fp {fp}, fn {fn})")
     bounds = quality.Bounds(derived["DUPLICATE"]["scene_max"], derived["DUPLICATE"]["document_max"])

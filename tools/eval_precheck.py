@@ -41,8 +41,26 @@ def say(text: str = "") -> None:
 
 
 def settings_key(det_side: int, lift: bool) -> str:
+    """What a reading depends on: the OCR stack's versions (OpenCV resizes and warps the crops ONNX
+    Runtime reads), the detector's size and the watermark's lift."""
     fit = f"lift{thresholds.get('unwatermark', 'fit')}" if lift else "raw"
-    return f"rapidocr{version('rapidocr')}-det{det_side}-{fit}"
+    stack = f"rapidocr{version('rapidocr')}-ort{version('onnxruntime')}-cv{version('opencv-python-headless')}"
+    return f"{stack}-det{det_side}-{fit}"
+
+
+def upper_bound(failures: int, trials: int, confidence: float = 0.95) -> float:
+    """The one-sided Clopper-Pearson upper bound of a rate seen as failures/trials: with none in n,
+    1 - (1 - confidence) ** (1 / n) (the "rule of three", ~3/n)."""
+    if trials == 0:
+        return 1.0
+    if failures == 0:
+        return 1 - (1 - confidence) ** (1 / trials)
+    lo, hi = failures / trials, 1.0
+    for _ in range(60):  # the p at which seeing <= failures has probability 1 - confidence
+        mid = (lo + hi) / 2
+        tail = sum(math.comb(trials, k) * mid**k * (1 - mid) ** (trials - k) for k in range(failures + 1))
+        lo, hi = (mid, hi) if tail > 1 - confidence else (lo, mid)
+    return hi
 
 
 def readings(split: str, det_side: int, lift: bool, n_threads: int = 1) -> tuple[dict[str, Reading], dict]:
@@ -204,7 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     n = sum(len(a.items) for a in apps)
     say(f"\nMachine pre-checks on the '{args.split}' split: {n} pictures, {len(apps)} applications "
         f"(OCR: {settings_key(det_side, not args.no_lift)})")  # fmt: skip
-    say(precheck_set.format_figures(precheck_set.figures(outcomes)))
+    rows = precheck_set.figures(outcomes)
+    say(precheck_set.format_figures(rows))
+    _, right, of, _ = next(r for r in rows if r[0] == "correct application, no finding")
+    say(f"\nA false finding on a correct application: {of - right}/{of}; 95 % upper bound "
+        f"{upper_bound(of - right, of):.2%} (goal {precheck_set.MAX_FALSE:.0%})")
     if timing["seconds"]:
         s = timing["seconds"]
         say(f"\nOCR per picture (read now, {len(s)}): median {statistics.median(s):.2f} s, max {max(s):.2f} s, 1 thread")

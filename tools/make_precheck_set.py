@@ -43,7 +43,7 @@ def labels(split: str) -> list[dict]:
 def fingerprint() -> str:
     """Of the code that draws the pictures: a change to it draws the split again."""
     digest = hashlib.sha256()
-    for path in (ROOT / "tests" / "precheck_set.py", ROOT / "tests" / "quality_set.py",
+    for path in (ROOT / "testkit" / "precheck_set.py", ROOT / "testkit" / "quality_set.py",
                  ROOT / "functions" / "process_image" / "imaging.py"):  # fmt: skip
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -48,8 +48,8 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "CONSENT_REQUIRED": ErrorSpec(
         400,
-        "To receive messages, agree to the privacy notice: send consent: true.",
-        "须同意隐私声明(consent 为 true)才能接收短信通知。",
+        "To receive text messages, agree to the privacy notice.",
+        "须同意隐私声明才能接收短信通知。",
     ),
     "INVALID_COUNTS": ErrorSpec(
         400,

@@ -8,13 +8,15 @@ def upload_key(app_id: str, material_type: str, image_id: str) -> str:
     return f"uploads/{app_id}/{material_type}/{image_id}"
 
 
-def material_key(app_id: str, material_type: str, image_id: str) -> str:
+def material_key(app_id: str, material_type: str, image_id: str, reference: str) -> str:
     """Watermarked copy in the private materials bucket (a prefix process_image does not listen on).
     Written only while its upload is processed, before any record points at it, so the object behind
     the key never changes once a link to it is handed out: a new picture is a new upload, a new image
-    id, a new key (a browser's cached copy is never stale). Each attempt at one upload writes the same
-    key, so a retried attempt overwrites, never leaves an object behind."""
-    return f"materials/{app_id}/{material_type}/{image_id}.jpg"
+    id, a new key (a browser's cached copy is never stale). Each attempt writes its own key (the
+    reference it draws into the watermark, R12): two deliveries of one upload processed at once never
+    overwrite or delete the copy the other recorded; an attempt that dies between its write and the
+    record leaves an object no record names, which the bucket's retention rule expires."""
+    return f"materials/{app_id}/{material_type}/{image_id}-{reference}.jpg"
 
 
 def thumbnail_key(material_key: str) -> str:

@@ -211,6 +211,7 @@ class Image:
     phash: str | None = None  # perceptual hashes, hex (near-identical pictures: core.likeness)
     duplicate_of: tuple[dict, ...] = ()  # {applicationId, imageId} of near-identical pictures of other candidates
     same_as: str | None = None  # DUPLICATE: the image of this application it repeats (named on the page)
+    checks: dict | None = None  # the machine pre-checks' advice (core.checks): PENDING, DONE or SKIPPED
 
     @property
     def label(self) -> str:

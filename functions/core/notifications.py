@@ -52,6 +52,11 @@ def _shorten(text: str | None) -> str:
     return text if len(text) <= COMMENT_CHARS else text[:COMMENT_CHARS - 1] + "…"
 
 
+def _sentence(text: str) -> str:
+    """The comment as a sentence of the message: its own full stop (or ! ? …) kept, one added if none."""
+    return text if not text or text[-1] in "。！？!?…." else text + "。"
+
+
 def status_message(app_id: str, entry: AuditEntry, web_url: str) -> Message | None:
     """The message for a status change, or None if this entry is not one a candidate is told about."""
     if entry.to_status not in {s.value for s in TOLD.get(entry.action, ())}:
@@ -62,13 +67,13 @@ def status_message(app_id: str, entry: AuditEntry, web_url: str) -> Message | No
     comment = _shorten(entry.note)
     head = f"{SIGNATURE}您的报名(报名号 {app_id})"
     if to is AppStatus.RETURNED:
-        body = f"材料被{where}退回修改。审核意见:{comment}。请按意见修改后等待再次审核:{link}"
+        body = f"材料被{where}退回修改。审核意见:{_sentence(comment)}请按意见修改后等待再次审核:{link}"
     elif to is AppStatus.SITE_APPROVED:
         body = f"已通过考点审核,等待考区审核。详情:{link}"
     elif to is AppStatus.APPROVED:
         body = f"已通过考区审核,状态为“审核通过”。详情:{link}"
     elif to is AppStatus.REJECTED:
-        reason = f"审核意见:{comment}。" if comment else ""
+        reason = f"审核意见:{_sentence(comment)}" if comment else ""
         body = f"{where}审核未通过,状态为“审核拒绝”。{reason}详情:{link}"
     else:  # the exam office's later phases (R20)
         body = f"状态已变更为“{STATUS_LABELS[to][0]}”。详情:{link}"

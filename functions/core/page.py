@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import fields
 from enum import Enum
 
+from core import checks, season
 from core import contract as c
-from core import season
 from core.catalog import ACCEPT, MAX_BYTES
 from core.models import (
     REVIEWABLE,
@@ -90,8 +90,10 @@ def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] 
     review = REVIEW_REASONS.get(image.review_reason_code or "")
     model, extra = (c.ReviewImageOut, {"history": histories.get(image.image_id, [])}) \
         if histories is not None else (c.ImageOut, {})
+    # the machine pre-checks' advice; what was read only on reviewers' (and the office's) pages
+    shown = {**_as_stored(image, model), "checks": checks.view(image.checks, with_read=histories is not None)}
     return model(
-        **_as_stored(image, model), statusLabel=image.label, statusLabelEn=image.label_en,
+        **shown, statusLabel=image.label, statusLabelEn=image.label_en,
         locked=image.locked, url=url,
         reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,

@@ -157,6 +157,16 @@ def read_upload(key: str, max_bytes: int) -> bytes | None:
     return body.read()
 
 
+def read_material(key: str) -> bytes | None:
+    """A watermarked picture as stored (the machine pre-checks read it); None if it is gone."""
+    try:
+        return client().get_object(Bucket=settings().materials_bucket, Key=key)["Body"].read()
+    except ClientError as e:
+        if _missing(e):
+            return None
+        raise
+
+
 def put_material(key: str, data: bytes) -> None:
     client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType="image/jpeg",
                          CacheControl=OBJECT_CACHE_CONTROL)

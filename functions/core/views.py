@@ -28,7 +28,8 @@ def _place(app: Application, places: Catalog | None = None) -> dict:
 def application_view(app: Application, now: int) -> c.ApplicationOut:
     return c.ApplicationOut(
         id=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name, idNumber=app.id_number,
-        idNumberMasked=idnumber.masked(app.id_number), householdRegion=app.household_region, **_place(app),
+        idNumberMasked=idnumber.masked(app.id_number), householdRegion=app.household_region,
+        householdRegionName=catalog.of(app).household_regions.get(app.household_region), **_place(app),
         category=app.category, examYear=app.exam_year, status=app.status.value, statusLabel=app.label,
         statusLabelEn=app.label_en, progress=progress_view(app, now), version=app.version,
         createdAt=app.created_at, updatedAt=app.updated_at, catalogueVersion=app.catalogue_version)
@@ -47,7 +48,7 @@ def review_application_view(app: Application, now: int) -> c.ReviewApplicationOu
         claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,
         claimExpiresAtEpoch=app.claim_expires_at if live else None,
         queue=app.queue.value if app.queue else None, readyAt=app.ready_at,
-        firstReadyAt=app.first_ready_at(app.queue) if app.queue else None, reReview=app.returns > 0)
+        firstReadyAt=app.first_ready_at(app.queue) if app.queue else None, reReview=_re_review(app))
 
 
 def status_view(app: Application, now: int) -> c.StatusOut:
@@ -74,16 +75,31 @@ def etag_matches(if_none_match: str | None, tag: str) -> bool:
     return "*" in candidates or any(t.removeprefix("W/") == tag for t in candidates)
 
 
+def _level(app: Application) -> Level:
+    """The level whose review the application waits for, or is in."""
+    return app.queue or (Level.REGION if app.status.value == "SITE_APPROVED" else Level.SITE)
+
+
+def _re_review(app: Application) -> bool:
+    """Whether the level it waits at has seen it before (R15's 复审): a site after any return (its own,
+    or the region's, back through the site); the region only once it comes back to the region, its first
+    review following the site's approval however often the site returned it before. Waiting nowhere
+    (decided, or with the candidate), it is no review at all."""
+    if app.queue is Level.REGION:
+        return bool(app.region_first_ready_at) and app.ready_at != app.region_first_ready_at
+    return app.queue is Level.SITE and app.returns > 0
+
+
 def queue_item(app: Application, now: int, window: Window | None = None) -> c.QueueItem:
     """A queue's line; with its exam season's `window`, its review deadline and whether it is past."""
     live = app.claim_live(now)
-    level = app.queue or (Level.REGION if app.status.value == "SITE_APPROVED" else Level.SITE)
+    level = _level(app)
     due = season.review_due(window, app.queue) if app.queue else None
     return c.QueueItem(
         applicationId=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name,
         idNumberMasked=idnumber.masked(app.id_number), region=app.region, site=app.site,
         status=app.status.value, statusLabel=app.label, readyAt=app.ready_at,
-        firstReadyAt=app.first_ready_at(level), reReview=app.returns > 0, imageCount=app.image_count,
+        firstReadyAt=app.first_ready_at(level), reReview=_re_review(app), imageCount=app.image_count,
         warningCount=app.warning_count,
         claimedBy=app.claimed_by if live else None,
         claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,

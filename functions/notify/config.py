@@ -31,6 +31,14 @@ def queue_url() -> str:
     return url
 
 
+def precheck_queue_url() -> str:
+    """The machine pre-checks' queue: the stream's forwarder hands it the pictures to read."""
+    url = os.environ.get("PRECHECK_QUEUE_URL", "")
+    if not url:
+        raise RuntimeError("PRECHECK_QUEUE_URL is required")
+    return url
+
+
 @lru_cache(maxsize=1)
 def sender() -> SenderConfig:
     env = os.environ

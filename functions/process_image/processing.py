@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import checks
 from core.clock import Now
 from core.likeness import Bounds, alike, nearness
 from core.models import REVIEWABLE, AuditEntry, Image, ImageStatus, Snapshot, carried
@@ -100,8 +101,9 @@ def record(snap: Snapshot | None, image_id: str, upload_key: str, outcome: Outco
     else:
         twin = repeated(snap, image_id, outcome)
         found["quality_warnings"] += ("DUPLICATE",) if twin else ()
+        # The machine pre-checks read it next, on their own queue (functions/precheck): PENDING until then.
         new = with_status(image, ImageStatus.SUBMITTED, **found, expires_at=None, processed_at=now.iso,
-                          same_as=twin.image_id if twin else None)
+                          same_as=twin.image_id if twin else None, checks=checks.queued(image.material_type))
         action = "image_submitted"
         if outcome.reference:
             references.append(Reference(outcome.reference, app.id, image_id, image.material_type, now.iso))

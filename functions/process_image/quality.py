@@ -33,6 +33,12 @@ tools/derive_quality_thresholds.py):
 * ``cut`` - how much of the outermost band of samples on any side is the document (close to the paper
   colour measured in the middle). A photo with the whole document on a desk has none on every side; a
   scan is the document on every side (then what counts is ink touching the frame edge).
+* ``flat`` - the share of neighbouring samples of exactly one grey (the smaller of horizontal and
+  vertical), and ``aspect`` - the long side over the short. A screenshot of a phone screen is a tall
+  frame (16:9 to 21:9; a camera's default is 4:3) of noise-free flat colour (sensor grain makes a
+  photo's neighbours differ). It has no camera, so nothing to blow out, reflect or leave the frame: a
+  viewer shows a page fit to the screen's width, touching both sides, which ``cut`` would call cut
+  off, and white app pages clip as an overexposed photo does. Only blur is judged on it.
 
 The same picture (``core.likeness``): its scene hash and its document hash both within their derived
 bounds. Every document a candidate photographs in one sitting lies on the same desk in the same place:
@@ -129,13 +135,15 @@ def _band(centre: int, half: int) -> list[int]:
 # --- measures ------------------------------------------------------------------------------------
 
 
-def _sharpness(grey: Image.Image, hist: list[int]) -> tuple[float, int]:
+def _sharpness(grey: Image.Image, hist: list[int]) -> tuple[float, int, float]:
+    """(sharpness, contrast, flat) from the differences between neighbouring samples."""
     w, h = grey.size
-    dx = ImageChops.difference(grey.crop((1, 0, w, h)), grey.crop((0, 0, w - 1, h)))
-    dy = ImageChops.difference(grey.crop((0, 1, w, h)), grey.crop((0, 0, w, h - 1)))
+    dx = ImageChops.difference(grey.crop((1, 0, w, h)), grey.crop((0, 0, w - 1, h))).histogram()
+    dy = ImageChops.difference(grey.crop((0, 1, w, h)), grey.crop((0, 0, w, h - 1))).histogram()
     contrast = max(1, _percentile(hist, 0.99) - _percentile(hist, 0.01))
-    steepest = min(_percentile(dx.histogram(), 0.995), _percentile(dy.histogram(), 0.995))
-    return steepest / contrast, contrast
+    steepest = min(_percentile(dx, 0.995), _percentile(dy, 0.995))
+    flat = min(dx[0] / max(1, sum(dx)), dy[0] / max(1, sum(dy)))
+    return steepest / contrast, contrast, flat
 
 
 _SATURATED = [0] * 250 + [255] * 6  # >= 250 grey: clipped, or as good as
@@ -345,7 +353,7 @@ def measure(img: Image.Image) -> Measured:
         colour = colour.convert("RGB")
     grey = small.convert("L")
     hist = grey.histogram()
-    sharpness, contrast = _sharpness(grey, hist)
+    sharpness, contrast, flat = _sharpness(grey, hist)
     coarse_grey = colour.convert("L") if colour.mode != "L" else colour
     coarse_hist = coarse_grey.histogram()
     saturated = sum(coarse_hist[250:]) / sum(coarse_hist)
@@ -365,8 +373,16 @@ def measure(img: Image.Image) -> Measured:
         "glare_surround": surround,
         "cut": round(cut["cut"], 4),
         "full_frame": cut["full_frame"],
+        "flat": round(flat, 4),
+        "aspect": round(max(img.size) / max(1, min(img.size)), 3),
     }
     return Measured(measures, phash, margins, document)
+
+
+def screenshot(m: dict[str, float], limits: dict | None = None) -> bool:
+    """A phone screen's capture, not a photo: a screen's tall frame of noise-free flat colour."""
+    t = (limits or thresholds())["SCREENSHOT"]
+    return m["aspect"] >= t["aspect_min"] and m["flat"] >= t["flat_min"]
 
 
 def judge(m: dict[str, float], limits: dict | None = None) -> tuple[str, ...]:
@@ -375,6 +391,8 @@ def judge(m: dict[str, float], limits: dict | None = None) -> tuple[str, ...]:
     first). Glare is not judged on a blurred picture: blur makes text as featureless as a glare.
     ``limits``: thresholds other than the file's (the derivation script)."""
     t = limits or thresholds()
+    if screenshot(m, t):
+        return ("BLURRY",) if m["sharpness"] < t["BLURRY"]["sharpness_below"] else ()
     dark = m["brightness"] < t["TOO_DARK"]["brightness_below"]
     over = t["OVEREXPOSED"]
     blown = (m["saturated"] >= over["saturated_min"] and m["ink"] > over["ink_above"]

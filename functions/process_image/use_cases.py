@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from aws_lambda_powertools import Logger
 
-from core import db, storage
+from core import db, references, storage
 from core.catalog import MAX_BYTES
 from core.keys import material_key, parse_upload_key
 from core.likeness import alike, nearness
@@ -22,8 +22,7 @@ from process_image.processing import Outcome
 logger = Logger(child=True)
 
 # Crockford's base32 without I, L, O, U: read back from a photo of a leaked copy without ambiguity.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10  # 50 bits: unique by a conditional write, and a collision is a one-in-10^15 redraw
+REFERENCE_ALPHABET, REFERENCE_LENGTH = references.ALPHABET, references.LENGTH
 SNIFF_BYTES = 64
 
 @dataclass(frozen=True)
@@ -68,16 +67,18 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     upload = _read(key, size, sniff)
     if upload is None:  # gone meanwhile
         return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key)
-    stored, candidate = material_key(app_id, image.material_type, image_id), snap.application.candidate_id
+    material_type, candidate = image.material_type, snap.application.candidate_id
 
     def made(outcome: Outcome) -> Outcome:
         return replace(outcome, processing_ms=round((time.perf_counter() - started) * 1000))
 
     def render(data: bytes) -> Outcome:
         """Watermark with a new reference and store the copy: the record may only point at a stored one."""
-        picture, outcome = transform(data, new_reference())
+        reference = new_reference()
+        picture, outcome = transform(data, reference)
         if picture is None:
             return made(outcome)
+        stored = material_key(app_id, material_type, image_id, reference)
         storage.put_image(stored, picture.jpeg, picture.thumbnail)
         return made(replace(outcome, object_key=stored, duplicate_of=_elsewhere(outcome, app_id, candidate)))
 
@@ -86,7 +87,9 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
     def redraw() -> None:  # the reference drawn into the watermark is another image's: draw and render again
         nonlocal outcome
         if isinstance(upload, bytes):
-            outcome = render(upload)
+            drawn, outcome = outcome.object_key, render(upload)
+            if drawn:
+                storage.delete_image(drawn)  # no record names it: the new drawing has its own key
 
     # the read from before processing is tried first: no second Query if nothing changed meanwhile
     decided = transact(app_id, lambda current, now: processing.record(current, image_id, key, outcome, now),

@@ -24,7 +24,10 @@ Status = Annotated[Literal["DRAFT", "RETURNED", "SITE_APPROVED", "APPROVED", "RE
                            "FAILED"] | None, Query()]
 RegionCode = Annotated[str | None, Query(pattern=r"^[0-9]{2}$")]
 SiteCode = Annotated[str | None, Query(pattern=r"^[0-9]{4,6}$")]
-Reference = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{8,16}$", description="the reference printed in a watermark")]
+# No pattern or length: a person's typing is read as meant (core.references), the rest is not found.
+Reference = Annotated[str, Path(min_length=1, description=(
+    "the reference printed in a watermark, as typed: '#N1FG2Z9XJ2', spaces, lower case and O/I/L for 0/1 are "
+    "read as meant; anything that cannot be a reference is not found"))]
 
 
 @api.route("get", "/review/queue", roles=REVIEWERS, summary="The reviewer's queue, in the order applications became ready (R15)")
@@ -80,6 +83,16 @@ def image_decision(id: AppId, imageId: ImageId, body: c.ImageDecision) -> c.Imag
     result = use_cases.decide_image(api.caller(), id, imageId, body)
     metrics.add_metric(name="ImageDecisions", unit="Count", value=1)
     return result
+
+
+@api.route("post", "/review/applications/<id>/images/approve-passed", roles=REVIEWERS,
+           summary="Approve every submitted image whose machine pre-checks passed, in one transaction",
+           errors=["NOT_FOUND", "STALE_VERSION", "NOT_CLAIMED", "CLAIMED_BY_OTHER", "INVALID_TRANSITION",
+                   "SEPARATION_OF_DUTIES"])
+def approve_passed(id: AppId, body: c.ApprovePassed) -> c.ReviewPage:
+    page, approved = use_cases.approve_passed(api.caller(), id, body)
+    metrics.add_metric(name="ImageDecisions", unit="Count", value=approved)
+    return page
 
 
 @api.route("post", "/review/applications/<id>/decision", roles=REVIEWERS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from core import checks
 from core.access import can_see
 from core.clock import Now
 from core.errors import DomainError
@@ -181,10 +182,22 @@ def decide_image(snap: Snapshot | None, cmd: DecideImage, now: Now) -> tuple[Pla
         raise DomainError("NOT_FOUND")
     if image.version != cmd.version:
         raise DomainError("STALE_VERSION")
+    new, entry = _decided(image, cmd, level, now)
+    after = replace(app.changed(now.iso), site_deciders=_deciders(app, level, caller.sub))
+    return Plan(before=app, after=after, now=now, claim_holder=caller.sub, put_images=[(new, image.version)],
+                audit=[entry]), new
+
+
+def _site_only() -> DomainError:
+    return DomainError("INVALID_TRANSITION", "Images are approved at the exam site level.", "图片在考点审核时确认通过。")
+
+
+def _decided(image: Image, cmd: DecideImage, level: Level, now: Now) -> tuple[Image, AuditEntry]:
+    """One image approved (locked, R13, R14) or sent back, and its audit entry as the reviewer's decision."""
+    caller = cmd.caller
     if cmd.decision == "approve":
         if level is not Level.SITE:
-            raise DomainError("INVALID_TRANSITION", "Images are approved at the exam site level.",
-                              "图片在考点审核时确认通过。")
+            raise _site_only()
         if image.status not in (ImageStatus.SUBMITTED, ImageStatus.NEEDS_REVISION, ImageStatus.APPROVED):
             raise DomainError("INVALID_TRANSITION", f"An image that is {image.status.value} cannot be approved.",
                               f"状态为“{image.label}”的图片不能审核通过。")
@@ -202,14 +215,40 @@ def decide_image(snap: Snapshot | None, cmd: DecideImage, now: Now) -> tuple[Pla
         new = with_status(image, ImageStatus.NEEDS_REVISION, review_reason_code=cmd.reason_code,
                           review_note=cmd.note, decided_at=now.iso, decided_by=caller.sub)
         action, code = "image_revise", cmd.reason_code
+    return new, AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action=action, image_id=image.image_id,
+                           material_type=image.material_type, from_status=image.status, to_status=new.status,
+                           note=cmd.note, reason_code=code, level=level.value)
+
+
+@dataclass(frozen=True)
+class ApprovePassed:
+    """Approve every SUBMITTED image whose machine pre-checks passed, as seen at application `version`."""
+
+    caller: Caller
+    version: int
+
+
+def approve_passed(snap: Snapshot | None, cmd: ApprovePassed, now: Now) -> tuple[Plan, list[Image]] | None:
+    """One transaction of image approvals, each the reviewer's own decision (audited as such), under the
+    same rules as one image's approval (scope, level, live claim, separation of duties); None when no
+    image qualifies (nothing is written)."""
+    caller = cmd.caller
+    snap = scoped(caller, snap)
+    app = snap.application
+    if app.version != cmd.version:
+        raise DomainError("STALE_VERSION")  # first: approvals of what the reviewer did not see never land
+    level = level_for(caller, app)
+    holds_claim(caller, app, now)
+    if level is not Level.SITE:
+        raise _site_only()
+    passing = [i for i in snap.images if i.status is ImageStatus.SUBMITTED and checks.passed(i.checks)]
+    decided = [(_decided(i, DecideImage(caller, i.image_id, "approve", i.version), level, now), i.version) for i in passing]
+    if not decided:
+        return None
     after = replace(app.changed(now.iso), site_deciders=_deciders(app, level, caller.sub))
-    plan = Plan(
-        before=app, after=after, now=now, claim_holder=caller.sub, put_images=[(new, image.version)],
-        audit=[AuditEntry(at=now.iso, actor=caller.sub, role=level.role, action=action, image_id=cmd.image_id,
-                          material_type=image.material_type, from_status=image.status, to_status=new.status,
-                          note=cmd.note, reason_code=code, level=level.value)],
-    )
-    return plan, new
+    return Plan(before=app, after=after, now=now, claim_holder=caller.sub,
+                put_images=[(new, version) for (new, _), version in decided],
+                audit=[entry for (_, entry), _ in decided]), [new for (new, _), _ in decided]
 
 
 def _requests(snap: Snapshot, asks: tuple[Ask, ...]) -> tuple[Request, ...]:
@@ -238,12 +277,12 @@ def decide_application(snap: Snapshot | None, cmd: DecideApplication, now: Now) 
     holds_claim(caller, app, now)
     to = next_status(app.status, cmd.decision, Actor(level.value))
     if cmd.decision in ("return", "reject") and not cmd.comment:
-        raise DomainError("INVALID_REQUEST",
-                          "A comment is required to return or reject: the candidate reads it at the top of the page (R16).",
-                          "退回或拒绝时须填写审核意见(comment),考生将在上传页面顶部看到(R16)。")
+        raise DomainError("INVALID_REQUEST",  # the reviewer reads this: their words, not the field's (R16)
+                          "Write a comment to return or reject the application: the candidate reads it at the top of the upload page.",
+                          "退回或不通过时须填写审核意见,考生将在上传页面顶部看到。")
     if cmd.requests and cmd.decision != "return":
-        raise DomainError("INVALID_REQUEST", "requests can only accompany a return.",
-                          "只有退回修改时才能要求补充材料(requests)。")
+        raise DomainError("INVALID_REQUEST", "More material can only be asked for with a return.",
+                          "只有退回修改时才能要求补充材料。")
     images = [i for i in snap.images if not i.expired(now.seconds) and i.status is not ImageStatus.INVALID]
     if cmd.decision == "approve" and level is Level.SITE and (
             not complete(app, images) or any(i.status is not ImageStatus.APPROVED for i in images)):

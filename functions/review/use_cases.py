@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from core import catalog, clock, db, idnumber, season, storage, views
+from core import catalog, clock, db, idnumber, references, season, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
@@ -72,6 +72,14 @@ def decide_image(caller: Caller, app_id: str, image_id: str, body: c.ImageDecisi
     plan, image = transact(app_id, lambda snap, now: rules.decide_image(snap, cmd, now), with_audit=True)
     return c.ImageDecisionOut(imageId=image.image_id, status=image.status.value, statusLabel=image.label,
                               locked=image.locked, version=image.version, applicationVersion=plan.after.version)
+
+
+def approve_passed(caller: Caller, app_id: str, body: c.ApprovePassed) -> tuple[c.ReviewPage, int]:
+    """Every SUBMITTED image whose pre-checks passed, approved in one transaction; the page after it, and
+    how many were approved (0: none qualified, nothing written)."""
+    cmd = rules.ApprovePassed(caller=caller, version=body.version)
+    decided = transact(app_id, lambda snap, now: rules.approve_passed(snap, cmd, now), with_audit=True)
+    return review_page(caller, app_id), len(decided[1]) if decided else 0
 
 
 def decide_application(caller: Caller, app_id: str, body: c.ApplicationDecision) -> c.ApplicationOut:
@@ -166,7 +174,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
     season's windows, read once a minute). One BySite Query (or more past 1 MB) per site."""
     now = clock.now()
     out = []
-    for s in _sites_in_scope(caller, region, site):
+    places = catalog.current()
+    for s in _sites_in_scope(caller, region, site, places):
         apps = [a for a in map(db.application_from, db.site_all(s.code)) if a.candidate_id != caller.sub]
         by_status = {status.value: 0 for status in AppStatus}
         by_progress = dict.fromkeys(PROGRESS, 0)
@@ -180,7 +189,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
                 late[what] += 1
             if a.queue is not None and a.ready_at:
                 waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
-        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, byStatus=by_status, byProgress=by_progress,
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=places.region_name(s.region),
+                               byStatus=by_status, byProgress=by_progress,
                                waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
                                                  p90Seconds=_percentile(waits, 0.9)), overdue=c.Overdue(**late)))
     return c.Stats(asOf=now.iso, sites=out)
@@ -188,7 +198,8 @@ def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
 
 def trace(caller: Caller, reference: str) -> c.Trace:
     """Whose image a leaked copy is, from the reference drawn in its watermark (R7)."""
-    found = db.get_reference(reference.strip().upper())
+    meant = references.normalise(reference)
+    found = db.get_reference(meant) if meant else None
     if found is None:
         raise DomainError("NOT_FOUND")
     app = rules.in_scope(caller, db.get_application(found["applicationId"]))

@@ -10,7 +10,6 @@ from core import storage, uploads
 from core.catalog import MAX_BYTES
 from core.clock import iso
 from core.identity import Caller
-from core.keys import material_key
 from core.settings import settings
 from core.transact import transact
 
@@ -31,4 +30,5 @@ def delete_image(caller: Caller, app_id: str, material_type: str, image_id: str)
     plan, _ = transact(app_id, lambda snap, now: (uploads.delete(snap, cmd, now), None), window=True)
     # Only once the record is gone: the objects of an image that won a race to approval must stay.
     for image in plan.delete_images:
-        storage.discard(image.upload_key, image.object_key or material_key(app_id, image.material_type, image.image_id))
+        # A picture still being processed has no copy yet: its attempt removes its own when the record refuses it.
+        storage.discard(image.upload_key, image.object_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 
 import requests
 
@@ -72,23 +73,56 @@ def upload_required(stack: RunningStack, app_id: str, candidate: str, photos: di
     def processed():
         images = [i for m in requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()["materials"]
                   for i in m["images"]]
-        return all(i["status"] != "PENDING" for i in images)
+        # and their machine pre-checks done: each result moves the application's version on, so a decision
+        # made on the page before it lands would be STALE_VERSION
+        return all(i["status"] != "PENDING" and (i.get("checks") or {}).get("state") != "PENDING" for i in images)
 
-    wait_for(processed, f"{app_id}'s images to be processed")
+    wait_for(processed, f"{app_id}'s images to be processed and checked", timeout=WAIT_S * 4)
+
+
+def replace_flagged(stack: RunningStack, app_id: str, candidate: str) -> None:
+    """The candidate deletes each image a reviewer asked for again and uploads another (the application
+    goes back to its site's queue by itself)."""
+    headers = stack.auth(candidate, ["candidate"])
+    page = requests.get(f"{stack.url}/applications/{app_id}", headers=headers, timeout=10).json()
+    for material in page["materials"]:
+        for image in material["images"]:
+            if image["status"] == "NEEDS_REVISION":
+                gone = requests.delete(f"{stack.url}/applications/{app_id}/materials/{material['type']}/images/"
+                                       f"{image['imageId']}", headers=headers, timeout=10)
+                assert gone.status_code in (200, 204), gone.text
+    upload_required(stack, app_id, candidate)
 
 
 def approve_at_site(stack: RunningStack, app_id: str, reviewer: str = "site-1101", site: str = "1101",
                     region: str = "11") -> None:
+    site_review(stack, app_id, "approve", reviewer=reviewer, site=site, region=region)
+
+
+def return_at_site(stack: RunningStack, app_id: str, comment: str, revise: str | None = None) -> None:
+    """Returned by site 1101 with `comment`, the first image of `revise` asked for again (BLURRY)."""
+    site_review(stack, app_id, "return", comment=comment, revise=revise)
+
+
+def site_review(stack: RunningStack, app_id: str, decision: str, comment: str | None = None, revise: str | None = None,
+                reviewer: str = "site-1101", site: str = "1101", region: str = "11") -> None:
+    """The site reviewer claims it, approves every image (but the first of `revise`, asked for again) and
+    decides the application."""
     headers = stack.auth(reviewer, ["site_reviewer"], site=site, region=region)
     base = f"{stack.url}/review/applications/{app_id}"
     assert requests.post(f"{base}/claim", headers=headers, timeout=10).status_code == 200
     page = requests.get(base, headers=headers, timeout=10).json()
-    for image in (i for m in page["materials"] for i in m["images"]):
-        decided = requests.post(f"{base}/images/{image['imageId']}/decision", headers=headers, timeout=10,
-                                json={"decision": "approve", "version": image["version"]})
-        assert decided.status_code == 200, decided.text
+    for material in page["materials"]:
+        for k, image in enumerate(material["images"]):
+            again = material["type"] == revise and k == 0
+            body = ({"decision": "revise", "reasonCode": "BLURRY", "note": "请在光线充足处重拍"} if again
+                    else {"decision": "approve"})
+            decided = requests.post(f"{base}/images/{image['imageId']}/decision", headers=headers, timeout=10,
+                                    json={**body, "version": image["version"]})
+            assert decided.status_code == 200, decided.text
     version = requests.get(base, headers=headers, timeout=10).json()["application"]["version"]
-    decided = requests.post(f"{base}/decision", json={"decision": "approve", "version": version}, headers=headers, timeout=10)
+    decided = requests.post(f"{base}/decision", json={"decision": decision, "version": version, "comment": comment},
+                            headers=headers, timeout=10)
     assert decided.status_code == 200, decided.text
 
 
@@ -99,6 +133,17 @@ def approve_at_region(stack: RunningStack, app_id: str, reviewer: str = "region-
     version = requests.get(base, headers=headers, timeout=10).json()["application"]["version"]
     decided = requests.post(f"{base}/decision", json={"decision": "approve", "version": version}, headers=headers, timeout=10)
     assert decided.status_code == 200, decided.text
+
+
+def approved_application(stack: RunningStack, label: str) -> tuple[str, str, dict]:
+    """A new application (new each run: the stack may be reused) of a candidate with a name nobody else
+    has, complete and approved at site and region level: (application id, candidate, registration)."""
+    app_id, candidate = f"app-web-{label}-{uuid.uuid4().hex[:8]}", f"cand-{label}-{uuid.uuid4().hex[:6]}"
+    person = register(stack, app_id, candidate, name=unique_name())
+    upload_required(stack, app_id, candidate)
+    approve_at_site(stack, app_id)
+    approve_at_region(stack, app_id)
+    return app_id, candidate, person
 
 
 def review_page(stack: RunningStack, app_id: str) -> dict:

@@ -97,9 +97,9 @@ def browser_session(chromium, stack, request):
     shots_dir.mkdir(parents=True)
     sessions: list[Session] = []
 
-    def make(viewport=(1280, 900), prefix: str = "", mobile: bool = False) -> Session:
+    def make(viewport=(1280, 900), prefix: str = "", mobile: bool = False, user_agent: str | None = None) -> Session:
         context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
-                                       device_scale_factor=1, is_mobile=mobile, has_touch=mobile)
+                                       device_scale_factor=1, is_mobile=mobile, has_touch=mobile, user_agent=user_agent)
         page = context.new_page()
         session = Session(context, page, shots_dir, prefix)
 

@@ -106,6 +106,17 @@ class CandidatePage:
     def delete_buttons(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("button", name="删除", exact=True)
 
+    def delete(self, button: Locator) -> None:
+        """删除, and yes to the question that follows."""
+        button.click()
+        question = self.page.get_by_role("dialog")
+        question.get_by_role("button", name="删除", exact=True).click()
+        expect(question).to_have_count(0)
+
+    def upload_errors(self) -> Locator:
+        """Why a chosen file was not taken, said next to its material."""
+        return self.page.locator("section.material .upload-error")
+
     def check_marks(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("img", name="已审核通过", exact=True)
 

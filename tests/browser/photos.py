@@ -52,3 +52,18 @@ def document_photo(path: Path, kind: str, seed: int, **shot) -> Path:
 def blurred_photo(path: Path, kind: str = "certificate", seed: int = 5) -> Path:
     """Out of focus (Gaussian blur 0.6 % of the long side): process_image warns BLURRY."""
     return document_photo(path, kind, seed, blur=0.006)
+
+
+def phone_screenshot(path: Path, kind: str = "diploma", seed: int = 31) -> Path:
+    """A PNG screenshot of a phone's picture viewer showing the document fit to the screen's width (1080x2340,
+    a few hundred KB: the page compresses it): the document touches both sides of the frame."""
+    rnd = random.Random(seed)
+    quality_set.viewer_screen(kind, seed, (1080, 2340), rnd, photographed=False).save(path, "PNG")
+    return path
+
+
+def pdf_file(path: Path) -> Path:
+    """A one-page PDF, as a scanner app saves a document."""
+    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+                     b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    return path

@@ -120,7 +120,7 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     me.shot("slot-full")
 
     # When: one is deleted before review
-    page.delete_buttons(ID_CARD).nth(1).click()
+    page.delete(page.delete_buttons(ID_CARD).nth(1))
     # Then
     expect(page.thumbnails(ID_CARD)).to_have_count(1)
     expect(page.file_input(ID_CARD)).to_have_count(1)

@@ -42,7 +42,8 @@ def test_a_candidate_subscribes_and_the_office_announcement_reaches_the_phone(br
     settings.get_by_role("textbox", name="手机号码").fill(f"{phone[:3]} {phone[3:7]} {phone[7:]}")
     settings.get_by_role("checkbox").uncheck()
     settings.get_by_role("button", name="保存", exact=True).click()
-    expect(page.locator("#toast")).to_contain_text("隐私声明")
+    expect(page.locator("#toast")).to_contain_text("须同意隐私声明才能接收短信通知")  # the box, not the JSON field
+    expect(page.locator("#toast")).not_to_contain_text("true")
 
     # When: with consent
     settings.get_by_role("checkbox").check()

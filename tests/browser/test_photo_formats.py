@@ -35,7 +35,7 @@ def test_a_heic_photo_is_converted_in_the_browser_and_a_non_picture_gets_guidanc
     page.open_application(app_id)
     page.upload(ID_CARD, not_a_picture)
     # Then
-    expect(me.page.get_by_role("alert")).to_contain_text("无法识别该文件为图片")
+    expect(page.material(ID_CARD).locator(".upload-error")).to_contain_text("无法识别该文件为图片")
     expect(page.thumbnails(ID_CARD)).to_have_count(0)
     me.shot("not-a-picture")
     assert not any("libheif" in u for u in me.urls)

@@ -109,11 +109,13 @@ def test_throttled_reservations_and_a_slow_s3_are_waited_out_without_the_candida
     assert note.get_attribute("role") == "status"
     me.shot("waiting-in-the-queue")
     expect(me.page.get_by_role("alert")).to_be_empty()
+    expect(page.upload_errors()).to_have_count(0)
 
     # Then: the watermarked thumbnail appears by itself; the note is gone; no error was shown
     page.wait_for_thumbnails(ID_CARD, 1, timeout=60_000)
     expect(note).to_be_hidden()
     expect(me.page.get_by_role("alert")).to_be_empty()
+    expect(page.upload_errors()).to_have_count(0)
     me.shot("thumbnail-after-the-waits")
     stored = requests.get(page.thumbnails(ID_CARD).first.get_attribute("src"), timeout=10).content
     width, height, _ = upright_with_red_top_left(stored)
@@ -149,6 +151,7 @@ def test_a_post_whose_policy_ran_out_is_sent_once_with_a_fresh_reservation(brows
     # Then: the thumbnail appears by itself, from a second reservation; the first place was given back
     page.wait_for_thumbnails(ID_CARD, 1, timeout=60_000)
     expect(me.page.get_by_role("alert")).to_be_empty()
+    expect(page.upload_errors()).to_have_count(0)
     (_, expired_key, _), (_, fresh_key, status) = faults.posts
     assert status == 0 and expired_key != fresh_key
     assert faults.deletes == [expired_key.rsplit("/", 1)[1]]

@@ -457,8 +457,8 @@ def test_the_exam_office_setting_ready_for_exam_on_a_passed_application_is_409_s
 
 def test_the_chinese_message_says_as_much_as_the_english_one(api, registered):
     """The pattern a value must match, the values one may choose from, where and why JSON is broken."""
-    error = refused(api("review", "GET", "/review/trace/abc", OFFICE), 400, "INVALID_REQUEST")
-    assert "[0-9A-Za-z]{8,16}" in error["message"] and "[0-9A-Za-z]{8,16}" in error["messageZh"], error
+    error = refused(api("review", "GET", "/review/applications/-app", OFFICE), 400, "INVALID_REQUEST")
+    assert "[A-Za-z0-9._-]{0,63}" in error["message"] and "[A-Za-z0-9._-]{0,63}" in error["messageZh"], error
     error = refused(call(api, "application_decision", allowed_role("application_decision"),
                          {**VALID["application_decision"], "decision": "maybe"}), 400, "INVALID_REQUEST")
     assert "'approve'、'return'、'reject'" in error["messageZh"], error

@@ -192,7 +192,7 @@ def test_stats_count_a_scripted_season_of_fifty(api, aws, clock):
 
     reply = api("review", "GET", "/review/stats", OFFICE, query={"site": "1101"})
     (site,) = reply.body["sites"]
-    assert site["site"] == "1101" and site["siteName"] == "北京市东城区考点" and site["region"] == "11"
+    assert site["site"] == "1101" and site["siteName"] == "北京市东城区考点" and (site["region"], site["regionName"]) == ("11", "北京市")
     assert {k: v for k, v in site["byStatus"].items() if v} == {k: v for k, v in expected_status.items() if v}
     assert {k: v for k, v in site["byProgress"].items() if v} == {k: v for k, v in expected_progress.items() if v}
     assert site["waiting"]["count"] == 6 + 3 + 4

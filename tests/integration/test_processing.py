@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.exceptions import ClientError
@@ -106,6 +108,36 @@ def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
     assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
 
 
+def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aws, app1):
+    """S3 and SQS deliver at least once: two workers may hold one upload at the same time. Each draws
+    its own reference (R12) and writes its own copy; the loser removes only its own, so the record
+    points at a stored picture whose watermark is the recorded reference."""
+    from process_image import app as function
+    from process_image import use_cases
+
+    reply = reserve(api, CAND, "app-1", "diploma")
+    key = reply.body["upload"]["fields"]["key"]
+    put(aws, key, corpus.photo_jpeg())
+    both_rendered = threading.Barrier(2, timeout=60)
+    drawn = []
+
+    def transform(data, reference):
+        made = function.transform(data, reference)
+        drawn.append(reference)
+        both_rendered.wait()  # neither records before both have written their copy
+        return made
+
+    with ThreadPoolExecutor(2) as pool:
+        ends = sorted(pool.map(lambda _: use_cases.process_upload(key, transform), range(2)))
+
+    assert ends == ["duplicate", "submitted"]
+    image = images(aws, "app-1")[reply.body["imageId"]]
+    assert image["status"] == "SUBMITTED" and len(set(drawn)) == 2
+    assert image["reference"] in drawn and image["objectKey"].endswith(f"-{image['reference']}.jpg")
+    assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
+    assert objects(aws, aws.uploads) == []
+
+
 def test_an_object_whose_reservation_was_deleted_is_removed_and_changes_nothing(api, aws, app1):
     reply = reserve(api, CAND, "app-1", "diploma")
     image_id, key = reply.body["imageId"], reply.body["upload"]["fields"]["key"]
@@ -191,7 +223,9 @@ def test_a_transient_s3_error_fails_only_that_record_and_the_retry_submits(api, 
     drain(aws)
 
     image = images(aws, "app-1")[first]
-    assert fault.calls == [thumbnail_key(image["objectKey"]), thumbnail_key(image["objectKey"]), image["objectKey"]]
+    failed, *stored = fault.calls  # each attempt writes its own key: the failed one named nothing
+    assert stored == [thumbnail_key(image["objectKey"]), image["objectKey"]]
+    assert failed.startswith(f"materials/app-1/diploma/{first}-") and failed != stored[0]
     assert image["status"] == "SUBMITTED"
     assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
 

@@ -28,6 +28,7 @@ ROUTES = {
     "ReviewFunction": [
         "GET /review/queue", "POST /review/applications/{id}/claim", "DELETE /review/applications/{id}/claim",
         "GET /review/applications/{id}", "POST /review/applications/{id}/images/{imageId}/decision",
+        "POST /review/applications/{id}/images/approve-passed",
         "POST /review/applications/{id}/decision", "POST /review/applications/{id}/phase",
         "GET /review/applications", "GET /review/stats", "GET /review/trace/{reference}",
     ],
@@ -50,6 +51,7 @@ HANDLERS = {
     "ReviewFunction": "review.app.lambda_handler",
     "ProcessImageFunction": "process_image.app.lambda_handler",
     "NotifyEventsFunction": "notify.events.lambda_handler",
+    "PrecheckFunction": "precheck.app.lambda_handler",
     "NotifyFunction": "notify.app.lambda_handler",
     "NotifyApiFunction": "notify.api.lambda_handler",
     "SeasonFunction": "season.app.lambda_handler",
@@ -130,20 +132,23 @@ def test_every_function_gets_the_environment(cfn, resources):
     assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "ttl"
 
 
-def test_pillow_layer_is_attached_only_to_process_image(cfn, resources):
+def test_pillow_layer_is_attached_only_to_process_image_and_the_ocr_layer_to_precheck(cfn, resources):
     layers = {lid.rstrip("0123456789abcdef"): lid for lid in of_type(cfn, "AWS::Lambda::LayerVersion")}
-    assert set(layers) == {"DependenciesLayer", "PillowLayer"}
+    assert set(layers) == {"DependenciesLayer", "PillowLayer", "OcrLayer"}
     attached = {name: f["Properties"]["Layers"] for name, f in of_type(cfn, "AWS::Lambda::Function").items()}
-    pillow = {"Ref": layers["PillowLayer"]}
-    assert {name for name, refs in attached.items() if pillow in refs} == {"ProcessImageFunction"}
+    pillow, ocr = {"Ref": layers["PillowLayer"]}, {"Ref": layers["OcrLayer"]}
+    assert {name for name, refs in attached.items() if pillow in refs} == {"ProcessImageFunction", "PrecheckFunction"}
+    assert {name for name, refs in attached.items() if ocr in refs} == {"PrecheckFunction"}
     assert attached["ProcessImageFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow]
+    assert attached["PrecheckFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow, ocr]
     assert resources["PillowLayer"]["Properties"]["ContentUri"] == "layers/pillow/"
+    assert resources["OcrLayer"]["Properties"]["ContentUri"] == "layers/ocr/"
 
 
 def test_everything_is_built_by_the_deploy_makefile_for_arm64(cfn, resources):
     """deploy/Makefile compiles .pyc with Python 3.12 and installs the layers --no-deps (test_build)."""
     built = {lid: r for lid, r in resources.items() if r["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")}
-    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer"}
+    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer", "OcrLayer"}
     for lid, resource in built.items():
         assert {k: resource["Metadata"][k] for k in ("BuildMethod", "BuildArchitecture", "ContextPath")} == {
             "BuildMethod": "makefile", "BuildArchitecture": "arm64", "ContextPath": "deploy"}, lid
@@ -404,6 +409,8 @@ TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs e
     "NotifyEventsFunction": set(),  # the stream is read by the event source (its own statement, on the stream)
     # contacts and announcements (Get, Put), a user's partition (Query), subscriptions in pairs (Put, Delete)
     "NotifyApiFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    # the partition (Query); the application (Update) and the checked images (Put) in one transaction
+    "PrecheckFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     # windows (Get, Query, conditional Put); a catalogue change (two Puts and the pointer's Update, one transaction)
     "SeasonFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 }
@@ -619,17 +626,56 @@ def test_the_tables_stream_feeds_notify_events_through_the_filter_then_the_queue
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and props["MaximumRetryAttempts"] > 0
     assert props["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]}}}
     patterns = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
-    (audit,) = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["audit"]]
+    (audit,) = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["audit"]
+                and "materialType" not in p["dynamodb"]["NewImage"]]
     assert audit["eventName"] == ["INSERT"] and set(audit["dynamodb"]["NewImage"]["action"]["S"]) == set(DECISIONS)
     (announcement,) = [p for p in patterns if p["dynamodb"]["NewImage"]["kind"]["S"] == ["announcement"]]
     assert announcement["eventName"] == ["INSERT"]
     # it only queues: the notify queue, and the failure records to the dead-letter queue
+    # and the machine pre-checks' pictures: SUBMITTED in a checked slot, or deleted from the identity slot
+    from core.checks import CHECKED
+
+    pictures = {p["dynamodb"]["NewImage"]["action"]["S"][0]: p for p in patterns
+                if p["dynamodb"]["NewImage"].get("action", {}).get("S") in (["image_submitted"], ["image_deleted"])}
+    assert set(pictures["image_submitted"]["dynamodb"]["NewImage"]["materialType"]["S"]) == CHECKED
+    assert pictures["image_deleted"]["dynamodb"]["NewImage"]["materialType"]["S"] == ["id_card"]
+    assert len(patterns) == 4  # Lambda allows 5 filters per event source
+    # it only queues: the notify and precheck queues, and the failure records to the dead-letter queue
     granted = {(a, json.dumps(r)) for s in statements(cfn, "NotifyEventsFunction")
                for a in as_list(s["Action"]) for r in as_list(s["Resource"]) if a.startswith("sqs:")}
     assert granted == {("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["NotifyQueue", "Arn"]})),
+                       ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["PrecheckQueue", "Arn"]})),
                        ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]}))}
     env = cfn["Resources"]["NotifyEventsFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"}
+    assert env["NOTIFY_QUEUE_URL"] == {"Ref": "NotifyQueue"} and env["PRECHECK_QUEUE_URL"] == {"Ref": "PrecheckQueue"}
+
+
+def test_the_precheck_queue_feeds_its_function_retries_then_dead_letters_and_alarms(cfn, resources):
+    function = resources["PrecheckFunction"]["Properties"]
+    queue = resources["PrecheckQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["PrecheckDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": 3}
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"] and queue["SqsManagedSseEnabled"] is True
+    props = mapping_of(cfn, "PrecheckFunction")["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["PrecheckQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "PollersPrecheck"}}
+    alarm = cfn["Resources"]["PrecheckDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlertTopic"}]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PrecheckDeadLetterQueue", "QueueName"]}}]
+    # one vCPU for its one ONNX Runtime thread
+    assert (function["MemorySize"], function["Environment"]["Variables"]["OCR_THREADS"]) == (1769, "1")
+
+
+def test_precheck_reads_pictures_and_writes_only_checks(cfn):
+    granted = {(a, json.dumps(r)) for s in statements(cfn, "PrecheckFunction") for a in as_list(s["Action"])
+               for r in as_list(s["Resource"])}
+    table = json.dumps({"Fn::GetAtt": ["AppTable", "Arn"]})
+    assert {a for a, r in granted if r == table} == {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    assert {r for a, r in granted if a.startswith("s3:")} == {json.dumps({"Fn::Sub": "${MaterialsBucket.Arn}/materials/*"})}
+    assert {a for a, _ in granted if a.startswith("s3:")} == {"s3:GetObject"}
+    assert {a for a, r in granted if a.startswith("sqs:")} == {"sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                                              "sqs:GetQueueAttributes"}
 
 
 def test_the_notify_queue_retries_then_dead_letters_and_alarms(cfn, resources):

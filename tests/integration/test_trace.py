@@ -4,6 +4,7 @@ conditional write (not by luck), and the exam office maps a reference back to th
 from __future__ import annotations
 
 import random
+from urllib.parse import quote
 
 from core import contract
 from process_image import use_cases as processing
@@ -68,6 +69,13 @@ def test_trace_is_the_exam_office_s_and_unknown_is_404(api, aws, register):
     assert all("reference" not in i for m in candidate["materials"] for i in m["images"])
     assert api("review", "GET", f"/review/trace/{reference}", OFFICE).body["imageId"] == image_id
     assert api("review", "GET", f"/review/trace/{reference.lower()}", OFFICE).body["imageId"] == image_id
+    # as printed in the watermark, or typed with spaces: the same image
+    spaced = f" # {reference[:4]} {reference[4:]} "
+    for typed in (f"#{reference}", spaced, reference.replace("0", "O").replace("1", "l")):
+        reply = api("review", "GET", f"/review/trace/{quote(typed, safe='')}", OFFICE)
+        assert (reply.status, reply.body.get("reference"), reply.body.get("imageId")) == (200, reference, image_id), typed
+    for nonsense in ("#", "   ", "ABC", "U" * 10, "Z" * 17):  # cannot be a reference: simply not found
+        assert api("review", "GET", f"/review/trace/{quote(nonsense, safe='')}", OFFICE).code == "NOT_FOUND", nonsense
     assert api("review", "GET", f"/review/trace/{reference}", SITE).code == "FORBIDDEN"
     assert api("review", "GET", "/review/trace/ZZZZZZZZZZ", OFFICE).code == "NOT_FOUND"
     put(aws, "uploads/app-1/diploma", small_photo())  # (a key of the wrong shape is not an image)

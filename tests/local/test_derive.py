@@ -35,7 +35,7 @@ def test_queues_are_the_templates_with_the_dead_letter_queue_first(template, sta
     resources = template["Resources"]
     names = [q["QueueName"] for q in stack.queues]
     assert sorted(names) == sorted(stack.names[q] for q in ("UploadDeadLetterQueue", "UploadQueue", "NotifyDeadLetterQueue",
-                                                            "NotifyQueue"))
+                                                            "NotifyQueue", "PrecheckDeadLetterQueue", "PrecheckQueue"))
     assert names.index(stack.names["UploadDeadLetterQueue"]) < names.index(stack.names["UploadQueue"])
     assert names.index(stack.names["NotifyDeadLetterQueue"]) < names.index(stack.names["NotifyQueue"])
     by_name = {q["QueueName"]: q["Attributes"] for q in stack.queues}
@@ -85,7 +85,8 @@ def test_routes_and_the_queue_source_are_the_templates(template, stack):
     assert {(r.method, r.path, r.function) for r in stack.routes} == declared
     assert all(r.authorizer == "JwtAuthorizer" for r in stack.routes)
     assert {(s.function, s.queue, s.batch_size, s.report_batch_item_failures) for s in stack.sqs_sources} == {
-        ("ProcessImageFunction", "UploadQueue", 10, True), ("NotifyFunction", "NotifyQueue", 10, True)}
+        ("ProcessImageFunction", "UploadQueue", 10, True), ("NotifyFunction", "NotifyQueue", 10, True),
+        ("PrecheckFunction", "PrecheckQueue", 5, True)}
     (stream,) = stack.stream_sources
     declared = template["Resources"]["NotifyEventsFunction"]["Properties"]["Events"]["TableEvents"]["Properties"]
     assert (stream.function, stream.table, stream.batch_size, stream.starting_position, stream.on_failure) == (

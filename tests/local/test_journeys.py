@@ -121,8 +121,11 @@ def approve_everything(reviewer, app_id):
 
 def upload_required(candidate, app_id):
     ids = [send(candidate, app_id, t, small_photo(n)) for t, count in REQUIRED["11"].items() for n in range(count)]
-    assert wait_for(lambda: all(i["status"] == "SUBMITTED" for i in images(candidate, app_id).values())
-                    and len(images(candidate, app_id)) == len(ids))
+    # submitted and pre-checked: a check's result moves the application's version on (a decision made
+    # before it lands would be STALE_VERSION, rightly: the reviewer did not see it)
+    assert wait_for(lambda: all(i["status"] == "SUBMITTED" and i["checks"]["state"] != "PENDING"
+                                for i in images(candidate, app_id).values())
+                    and len(images(candidate, app_id)) == len(ids), seconds=60)
     return ids
 
 

@@ -32,13 +32,14 @@ def test_a_return_and_an_announcement_reach_the_candidates_phone_once(local_stac
     site = Session(local_stack, "site-sms", ["site_reviewer"], site="1101", region="11")
     assert site.call("POST", f"/review/applications/{app_id}/claim").status_code == 200
     version = site.call("GET", f"/review/applications/{app_id}").json()["application"]["version"]
-    comment = "身份证反面反光,请重新拍摄"
+    comment = "身份证反面反光,请重新拍摄。"  # a reviewer's own full stop: the message adds no second one
     assert site.call("POST", f"/review/applications/{app_id}/decision",
                      {"decision": "return", "comment": comment, "version": version}).status_code == 200
     # Then the outbox has one message to that number, with the comment and the link to the upload page
     assert wait_for(lambda: outbox(local_stack, phone))
     (message,) = outbox(local_stack, phone)
     assert comment in message["text"] and f"{local_stack.url}/#/app/{app_id}" in message["text"]
+    assert "。。" not in message["text"]
     assert (message["kind"], message["ref"]) == ("RETURNED", app_id) and message["at"]
 
     # When the exam office announces next year's registration for that category

@@ -46,10 +46,11 @@ ROLES = {
     "exam_office": {"sub": "fuzz-office", "groups": ["exam_office"], "site": "1101", "region": "11"},
 }
 DOCUMENTED = json.loads(DOCUMENT.read_text(encoding="utf-8"))
-# What a valid path parameter looks like, per name (the document's patterns).
+# What a valid path parameter looks like, per name (the document's patterns; none: any text, e.g. a
+# watermark reference as a person types it, where what cannot be one is simply not found).
 # (path, parameter) -> its pattern: one name (e.g. "id") means different things on different paths
-PATTERNS = {(path, p["name"]): re.compile(p["schema"]["pattern"]) for path, ops in DOCUMENTED["paths"].items()
-            for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path" and "pattern" in p["schema"]}
+PATTERNS = {(path, p["name"]): re.compile(p["schema"].get("pattern", ".*")) for path, ops in DOCUMENTED["paths"].items()
+            for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path"}
 # The exam office's season settings reach every later registration and reservation on this shared stack:
 # a valid exam year or catalogue scope is pointed at ones of the fuzzing's own (`sandbox`, `_aim`), so a
 # generated window or material never closes or changes another test's applications.
@@ -167,15 +168,14 @@ def _aim(case, targets: dict[str, tuple[str, ...]]) -> None:
     negative as it was generated, so the checks judge it right."""
     params = case.path_parameters or {}
     for name, value in params.items():
-        if name == "examYear" and isinstance(value, int) and not isinstance(value, bool) and 2000 <= value <= 2100:
-            params[name] = FUZZ_YEAR
+        if name == "examYear" and not isinstance(value, bool) and re.fullmatch(r"\d{4}", str(value)) \
+                and 2000 <= int(value) <= 2100:
+            params[name] = type(value)(FUZZ_YEAR)
             continue
         if name == "scope" and isinstance(value, str) and PATTERNS[(case.operation.path, name)].match(value):
             params[name] = f"site-{FUZZ_SITE}" if value.startswith("site-") else f"region-{FUZZ_REGION}"
             continue
-        pattern = PATTERNS.get((case.operation.path, name))
-        if pattern is None:
-            continue
+        pattern = PATTERNS[(case.operation.path, name)]
         real = [r for r in targets.get(name, ()) if pattern.match(r)]
         if real and isinstance(value, str) and pattern.match(value):
             pick = zlib.crc32(value.encode()) % (2 * len(real))

@@ -59,7 +59,7 @@ def test_handlers_skip_the_sibling_resolvers_and_event_shapes_and_names_still_re
 
 def test_the_template_s_functions_are_the_handlers_checked_here():
     assert {"status.app", "upload_presign.app", "review.app", "notify.api"} <= HTTP
-    assert {"process_image.app", "notify.app", "notify.events"} <= set(HANDLERS) - HTTP
+    assert {"process_image.app", "notify.app", "notify.events", "precheck.app"} <= set(HANDLERS) - HTTP
 
 LOAD = """
 import gc, importlib, json, sys
@@ -97,7 +97,9 @@ def test_a_handler_loads_botocore_alone_traces_botocore_only_and_collects_garbag
     if module in HTTP:
         assert "asyncio" not in modules  # wrapt 2.x would import it for X-Ray's wrappers
         assert contract <= {"core.contract.base", "core.contract.status"}  # a route's models load when it answers
-    assert ("PIL" in modules) == (module == "process_image.app")
+    assert ("PIL" in modules) == (module in ("process_image.app", "precheck.app"))
+    # The OCR (its layer) loads in the precheck function alone, and there on its first picture: never at import
+    assert not modules & {"onnxruntime", "cv2", "rapidocr"}
 
 
 def test_outside_lambda_the_collector_is_left_alone():

@@ -50,6 +50,13 @@ def test_contract_codes_and_statuses():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in spec.message_zh), code
 
 
+def test_a_message_a_person_reads_names_no_field_value():
+    # the candidate reads CONSENT_REQUIRED under the consent box: the box, not the JSON field
+    spec = ERRORS["CONSENT_REQUIRED"]
+    assert "隐私声明" in spec.message_zh and "privacy notice" in spec.message
+    assert not any(word in spec.message_zh + spec.message for word in ("consent", "true", "为 true"))
+
+
 def test_reason_lists_match_the_contract_and_name_the_format():
     assert set(INVALID_REASONS) == {"EMPTY", "TOO_LARGE", "UNSUPPORTED_FORMAT", "CORRUPT", "DIMENSIONS_TOO_LARGE", "TOO_SMALL"}
     assert set(REVIEW_REASONS) == {"BLURRY", "INCOMPLETE", "ROTATED", "WRONG_DOCUMENT", "EXPIRED", "GLARE", "OTHER"}

@@ -60,6 +60,19 @@ def test_the_first_comment_is_shortened_and_the_link_escapes_the_id():
     assert text.endswith("/#/app/a%2Fb%20c")
 
 
+@pytest.mark.parametrize(("action", "to", "note", "says"), [
+    ("return", "RETURNED", "请按要求重新上传学历证书。", "审核意见:请按要求重新上传学历证书。请按意见修改"),
+    ("return", "RETURNED", "学历证书不清楚", "审核意见:学历证书不清楚。请按意见修改"),
+    ("return", "RETURNED", "请重拍!", "审核意见:请重拍!请按意见修改"),
+    ("reject", "REJECTED", "不符合报考条件。", "审核意见:不符合报考条件。详情"),
+    ("reject", "REJECTED", "不符合报考条件", "审核意见:不符合报考条件。详情"),
+])
+def test_a_comment_is_one_sentence_of_the_message_whatever_it_ends_with(action, to, note, says):
+    text = notifications.status_message("app-1", entry(action, to, note=note), WEB).text
+    assert says in text
+    assert "。。" not in text and "!。" not in text
+
+
 def test_an_announcement_has_the_office_words_or_says_registration_is_open():
     ann = Announcement(id="ann-1", exam_year=2027, category="口腔执业医师", by="office", created_at=AT)
     assert notifications.announcement_message(ann).text == (

@@ -1,7 +1,8 @@
 """process_image.quality on the held-out labelled set (testkit/quality_set.py, seed HELD_OUT; the
 thresholds were derived on seed TRAIN): every warning right at least 9 times in 10 both ways, at most
 1 good photo in 20 warned about, duplicates found, the two sides of a card never taken for one picture,
-and different documents photographed on one desk (testkit/same_desk.py) never either.
+and different documents photographed on one desk (testkit/same_desk.py) never either; a screenshot of a
+phone screen judged as a screenshot (not cut off), a photo in a tall frame as a photo.
 ``pytest -s`` prints the confusion table and the duplicate figures."""
 
 from __future__ import annotations
@@ -58,6 +59,30 @@ def test_each_warning_is_right_nine_times_in_ten(judged):
     for w, (prec, rec, *_counts) in per.items():
         assert prec >= 0.9, (w, prec, _misjudged(samples, results, w))
         assert rec >= 0.9, (w, rec, _misjudged(samples, results, w))
+
+
+def test_a_screenshot_of_a_phone_screen_is_not_cut_off_and_a_tall_photo_still_is():
+    # Given the held-out screenshots (a viewer, a chat, an app's page) and photos in a camera's tall frames
+    samples = quality_set.screen_set(HELD_OUT)
+    measured = [(s, quality.measure(s.image)[0]) for s in samples]
+    shots = [(s, m) for s, m in measured if s.kind == "screenshot"]
+    tall_cut = [(s, m) for s, m in measured if "CUT_OFF" in s.warnings]
+    tall_good = [(s, m) for s, m in measured if s.kind == "good"]
+    # When judged, and judged as before screenshots were told apart
+    as_photos = {**quality.thresholds(), "SCREENSHOT": {"aspect_min": float("inf"), "flat_min": 1.0}}
+    before = [quality.judge(m, as_photos) for _, m in shots]
+    after = [quality.judge(m) for _, m in shots]
+    print(f"\nScreenshots warned about: {sum(map(bool, after))}/{len(shots)} (judged as photos: "
+          f"{sum(map(bool, before))}, CUT_OFF {sum('CUT_OFF' in w for w in before)}); tall photos cut off and "
+          f"warned: {sum('CUT_OFF' in quality.judge(m) for _, m in tall_cut)}/{len(tall_cut)}, good ones warned: "
+          f"{sum(bool(quality.judge(m)) for _, m in tall_good)}/{len(tall_good)}")
+    # Then no screenshot is called cut off (nor blown out, nor glaring), as most were before
+    assert sum("CUT_OFF" in w for w in before) >= len(shots) // 3
+    assert [(s.name, w) for (s, _), w in zip(shots, after, strict=True) if w] == []
+    # And a photo in a tall frame is still a photo: cut off when it is, >= 90 %, and the good ones not
+    assert all(not quality.screenshot(m) for _, m in tall_cut + tall_good)
+    assert sum("CUT_OFF" in quality.judge(m) for _, m in tall_cut) >= 0.9 * len(tall_cut)
+    assert sum(bool(quality.judge(m)) for _, m in tall_good) <= 1
 
 
 def test_good_photos_are_rarely_warned_about(judged):
@@ -215,4 +240,4 @@ def test_every_threshold_is_data_with_a_comment():
             continue
         assert entry["comment"], name
         assert all(isinstance(v, (int, float)) for k, v in entry.items() if k != "comment"), name
-    assert set(quality.thresholds()) == {*WARNINGS, "DUPLICATE"}
+    assert set(quality.thresholds()) == {*WARNINGS, "DUPLICATE", "SCREENSHOT"}

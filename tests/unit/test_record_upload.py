@@ -46,7 +46,7 @@ def test_an_accepted_upload_becomes_submitted_keeps_its_seat_and_claims_its_refe
     assert new == replace(waiting, status=ImageStatus.SUBMITTED, version=2, expires_at=None, processed_at=NOW.iso,
                           object_key="materials/app-1/diploma/diploma-0.jpg", width=1600, height=1200, bytes=140_000,
                           sha256="cd" * 32, processing_ms=85, reference="7K3M9QXW2A", quality_warnings=("BLURRY",),
-                          phash="00ff00ff00ff00ff")
+                          phash="00ff00ff00ff00ff", checks={"state": "PENDING"})  # the pre-checks read it next
     assert plan.keep_seats == [Seat("diploma", 0, "diploma-0", waiting.expires_at)] and plan.release_seats == []
     assert plan.references == [Reference("7K3M9QXW2A", "app-1", "diploma-0", "diploma", NOW.iso)]
     assert plan.add_likeness == [Likeness("00ff00ff00ff00ff", "app-1", "diploma-0", "cand-1")]

@@ -5,10 +5,12 @@ comments and requests, separation of duties, and the exam office's phases. Races
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
+from core import views
 from core.models import AppStatus, AuditEntry, ImageStatus, Level, Request
 from review import rules as review
 from review.rules import Ask, DecideApplication, DecideImage, SetPhase
@@ -306,7 +308,28 @@ def test_every_site_level_decision_adds_its_decider_once():
 @pytest.mark.parametrize("comment", [None, ""])
 def test_a_return_or_a_rejection_says_why(decision, comment):
     error = refusal(review.decide_application, at_site(), app_cmd(decision, comment=comment), NOW)
-    assert error.code == "INVALID_REQUEST" and "(R16)" in error.message and "审核意见" in error.message_zh
+    assert error.code == "INVALID_REQUEST" and "审核意见" in error.message_zh and "upload page" in error.message
+    # the reviewer reads it: no field names or rule numbers
+    assert not re.search(r"[A-Za-z(]", error.message_zh) and not re.search(r"\((R\d+|comment)\)", error.message)
+
+
+def test_the_region_s_first_review_is_no_re_review_however_often_the_site_returned_it():
+    # Given an application the site returned twice, now approved by the site for the first time
+    first = review.decide_application(at_site(complete_images(ImageStatus.APPROVED), returns=2), app_cmd(), NOW).after
+    # Then the region's queue and console show no 复审: the region has not seen it
+    assert (first.queue, first.returns) == (Level.REGION, 2)
+    assert views.queue_item(first, NOW.seconds).reReview is False
+    assert views.review_application_view(first, NOW.seconds).reReview is False
+    # When the region returned it and the site approved the fix: the region sees it again
+    back = review.decide_application(at_site(complete_images(ImageStatus.APPROVED), returns=3,
+                                             region_first_ready_at=EARLIER.iso), app_cmd(), NOW).after
+    assert views.queue_item(back, NOW.seconds).reReview is True
+    # And at the site, any return makes a re-review; none, none; and out of every queue it is none
+    assert views.queue_item(queued(returns=1), NOW.seconds).reReview is True
+    assert views.queue_item(queued(), NOW.seconds).reReview is False
+    rejected = review.decide_application(at_region(returns=1), app_cmd("reject", who=REGION, comment="不符合报考条件"),
+                                         NOW).after
+    assert views.review_application_view(rejected, NOW.seconds).reReview is False
 
 
 def test_a_site_return_goes_back_to_the_candidate_out_of_every_queue():

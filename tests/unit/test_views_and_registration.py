@@ -183,6 +183,11 @@ def test_a_queue_row_shows_the_wait_the_place_a_re_review_and_a_live_claim_only(
     assert (ran_out.claimedBy, ran_out.claimExpiresAt) == (None, None)
 
 
+def test_places_come_with_the_names_a_person_reads():
+    view = views.application_view(application(household_region="31"), NOW.seconds)
+    assert (view.householdRegion, view.householdRegionName, view.region, view.regionName) == ("31", "上海市", "11", "北京市")
+
+
 def test_a_region_queue_row_shows_its_region_place():
     app = application(status=AppStatus.SITE_APPROVED, queue=Level.REGION, site_first_ready_at=EARLIER.iso,
                       region_first_ready_at=NOW.iso)

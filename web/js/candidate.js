@@ -1,10 +1,12 @@
 // The candidate's pages (R1-R12, R16-R19): my applications, and the upload page of one of them.
 
 import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
+import { candidateFindings, checkTags, checksPending } from './checks.js';
+import { confirmDialog } from './confirm.js';
 import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { windowBanner } from './season.js';
-import { boot, showError, toast } from './shell.js';
+import { announce, boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
 
 // The status poll (README "Deadline day": its rate is a line of the capacity model). While an image is
@@ -21,12 +23,19 @@ extend({
     qualityNeverBlocks: '提示不影响提交,审核人员也能看到;是否重拍由您决定。需要重拍时,先删除该照片再上传新照片。',
     requestedBy: '审核要求:', requestMet: '已补充', resubmitHint: '按以上意见替换图片、补充材料后,报名将自动重新提交审核。',
     queued: '排队中，请勿关闭页面', queuedHint: '当前访问人数较多,系统会自动继续上传,无需重复操作。',
+    fileHint: 'JPG/PNG,手机照片会自动压缩到 200KB 以内', deleteTitle: '删除{what}?',
+    deleteBody: '删除后这张照片不再保留;如仍需要,请重新上传。', deleted: '已删除{what}', notFound: '未找到该报名',
+    notFoundHint: '该报名不存在,或不属于当前登录的账号。请从“我的报名”进入。', toMyApplications: '返回我的报名',
   },
   en: {
     notifySettings: 'Text message settings', qualityHints: 'Photo quality hints',
     qualityNeverBlocks: 'A hint never stops the application, and reviewers see it too: you decide whether to take the photo again. To replace a photo, delete it, then upload the new one.',
     requestedBy: 'The reviewer asks: ', requestMet: 'added', resubmitHint: 'Once the images are replaced and the materials added as asked above, the application goes back to review by itself.',
     queued: 'In the queue: please keep this page open', queuedHint: 'Many candidates are uploading right now. The upload goes on by itself; there is nothing to do again.',
+    fileHint: 'JPG or PNG; a phone photo is compressed to under 200 KB by itself', deleteTitle: 'Delete {what}?',
+    deleteBody: 'The photo is not kept once deleted; upload it again if you still need it.', deleted: 'Deleted {what}',
+    notFound: 'Application not found', notFoundHint: 'It does not exist, or it belongs to another account. Open it from My applications.',
+    toMyApplications: 'My applications',
   },
 });
 
@@ -34,6 +43,8 @@ let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
 const state = {
   page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0, idleMs: IDLE_POLL_MS, pollFailures: 0,
+  errors: new Map(),  // material type -> why the file just chosen for it was not taken
+  focus: null,  // {key, type}: what had the keyboard focus in the page, to give it back after a re-render
 };
 
 /** Where the application stands, in words (R17, R19): the API's `progress`. */
@@ -93,8 +104,27 @@ async function load(id, etag = null) {
   state.page = await ctx.api.get(`/applications/${encodeURIComponent(id)}`);
   for (const [key, u] of state.uploads) {  // a local upload ends once the API has processed it
     const image = findImage(u.imageId);
-    if (u.imageId && u.stage === 'processing' && (!image || image.status !== 'PENDING')) state.uploads.delete(key);
+    if (u.imageId && u.stage === 'processing' && (!image || image.status !== 'PENDING')) {
+      state.uploads.delete(key);
+      if (image) announce(imageWords(image));
+    }
   }
+}
+
+/** "身份证明 第 2 张:已提交 ⚠ 模糊": an image as a screen reader says it when it is processed. */
+function imageWords(image) {
+  const material = state.page.materials.find((m) => m.images.includes(image));
+  const n = material.images.indexOf(image) + 1;
+  const warnings = (image.quality?.warnings || []).map((w) => `⚠ ${warningName(w.code)}`).join(' ');
+  return `${pick(material, 'name')} ${t('imageN', { n })}:${statusWords(image)} ${warnings}`.trim();
+}
+
+function statusWords(image) {
+  // The API's statusLabel is Chinese only.
+  return (getLang() === 'zh' && image.statusLabel) || {
+    PENDING: t('processing'), SUBMITTED: t('submitted'), INVALID: t('invalid'),
+    NEEDS_REVISION: t('needsRevision'), APPROVED: t('approved'),
+  }[image.status];
 }
 
 function findImage(imageId) {
@@ -105,8 +135,9 @@ function findImage(imageId) {
   return null;
 }
 
-function busy() {
-  return state.uploads.size > 0 || (state.page?.materials || []).some((m) => m.images.some((i) => i.status === 'PENDING'));
+function busy() {  // an image processing, or its machine pre-checks pending: their findings show by themselves
+  return state.uploads.size > 0
+    || (state.page?.materials || []).some((m) => m.images.some((i) => i.status === 'PENDING' || checksPending(i)));
 }
 
 function stopPolling() { clearTimeout(state.timer); state.timer = null; }
@@ -190,10 +221,12 @@ function requestText(name, count, note) {
   return h('span', { class: 'request' }, h('strong', {}, `${name}:`), t('requestedMore', { count }), note ? ` — ${note}` : '');
 }
 
+const STAGES = () => ({
+  compress: t('compressing'), heic: t('heicLoading'), reserve: t('uploading'), upload: t('uploading'), processing: t('processing'),
+});
+
 function uploadTile(material, u) {
-  const label = {
-    compress: t('compressing'), heic: t('heicLoading'), reserve: t('uploading'), upload: t('uploading'), processing: t('processing'),
-  }[u.stage];
+  const label = STAGES()[u.stage];
   return h('figure', { class: 'tile uploading', 'data-upload': String(u.id) },
     u.preview ? h('img', { src: u.preview, alt: '' }) : h('div', { class: 'placeholder spinner', 'aria-hidden': 'true' }),
     h('figcaption', {},
@@ -214,20 +247,12 @@ function imageTile(material, image, n) {
   const local = [...state.uploads.values()].find((u) => u.imageId === image.imageId);
   if (image.status === 'PENDING' && local) return uploadTile(material, local);
   const url = imageUrl(image);
-  // The API's statusLabel is Chinese only.
-  const statusText = (getLang() === 'zh' && image.statusLabel) || {
-    PENDING: t('processing'), SUBMITTED: t('submitted'), INVALID: t('invalid'),
-    NEEDS_REVISION: t('needsRevision'), APPROVED: t('approved'),
-  }[image.status];
-  const warnings = image.quality?.warnings || [];
+  const statusText = statusWords(image);
+  const warnings = shownWarnings(image);
   return h('figure', { class: `tile s-${image.status}`, 'data-image-id': image.imageId },
     url ? h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height })
       : h('div', { class: `placeholder ${image.status === 'PENDING' ? 'spinner' : 'bad'}`, 'aria-hidden': 'true' }),
     image.locked ? h('span', { class: 'check', role: 'img', 'aria-label': t('approvedCheck'), title: t('approvedCheck') }, '✓') : null,
-    image.locked ? null : h('button', {
-      type: 'button', class: 'del', 'aria-label': t('delete'), title: t('delete'),
-      onclick: () => removeImage(material, image),
-    }, '−'),
     h('figcaption', {},
       h('span', { class: 'stage' }, statusText),
       sizes(state.sizes.get(image.imageId)),
@@ -235,8 +260,16 @@ function imageTile(material, image, n) {
       image.status === 'NEEDS_REVISION' ? h('span', { class: 'why' }, h('span', { class: 'why-tag' }, reasonName(image.reviewReasonCode)),
         image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null) : null,
       warnings.length ? h('span', { class: 'warn-tags' }, warnings.map((w) => h('span', {
-        class: 'warn-tag', 'data-code': w.code, title: msg(w, 'message') }, `⚠ ${warningName(w.code)}`))) : null));
+        class: 'warn-tag', 'data-code': w.code, title: msg(w, 'message') }, `⚠ ${warningName(w.code)}`))) : null,
+      checkTags(image)),
+    // Under the picture, a full-width 44 px target; it asks first (confirmDialog).
+    image.locked ? null : h('button', {
+      type: 'button', class: 'del', 'data-focus': `del-${image.imageId}`, onclick: () => removeImage(material, image, n),
+    }, t('delete')));
 }
+
+/** A locked (approved) image keeps no quality hint: the reviewer has accepted it, there is nothing to retake. */
+function shownWarnings(image) { return image.locked ? [] : (image.quality?.warnings || []); }
 
 /** Under the thumbnails, what the tiles have no room for: why an image must be replaced and how
  * (R16), and each quality warning with how to fix it (a hint, never a refusal). */
@@ -249,14 +282,15 @@ function materialNotes(material) {
     return [h('li', { 'data-image-id': image.imageId }, label(k, t('needsRevision')), msg(image, 'reviewReasonMessage'),
       image.reviewNote ? h('em', {}, ` ${image.reviewNote}`) : null)];
   });
-  const hints = material.images.flatMap((image, k) => (image.quality?.warnings || [])
+  const hints = material.images.flatMap((image, k) => shownWarnings(image)
     .map((w) => h('li', { class: 'warn', 'data-code': w.code, 'data-image-id': image.imageId },
       label(k, warningName(w.code)), msg(w, 'message'))));
   return [
     fix.length ? h('div', { class: 'fix', role: 'note', 'aria-label': `${t('howToFix')}: ${name}` },
       h('h3', {}, t('howToFix')), h('ul', {}, fix)) : null,
     hints.length ? h('div', { class: 'quality', role: 'note', 'aria-label': `${t('qualityHints')}: ${name}` },
-      h('h3', {}, `⚠ ${t('qualityHints')}`), h('ul', {}, hints), h('p', { class: 'muted' }, t('qualityNeverBlocks'))) : null];
+      h('h3', {}, `⚠ ${t('qualityHints')}`), h('ul', {}, hints), h('p', { class: 'muted' }, t('qualityNeverBlocks'))) : null,
+    candidateFindings(material, name)];
 }
 
 function materialSection(material) {
@@ -266,9 +300,10 @@ function materialSection(material) {
   const starting = mine.filter((u) => !u.imageId || !findImage(u.imageId)).length;  // chosen, not yet on the page
   const held = Math.min(material.maxCount, material.maxCount - material.remaining + starting);
   const canAdd = material.canUpload && material.remaining - waiting.length > 0;  // a reservation counts in `remaining`
+  const error = state.errors.get(material.type);
   return h('section', { class: 'card material', 'data-type': material.type, 'aria-labelledby': `m-${material.type}` },
     h('div', { class: 'card-head' },
-      h('h2', { id: `m-${material.type}` }, name,
+      h('h2', { id: `m-${material.type}`, tabindex: '-1' }, name,
         h('span', { class: `badge ${material.required ? 'req' : ''}` }, material.required ? t('required') : t('optional'))),
       h('span', { class: `count ${material.complete ? 'ok' : ''}`, 'aria-label': `${name} ${held}/${material.maxCount}` },
         `${held}/${material.maxCount}`)),
@@ -284,12 +319,17 @@ function materialSection(material) {
       material.images.map((image, i) => imageTile(material, image, i + 1)),
       mine.filter((u) => !u.imageId || !findImage(u.imageId)).map((u) => uploadTile(material, u)),
       canAdd ? h('label', { class: 'tile add' },
+        // Only image types and no `capture`: WeChat's and Android WebView's pickers then offer the camera
+        // and the gallery (an extension such as .heic sends some of them to a file browser instead).
         h('input', {
-          type: 'file', class: 'visually-hidden', accept: 'image/*,.heic,.heif',
+          type: 'file', class: 'visually-hidden', accept: 'image/*', 'data-focus': `add-${material.type}`,
           'aria-label': `${t('upload')}${getLang() === 'en' ? ' ' : ''}${name}`,
+          'aria-describedby': `hint-${material.type}${error ? ` err-${material.type}` : ''}`,
           onchange: (e) => { const file = e.target.files[0]; if (file) choose(material, file); },
         }),
         h('span', { class: 'plus', 'aria-hidden': 'true' }, '+'), h('span', {}, t('add'))) : null),
+    error ? h('p', { class: 'upload-error', id: `err-${material.type}` }, error) : null,
+    canAdd ? h('p', { class: 'file-hint muted', id: `hint-${material.type}` }, t('fileHint')) : null,
     materialNotes(material));
 }
 
@@ -297,6 +337,7 @@ function renderPage() {
   const page = state.page;
   if (!page) return;
   const app = page.application;
+  const hadFocus = main().contains(document.activeElement);
   replace(main(),
     h('nav', { class: 'crumbs' }, h('a', { href: '#/' }, `← ${t('back')}`)),
     h('section', { class: 'card app-head' },
@@ -317,6 +358,31 @@ function renderPage() {
       h('ol', {}, [...page.timeline].reverse().map((e) => h('li', {},
         h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
         e.level ? ` · ${t(`level${e.level}`)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null)))) : null);
+  if (hadFocus || document.activeElement === document.body) restoreFocus();
+}
+
+/** The whole page is drawn again on every change: the keyboard focus goes back to the control it was
+ * on, or, when that is gone (a photo deleted, the slot now full), to its material, never to the top. */
+function restoreFocus() {
+  const { key, type } = state.focus || {};
+  if (!key && !type) return;
+  const at = (sel) => main().querySelector(sel);
+  const el = (key && at(`[data-focus="${CSS.escape(key)}"]`))
+    || (type && (at(`[data-focus="add-${CSS.escape(type)}"]`) || at(`#m-${CSS.escape(type)}`)));
+  el?.focus();
+}
+
+function trackFocus() {
+  main().addEventListener('focusin', (e) => {
+    state.focus = {
+      key: e.target.closest('[data-focus]')?.dataset.focus || null,
+      type: e.target.closest('section.material')?.dataset.type || null,
+    };
+  });
+  main().addEventListener('focusout', (e) => {
+    // Moved elsewhere by the person (not removed by a re-render): nothing to give back.
+    queueMicrotask(() => { if (e.target.isConnected && !main().contains(document.activeElement)) state.focus = null; });
+  });
 }
 
 async function uploadView(id) {
@@ -333,15 +399,23 @@ async function uploadView(id) {
 // ------------------------------------------------------------------ choosing a photo
 async function choose(material, file) {
   toast(null);
+  state.errors.delete(material.type);
   wake();
+  const name = pick(material, 'name');
   const u = { id: ++state.seq, type: material.type, stage: 'compress', progress: 0 };
+  let said = null;
+  const say = () => {  // each stage once, as it starts (not every percent of the upload)
+    if (u.stage !== said) announce(`${name}:${STAGES()[u.stage]}`);
+    said = u.stage;
+  };
   state.uploads.set(u.id, u);
   renderPage();
+  say();
   const appId = state.page.application.id;
   const images = `${appPath()}/materials/${encodeURIComponent(material.type)}/images`;
   try {
     const photo = await import('./photo.js');  // not loaded until a photo is chosen
-    const out = await photo.prepare(file, material.maxBytes, (stage) => { u.stage = stage === 'heic' ? 'heic' : 'compress'; renderPage(); });
+    const out = await photo.prepare(file, material.maxBytes, (stage) => { u.stage = stage === 'heic' ? 'heic' : 'compress'; renderPage(); say(); });
     Object.assign(u, { before: out.before, after: out.after, preview: URL.createObjectURL(out.blob), stage: 'reserve' });
     renderPage();
     const fileName = out.converted ? `${(file.name || 'photo').replace(/\.[^.]*$/, '')}.jpg` : file.name;
@@ -357,6 +431,7 @@ async function choose(material, file) {
         Object.assign(u, { imageId: reserved.imageId, stage: 'upload', progress: 0 });
         state.sizes.set(reserved.imageId, { before: out.before, after: out.after });
         renderPage();
+        say();
       },
       onProgress: (p) => {
         u.progress = p;
@@ -365,6 +440,7 @@ async function choose(material, file) {
       },
     });
     u.stage = 'processing';
+    say();
     if (state.page?.application.id === appId) {
       await load(appId);
       renderPage();
@@ -373,19 +449,29 @@ async function choose(material, file) {
   } catch (e) {
     state.uploads.delete(u.id);
     if (u.preview) URL.revokeObjectURL(u.preview);
+    // Said next to the material it was chosen for (and to a screen reader), not in a bar at the top.
+    const why = ['cannotDecode', 'heicFailed', 'pdf', 'tooComplex'].includes(e.code) ? t(e.code)
+      : e instanceof ApiError ? e.text() : t('uploadFailed');
+    state.errors.set(material.type, why);
     renderPage();
-    if (e.code === 'cannotDecode' || e.code === 'tooComplex') toast(t(e.code));
-    else if (e instanceof ApiError) showError(e);
-    else toast(t('uploadFailed'));
+    announce(`${name}:${why}`);
   }
 }
 
-async function removeImage(material, image) {
+async function removeImage(material, image, n) {
+  const what = `${pick(material, 'name')} ${t('imageN', { n })}`;
+  if (!await confirmDialog({ title: t('deleteTitle', { what }), body: t('deleteBody'), yes: t('delete') })) {
+    state.focus = { key: `del-${image.imageId}`, type: material.type };  // the page may have been drawn again meanwhile
+    restoreFocus();
+    return;
+  }
   wake();
   try {
     await ctx.api.del(`${appPath()}/materials/${encodeURIComponent(material.type)}/images/${encodeURIComponent(image.imageId)}`);
+    state.focus = { key: `add-${material.type}`, type: material.type };  // the button is gone: its material's add control
     await load(state.page.application.id);
     renderPage();
+    announce(t('deleted', { what }));
   } catch (e) { showError(e); }
 }
 
@@ -397,11 +483,21 @@ function routeId() {
 
 async function route() {
   toast(null);
+  const id = routeId();
   try {
-    const id = routeId();
     if (id) await uploadView(id);
     else await listView();
-  } catch (e) { showError(e); }
+  } catch (e) {
+    if (routeId() !== id) return;  // gone elsewhere meanwhile
+    stopPolling();
+    state.page = null;
+    // In place of "加载中…": an application that is not the candidate's does not exist for them (404).
+    const missing = e instanceof ApiError && e.status === 404;
+    replace(main(), h('section', { class: 'card not-found' },
+      h('h1', {}, missing ? t('notFound') : t('error')),
+      h('p', {}, missing ? t('notFoundHint') : (e instanceof ApiError ? e.text() : t('networkError'))),
+      h('a', { class: 'button primary', href: '#/' }, t('toMyApplications'))));
+  }
 }
 
 /** "排队中，请勿关闭页面" above the page while any request waits to be retried (api.js waitNotice). */
@@ -422,6 +518,7 @@ function queueNote() {
 ctx = await boot(['candidate']);
 if (ctx) {
   main().before(queueNote());
+  trackFocus();
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && state.timer && routeId()) {

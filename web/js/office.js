@@ -18,7 +18,8 @@ extend({
     prevPage: '上一页', nextPage: '下一页', pageN: '第 {n} 页', household: '户籍', openApp: '查看该报名',
     reference: '水印编号', similarTo: '相似图片:', outcomeSITE: '考点意见', outcomeREGION: '考区意见',
     decision_approve: '通过', decision_return: '退回', decision_reject: '不通过', noImages: '暂无图片。',
-    narrowDown: '只显示前 {n} 条,请用状态、考区、考点缩小范围。',
+    narrowDown: '只显示前 {n} 条,请用状态、考区、考点缩小范围。', actions: '操作',
+    notAReference: '水印编号是 8 到 16 位字母和数字,如水印上的 #N1FG2Z9XJ2。',
     catalogueTitle: '材料要求目录', overdueSite: '考点审核逾期 {n}', overdueRegion: '考区审核逾期 {n}',
     overdueFilling: '截止后仍未齐全 {n}', overdueReturned: '退回逾期未改 {n}',
   },
@@ -34,7 +35,8 @@ extend({
     prevPage: 'Previous', nextPage: 'Next', pageN: 'page {n}', household: 'Household registration', openApp: 'Open the application',
     reference: 'Watermark', similarTo: 'Similar images:', outcomeSITE: 'Site', outcomeREGION: 'Region',
     decision_approve: 'approved', decision_return: 'returned', decision_reject: 'rejected', noImages: 'No images yet.',
-    narrowDown: 'Only the first {n} are shown: narrow it down by status, region or site.',
+    narrowDown: 'Only the first {n} are shown: narrow it down by status, region or site.', actions: 'Actions',
+    notAReference: 'A watermark reference is 8 to 16 letters and digits, e.g. #N1FG2Z9XJ2 as printed.',
     catalogueTitle: 'Requirement catalogue', overdueSite: '{n} site reviews overdue', overdueRegion: '{n} region reviews overdue',
     overdueFilling: '{n} incomplete after the close', overdueReturned: '{n} returned, not fixed in time',
   },
@@ -72,6 +74,8 @@ const state = {
 const $ = (sel) => document.querySelector(sel);
 const siteName = (code) => state.sites.find((s) => s.site === code)?.siteName || code;
 const regions = () => [...new Set(state.sites.map((s) => s.region))].sort();
+/** A region as a person names it (北京市), its code where the API gives no name. */
+const regionName = (code) => state.sites.find((s) => s.region === code)?.regionName || code;
 
 // ------------------------------------------------------------------ search
 // A search by number or name answers in one page without a cursor: ask for the most it gives.
@@ -133,7 +137,7 @@ async function setPhase(id, status) {
 }
 
 function resultsTable(rows) {
-  const heads = [t('application'), t('candidate'), t('site'), t('statusOf'), t('progress'), t('images'), t('updated'), ''];
+  const heads = [t('application'), t('candidate'), t('site'), t('statusOf'), t('progress'), t('images'), t('updated'), t('actions')];
   // data-label: a phone shows each row as a card, every value under its heading.
   const cell = (k, ...content) => h('td', { 'data-label': heads[k] || null }, ...content);
   return h('div', { class: 'table-scroll' }, h('table', { class: 'results' },
@@ -203,7 +207,7 @@ function detail(d) {
       h('dt', {}, t('category')), h('dd', {}, `${app.examYear} ${app.category}`),
       h('dt', {}, t('region')), h('dd', {}, `${app.regionName || ''} (${app.region})`),
       h('dt', {}, t('site')), h('dd', {}, `${app.siteName || ''} (${app.site})`),
-      h('dt', {}, t('household')), h('dd', {}, app.householdRegion),
+      h('dt', {}, t('household')), h('dd', {}, app.householdRegionName || app.householdRegion),
       h('dt', {}, t('progress')), h('dd', {}, pick(app.progress, 'label')),
       outcome('SITE'), outcome('REGION')),
     images.length ? h('div', { class: 'tiles' }, images.flatMap((m) => m.images.map((image, k) => detailImage(m, image, k + 1))))
@@ -268,7 +272,7 @@ function renderStats() {
       h('div', { class: 'segmented', role: 'group', 'aria-label': t('chartBy') }, seg('status', t('byStatus')), seg('progress', t('byProgress'))),
       h('label', {}, `${t('region')} `, h('select', {
         id: 'stats-region', onchange: (e) => { state.statsRegion = e.target.value; loadStats(); },
-      }, h('option', { value: '' }, t('any')), regions().map((r) => h('option', { value: r, selected: r === state.statsRegion }, r)))),
+      }, h('option', { value: '' }, t('any')), regions().map((r) => h('option', { value: r, selected: r === state.statsRegion }, regionName(r))))),
       s ? h('span', { class: 'muted' }, `${t('asOf')} ${fmtTime(s.asOf)}`) : null,
       h('button', { type: 'button', class: 'ghost', onclick: loadStats }, t('refresh'))),
     s ? [chart(s.sites, state.chartBy),
@@ -276,7 +280,20 @@ function renderStats() {
 }
 
 // ------------------------------------------------------------------ trace a watermark
-async function trace(reference) {
+/** As printed in the watermark (#N1FG2Z9XJ2), typed with spaces or a pasted line break: the letters and
+ * digits. The API reads '#' and spaces too, but a '#' in a path would not reach it. */
+export function referenceOf(typed) {
+  const ref = typed.replace(/[\s#]+/g, '');
+  return /^[0-9A-Za-z]{8,16}$/.test(ref) ? ref : null;
+}
+
+async function trace(typed) {
+  const reference = referenceOf(typed);
+  if (!reference) {
+    state.trace = 'invalid';
+    renderTrace();
+    return;
+  }
   try {
     state.trace = await ctx.api.get(`/review/trace/${encodeURIComponent(reference)}`);
   } catch (e) {
@@ -295,6 +312,10 @@ function renderTrace() {
   if (!r) return;
   const material = state.detail?.application.id === r.applicationId && state.detail.materials.find((m) => m.type === r.type);
   const showImage = () => document.querySelector(`.detail .tile.traced`)?.scrollIntoView({ block: 'center' });
+  if (r === 'invalid') {
+    replace($('#trace-result'), h('p', { class: 'upload-error' }, t('notAReference')));
+    return;
+  }
   replace($('#trace-result'), r === 'missing' ? h('p', { class: 'muted' }, t('noResults')) : [
     h('dl', { class: 'meta' },
       [[t('reference'), h('code', {}, r.reference)], [t('application'), r.applicationId],
@@ -309,7 +330,7 @@ function renderFilters() {
   if (!form) return;
   const keep = { region: form.region.value, site: form.site.value };
   replace(form.region, h('option', { value: '' }, `${t('region')}: ${t('any')}`),
-    regions().map((r) => h('option', { value: r, selected: r === keep.region }, r)));
+    regions().map((r) => h('option', { value: r, selected: r === keep.region }, regionName(r))));
   replace(form.site, h('option', { value: '' }, `${t('site')}: ${t('any')}`),
     state.sites.filter((s) => !form.region.value || s.region === form.region.value)
       .map((s) => h('option', { value: s.site, selected: s.site === keep.site }, `${s.siteName} (${s.site})`)));

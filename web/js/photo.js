@@ -16,6 +16,7 @@ export function sniff(head) {
   const b = head;
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
   if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (String.fromCharCode(...b.slice(0, 5)) === '%PDF-') return 'pdf';
   const brand = String.fromCharCode(...b.slice(4, 12));
   if (/^ftyp(heic|heix|hevc|hevx|heim|heis|mif1|msf1|avif)/.test(brand)) return brand.includes('avif') ? 'avif' : 'heic';
   return 'other';
@@ -75,13 +76,14 @@ export async function prepare(file, maxBytes, onStage = () => {}) {
   if ((kind === 'jpeg' || kind === 'png') && file.size <= maxBytes) {
     return { blob: file, type: `image/${kind}`, before: file.size, after: file.size, converted: false };
   }
+  if (kind === 'pdf') throw new PhotoError('pdf');  // a scan saved as PDF: say so, not "not a picture"
   let source = await decode(file);
   if (!source && kind === 'heic') {
     onStage('heic');
     const { decodeHeic } = await import('./heic.js');  // ~1.5 MB of decoder, only for HEIC photos
     source = await decodeHeic(file).catch(() => null);
   }
-  if (!source) throw new PhotoError('cannotDecode');
+  if (!source) throw new PhotoError(kind === 'heic' ? 'heicFailed' : 'cannotDecode');
   onStage('compress');
   let out;
   try {

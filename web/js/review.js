@@ -2,8 +2,10 @@
 // candidate's name and identity number, per-image and per-application decisions (a return carries a
 // comment and requests for more material), "next in queue", and keyboard shortcuts for a day of reviewing.
 
+import { checksPanel, passedBar } from './checks.js';
 import { fmtTime, h, imageUrl, replace, toDate } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
+import { confirmDialog } from './confirm.js';
 import { dueTag, reviewDeadline } from './season.js';
 import { boot, showError, toast } from './shell.js';
 
@@ -26,6 +28,7 @@ extend({
     k_next: '下一张图片', k_prev: '上一张图片', k_zoom: '放大 / 缩小 / 复原', k_rotate: '旋转视图 90°',
     k_approve: '通过当前图片', k_revise: '要求重传当前图片(选择原因)', k_claim: '领取当前报名',
     k_queue: '领取队列中的下一个报名(按队列顺序)', k_comment: '填写审核意见', k_help: '显示 / 隐藏本说明',
+    rejectTitle: '确定不通过 {name} 的报名?', rejectBody: '{name}({id})的报名将被审核拒绝。这是最终决定,不能撤回。',
   },
   en: {
     queue: 'Queue', queueEmpty: 'The queue is empty.', refresh: 'Refresh', waiting: 'waiting {time}', images: '{n} images',
@@ -45,6 +48,7 @@ extend({
     k_next: 'next image', k_prev: 'previous image', k_zoom: 'zoom in / out / reset', k_rotate: 'rotate the view 90°',
     k_approve: 'approve this image', k_revise: 'ask for a new image (choose the reason)', k_claim: 'claim this application',
     k_queue: 'claim the next application (queue order)', k_comment: 'write the comment', k_help: 'show / hide this list',
+    rejectTitle: 'Reject the application of {name}?', rejectBody: 'The application of {name} ({id}) will be rejected. This decision is final and cannot be undone.',
   },
 });
 
@@ -57,7 +61,7 @@ const IMAGE_STATUS = {
   NEEDS_REVISION: ['需重传', 'To be replaced'], APPROVED: ['已通过', 'Approved'],
 };
 const SHORTCUTS = [['J / →', 'k_next'], ['K / ←', 'k_prev'], ['+ / − / 0', 'k_zoom'], ['R', 'k_rotate'],
-  ['A', 'k_approve'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['M', 'k_comment'], ['?', 'k_help']];
+  ['A', 'k_approve'], ['P', 'k_passed'], ['X', 'k_revise'], ['C', 'k_claim'], ['N', 'k_queue'], ['M', 'k_comment'], ['?', 'k_help']];
 const QUEUE_REFRESH_MS = 30_000;  // new arrivals and others' claims show without a click; waiting times tick
 
 // The queue comes in its fair order (R15, by firstReadyAt); a reviewer may view it by wait or by hints.
@@ -153,7 +157,7 @@ function renderQueue() {
     onclick: () => { state.sort = key; localStorage.setItem('queueSort', key); renderQueue(); },
   }, label);
   replace($('#queue'),
-    h('div', { class: 'card-head' }, h('h2', {}, t('queue'), state.level ? h('span', { class: 'badge' }, t(`level${state.level}`)) : null,
+    h('div', { class: 'card-head' }, h('h1', {}, t('queue'), state.level ? h('span', { class: 'badge' }, t(`level${state.level}`)) : null,
       h('span', { class: 'q-count' }, String(state.queue.length))),
     h('button', { type: 'button', class: 'ghost', onclick: () => refresh({ always: true }) }, t('refresh'))),
     h('div', { class: 'segmented', role: 'group', 'aria-label': t('sortBy') },
@@ -243,7 +247,8 @@ function viewer() {
       h('span', { class: 'spacer' }),
       h('button', { type: 'button', onclick: () => view(Math.min(6, state.zoom * 1.25), state.rotation), 'aria-label': t('zoomIn') }, '+'),
       h('button', { type: 'button', onclick: () => view(Math.max(0.25, state.zoom / 1.25), state.rotation), 'aria-label': t('zoomOut') }, '−'),
-      h('button', { type: 'button', onclick: () => view(1, 0), 'aria-label': t('resetView') }, '1:1'),
+      // the name starts with what the button shows (WCAG 2.5.3): a speech user says "1:1"
+      h('button', { type: 'button', onclick: () => view(1, 0), 'aria-label': `1:1 ${t('resetView')}` }, '1:1'),
       h('button', { type: 'button', onclick: () => view(state.zoom, (state.rotation + 90) % 360), 'aria-label': t('rotate') }, '⟳')),
     h('div', { class: 'stage-box', id: 'stage' },
       image.url ? h('div', { class: 'canvas', id: 'canvas' }, h('img', { id: 'big', src: imageUrl(image), alt: `${name} ${i}`, draggable: false }))
@@ -255,6 +260,7 @@ function viewer() {
       image.reference ? h('span', { class: 'reference' }, `${t('reference')} `, h('code', {}, image.reference)) : null,
       image.reviewReasonCode ? h('span', { class: 'why' }, `${reasonLabel(image.reviewReasonCode)} ${image.reviewNote || ''}`) : null),
     imageHints(image),
+    checksPanel(image, state.page.application),
     imageDecision(cur),
     imageHistory(image),
     h('div', { class: 'strip' }, images.map((x, k) => h('button', {
@@ -294,6 +300,19 @@ function imageDecision({ image }) {
     h('button', { type: 'button', class: 'danger', id: 'revise-image', disabled: !decidable, onclick: revise }, `${t('reviseImage')} (X)`));
 }
 
+/** Every image whose machine pre-checks passed, approved in one call (the badge shows when all did). */
+function approvePassed(app) {
+  return passedBar(state.page, {
+    disabled: !reviewable() || state.level !== 'SITE',
+    onApprove: () => act(async () => {
+      await ensureClaim();
+      await ctx.api.post(`/review/applications/${encodeURIComponent(app.id)}/images/approve-passed`,
+        { version: state.page.application.version });
+      toast(t('done'), 'info');
+    }),
+  });
+}
+
 /** "Add `count` more images of `type`" (R16, R21), sent with the next return. */
 function requestsEditor() {
   const types = state.page.materials;
@@ -315,7 +334,16 @@ function requestsEditor() {
 }
 
 function appDecision(app) {
-  const decide = (decision) => act(async () => {
+  const decide = async (decision) => {
+    // A rejection is final (api-contract.md): asked first, naming whose application. Without a comment it is
+    // refused anyway (R16), so nothing to ask.
+    if (decision === 'reject' && $('#comment').value.trim() && !await confirmDialog({
+      title: t('rejectTitle', { name: app.candidateName }),
+      body: t('rejectBody', { name: app.candidateName, id: app.idNumberMasked }), yes: t('rejectApp'),
+    })) return;
+    await send(decision);
+  };
+  const send = (decision) => act(async () => {
     await ensureClaim();
     const body = { decision, version: state.page.application.version, comment: $('#comment').value || null };
     if (decision === 'return' && state.requests.length) {
@@ -327,6 +355,7 @@ function appDecision(app) {
   });
   return h('section', { class: 'card app-decision' },
     h('h2', {}, t('appDecision')),
+    approvePassed(app),
     h('label', { class: 'block' }, t('comment'),
       h('textarea', { id: 'comment', rows: '3', maxlength: '500', oninput: (e) => { state.draft.comment = e.target.value; } }, state.draft.comment)),
     requestsEditor(),
@@ -345,7 +374,7 @@ function whoCard(app) {
   };
   return h('section', { class: 'card who-card', 'aria-label': app.candidateName },
     h('div', { class: 'card-head' },
-      h('h1', {}, app.candidateName, app.reReview ? h('span', { class: 'badge req' }, t('reReview')) : null),
+      h('h2', {}, app.candidateName, app.reReview ? h('span', { class: 'badge req' }, t('reReview')) : null),
       h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel'))),
     h('p', { class: 'id-number big', 'aria-label': t('idNumber') }, app.idNumber),
     reviewDeadline(state.page.reviewDeadline),
@@ -353,7 +382,7 @@ function whoCard(app) {
       h('dt', {}, t('application')), h('dd', {}, app.id),
       h('dt', {}, t('category')), h('dd', {}, `${app.examYear} ${app.category}`),
       h('dt', {}, t('site')), h('dd', {}, `${app.siteName || ''} (${app.site})`),
-      h('dt', {}, t('household')), h('dd', {}, app.householdRegion),
+      h('dt', {}, t('household')), h('dd', {}, app.householdRegionName || app.householdRegion),
       app.firstReadyAt ? [h('dt', {}, t('firstReady')), h('dd', {}, fmtTime(app.firstReadyAt))] : null,
       outcome('SITE'), outcome('REGION')),
     claimBox(app),
@@ -429,7 +458,7 @@ function onKey(e) {
     '+': () => { state.zoom = Math.min(6, state.zoom * 1.25); applyView(); }, '=': () => { state.zoom = Math.min(6, state.zoom * 1.25); applyView(); },
     '-': () => { state.zoom = Math.max(0.25, state.zoom / 1.25); applyView(); }, 0: () => { state.zoom = 1; state.rotation = 0; applyView(); },
     r: () => { state.rotation = (state.rotation + 90) % 360; applyView(); },
-    a: () => click('approve-image'), x: () => $('#reason')?.focus(), c: () => click('claim'), n: () => nextInQueue(),
+    a: () => click('approve-image'), p: () => click('approve-passed'), x: () => $('#reason')?.focus(), c: () => click('claim'), n: () => nextInQueue(),
     m: () => $('#comment')?.focus(),
     '?': () => { const d = $('#shortcuts'); if (d) d.open = !d.open; },
   };

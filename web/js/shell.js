@@ -17,6 +17,18 @@ export function toast(text, kind = 'error') {
     h('button', { type: 'button', class: 'link', 'aria-label': '×', onclick: () => replace(box) }, '×')) : null);
 }
 
+/** Said to a screen reader without moving focus (the page's polite live region, `#live`). */
+export function announce(text) {
+  let live = document.getElementById('live');
+  if (!live) {
+    live = h('div', { id: 'live', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
+    document.body.append(live);
+  }
+  live.textContent = '';
+  // a new text node after a tick: the same words twice in a row are read twice
+  setTimeout(() => { live.textContent = text; }, 50);
+}
+
 export function showError(error) {
   toast(error instanceof ApiError ? error.text() : (error?.message || t('networkError')));
 }

@@ -57,6 +57,7 @@ class ApplicationOut(Model):
     idNumber: str = Field(description="shown whole only to the candidate, their reviewers and the exam office")
     idNumberMasked: str
     householdRegion: str
+    householdRegionName: str | None = Field(None, description="the province's name, e.g. 北京市")
     region: str
     regionName: str | None
     site: str
@@ -89,7 +90,7 @@ class ReviewApplicationOut(ApplicationOut):
     queue: str | None = None
     readyAt: str | None = None
     firstReadyAt: str | None = None
-    reReview: bool = False
+    reReview: bool = Field(False, description="the level it waits at has reviewed it before (复审)")
 
 
 class ApplicationSummary(Model):

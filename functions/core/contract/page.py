@@ -19,6 +19,32 @@ class Quality(Model):
     warnings: list[QualityWarning] = Field(description="empty when the photo looks fine; a warning never refuses it")
 
 
+class CheckFinding(Model):
+    code: Literal["WRONG_DOCUMENT", "ID_NUMBER_MISMATCH", "NAME_MISMATCH", "ID_EXPIRED", "UNREADABLE"]
+    message: str = Field(description="what was found and how to fix it")
+    messageZh: str
+
+
+class Checks(Model):
+    """The machine pre-checks of a SUBMITTED picture: advice, never a refusal."""
+
+    state: Literal["PENDING", "DONE", "SKIPPED"] = Field(
+        description="PENDING until read; SKIPPED for slots the checks do not cover")
+    documentType: Literal["ID_CARD_FRONT", "ID_CARD_BACK", "DIPLOMA", "PRACTICE_PROOF", "RESIDENCE_PERMIT", "OTHER"] | None
+    passed: bool | None = Field(description="true when done with no finding; null until done")
+    findings: list[CheckFinding]
+
+
+class CheckRead(Model):
+    idNumber: str | None = Field(description="the identity number as read from the card (null: not read)")
+    name: str | None
+    validUntil: str | None = Field(description="the end of the card's validity as read: a date, or 长期")
+
+
+class ReviewChecks(Checks):
+    read: CheckRead = Field(description="what was read, to set beside the registration's values (staff only)")
+
+
 class DuplicateRef(Model):
     applicationId: str
     imageId: str
@@ -67,6 +93,7 @@ class ImageOut(Model):
     processedAt: str | None
     fileName: str | None
     quality: Quality | None = Field(default=None, description="instant feedback on a processed photo")
+    checks: Checks | None = Field(default=None, description="the machine pre-checks (never what was read)")
 
 
 class ReviewImageOut(ImageOut):
@@ -74,6 +101,7 @@ class ReviewImageOut(ImageOut):
     duplicateOf: list[DuplicateRef] = Field(
         description="near-identical pictures in other candidates' applications (never shown to candidates)")
     history: list[AuditOut] = Field(default_factory=list, description="what happened to this image, and who did it")
+    checks: ReviewChecks | None = Field(default=None, description="the machine pre-checks, with what was read")
 
 
 class Requested(Model):

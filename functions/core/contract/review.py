@@ -27,6 +27,10 @@ class ImageDecision(RequestModel):
     version: Version = Field(description="the image's version the reviewer saw")
 
 
+class ApprovePassed(RequestModel):
+    version: Version = Field(description="the application's version the reviewer saw")
+
+
 class MaterialRequest(RequestModel):
     type: MaterialTypeCode
     count: Count = Field(description="how many more images of this type")
@@ -60,7 +64,7 @@ class QueueItem(Model):
     statusLabel: str
     readyAt: str | None
     firstReadyAt: str | None
-    reReview: bool
+    reReview: bool = Field(description="the level it waits at has reviewed it before (复审)")
     imageCount: int
     warningCount: int = Field(description="quality warnings on its images: a hint to sort by")
     claimedBy: str | None
@@ -124,6 +128,7 @@ class SiteStats(Model):
     site: str
     siteName: str
     region: str
+    regionName: str | None = None
     byStatus: dict[str, int]
     byProgress: dict[str, int]
     waiting: Waiting
