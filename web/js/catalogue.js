@@ -4,6 +4,7 @@
 // sample pictures through a presigned POST; a preview of the candidate's page for a region, site and
 // household region, built by the API from the page's own code.
 
+import { confirmDialog } from './confirm.js';
 import { fmtTime, h, replace } from './dom.js';
 import { extend, pick, t } from './i18n.js';
 import { showError, toast } from './shell.js';
@@ -18,7 +19,8 @@ extend({
     notLocal: '仅外地户籍考生(户籍不在本考区)', localOnly: '仅本地户籍考生', keepCondition: '保持原条件',
     samplePicture: '示例图片', sampleHint: 'PNG 或 JPG,不超过 200KB', sampleUploaded: '示例图片已上传',
     sampleTooLarge: '示例图片不能超过 200KB,请先压缩。', save: '保存', cancel: '取消', edit: '编辑',
-    remove: '不再要求', confirmRemove: '确认不再要求?', saved: '已保存为第 {n} 版:新报名按新要求,已报名的不受影响',
+    remove: '不再要求', removeTitle: '不再要求“{name}”?',
+    removeBody: '{scope}的新报名将不再要求这项材料;已报名的考生不受影响(按其报名时的版本)。', saved: '已保存为第 {n} 版:新报名按新要求,已报名的不受影响',
     from: '来源', fromNational: '全国', fromRegion: '考区', fromSite: '考点', thisLevel: '本级', counts: '张数',
     condition: '条件', conditionNotIn: '户籍不在 {codes}', conditionIn: '户籍在 {codes}', dropped: '本级已不再要求',
     preview: '考生页面预览', previewHint: '按考区、考点和户籍所在地,显示考生上传页面上的材料(空白)。',
@@ -35,7 +37,8 @@ extend({
     localOnly: 'local candidates only', keepCondition: 'keep the condition', samplePicture: 'Sample picture',
     sampleHint: 'PNG or JPG, at most 200 KB', sampleUploaded: 'Sample picture uploaded',
     sampleTooLarge: 'A sample picture must be at most 200 KB: compress it first.', save: 'Save', cancel: 'Cancel',
-    edit: 'Edit', remove: 'No longer ask', confirmRemove: 'Really no longer ask?',
+    edit: 'Edit', remove: 'No longer ask', removeTitle: 'No longer ask for “{name}”?',
+    removeBody: 'New registrations in {scope} will no longer be asked for it; existing applications keep the version they registered under.',
     saved: 'Saved as version {n}: new registrations take it, existing applications keep theirs', from: 'From',
     fromNational: 'national', fromRegion: 'region', fromSite: 'site', thisLevel: 'this level', counts: 'Images',
     condition: 'Condition', conditionNotIn: 'household not in {codes}', conditionIn: 'household in {codes}',
@@ -48,7 +51,7 @@ extend({
 });
 
 const MAX_SAMPLE_BYTES = 200 * 1024;
-const state = { api: null, root: null, cat: null, scope: 'national', form: null, history: [], preview: null, confirm: null };
+const state = { api: null, root: null, cat: null, scope: 'national', form: null, history: [], preview: null };
 
 /** The scope's levels, national first: [kind, materials]. */
 function levels(cat, scope) {
@@ -118,13 +121,8 @@ function materialsTable() {
       h('td', {}, row.from ? fromLabel[row.from] : '', row.own ? h('span', { class: 'badge' }, t('thisLevel')) : null),
       h('td', { class: 'row-actions' }, row.spec ? [
         h('button', { type: 'button', onclick: () => openForm(row) }, t('edit')),
-        h('button', {
-          type: 'button', class: 'danger', 'data-remove': row.type,
-          onclick: () => {
-            if (state.confirm === row.type) removeMaterial(row.type);
-            else { state.confirm = row.type; render(); }
-          },
-        }, state.confirm === row.type ? t('confirmRemove') : t('remove'))] : null))))));
+        h('button', { type: 'button', class: 'danger', 'data-remove': row.type, onclick: () => removeMaterial(row) },
+          t('remove'))] : null))))));
 }
 
 function openForm(row = null) {
@@ -216,8 +214,12 @@ async function saveMaterial(e) {
   } catch (err) { showError(err); }
 }
 
-async function removeMaterial(type) {
-  state.confirm = null;
+/** Asks first (confirm.js), naming the material and the scope: new registrations lose it. */
+async function removeMaterial(row) {
+  const type = row.type;
+  const scope = scopeOptions().find(([value]) => value === state.scope)?.[1].trim() || state.scope;
+  if (!await confirmDialog({ title: t('removeTitle', { name: pick(row.spec, 'name') }), body: t('removeBody', { scope }),
+    yes: t('remove') })) return;
   try {
     const done = await state.api.del(`/catalogue/${state.scope}/materials/${encodeURIComponent(type)}`);
     toast(t('saved', { n: done.version }), 'info');
@@ -295,7 +297,7 @@ function render() {
       t('changedBy', { by: cat.changedBy, at: fmtTime(cat.changedAt) })),
     h('div', { class: 'chart-tools' },
       h('label', {}, `${t('scope')} `, h('select', {
-        id: 'catalogue-scope', onchange: (e) => { Object.assign(state, { scope: e.target.value, form: null, confirm: null }); render(); },
+        id: 'catalogue-scope', onchange: (e) => { Object.assign(state, { scope: e.target.value, form: null }); render(); },
       }, scopeOptions().map(([value, text]) => h('option', { value, selected: value === state.scope }, text)))),
       h('button', { type: 'button', class: 'primary', id: 'add-material', onclick: () => openForm() }, `+ ${t('addMaterial')}`)),
     materialsTable(),
