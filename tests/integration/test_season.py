@@ -177,6 +177,23 @@ def test_the_reviewer_sees_the_review_deadline(api, aws, register, clock):
     assert line["reviewDue"] == times["siteReviewDue"] and line["overdue"] is False
 
 
+def test_the_office_s_overview_counts_what_is_overdue_per_site(api, aws, register, clock):
+    # Given: at site 1101 one application complete (waiting for the site's review), one still being filled in
+    register("app-1")
+    complete(api, aws, CAND, "app-1")
+    register("app-2", candidate="cand-002")
+    # and a window whose uploads closed and whose site review was due an hour ago
+    set_window(api, {"uploadOpens": iso(clock.t - 30 * DAY), "uploadCloses": iso(clock.t - 3 * DAY),
+                     "fixUntil": iso(clock.t - 2 * DAY), "siteReviewDue": iso(clock.t - 3600),
+                     "regionReviewDue": iso(clock.t + DAY)})
+    # When: the office looks at the season per site
+    reply = api("review", "GET", "/review/stats", OFFICE, query={"site": "1101"})
+    assert reply.status == 200, reply
+    (site,) = reply.body["sites"]
+    # Then: one site review overdue, one candidate still filling in after the close
+    assert site["overdue"] == {"siteReview": 1, "regionReview": 0, "filling": 1, "returned": 0}
+
+
 # ---------------------------------------------------------------- deadline reminders
 
 
