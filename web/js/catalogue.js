@@ -19,7 +19,7 @@ extend({
     notLocal: '仅外地户籍考生(户籍不在本考区)', localOnly: '仅本地户籍考生', keepCondition: '保持原条件',
     samplePicture: '示例图片', sampleHint: 'PNG 或 JPG,不超过 200KB', sampleUploaded: '示例图片已上传',
     sampleTooLarge: '示例图片不能超过 200KB,请先压缩。', save: '保存', cancel: '取消', edit: '编辑',
-    remove: '不再要求', removeTitle: '不再要求“{name}”?',
+    changeIt: '修改', remove: '不再要求', removeTitle: '不再要求“{name}”?',
     removeBody: '{scope}的新报名将不再要求这项材料;已报名的考生不受影响(按其报名时的版本)。', saved: '已保存为第 {n} 版:新报名按新要求,已报名的不受影响',
     from: '来源', fromNational: '全国', fromRegion: '考区', fromSite: '考点', thisLevel: '本级', counts: '张数',
     condition: '条件', conditionNotIn: '户籍不在 {codes}', conditionIn: '户籍在 {codes}', dropped: '本级已不再要求',
@@ -37,7 +37,7 @@ extend({
     localOnly: 'local candidates only', keepCondition: 'keep the condition', samplePicture: 'Sample picture',
     sampleHint: 'PNG or JPG, at most 200 KB', sampleUploaded: 'Sample picture uploaded',
     sampleTooLarge: 'A sample picture must be at most 200 KB: compress it first.', save: 'Save', cancel: 'Cancel',
-    edit: 'Edit', remove: 'No longer ask', removeTitle: 'No longer ask for “{name}”?',
+    edit: 'Edit', changeIt: 'Change', remove: 'No longer ask', removeTitle: 'No longer ask for “{name}”?',
     removeBody: 'New registrations in {scope} will no longer be asked for it; existing applications keep the version they registered under.',
     saved: 'Saved as version {n}: new registrations take it, existing applications keep theirs', from: 'From',
     fromNational: 'national', fromRegion: 'region', fromSite: 'site', thisLevel: 'this level', counts: 'Images',
@@ -112,7 +112,7 @@ function materialsTable() {
   const rows = effective(state.cat, state.scope);
   const fromLabel = { national: t('fromNational'), region: t('fromRegion'), site: t('fromSite') };
   return h('div', { class: 'table-scroll' }, h('table', { class: 'results catalogue-table' },
-    h('thead', {}, h('tr', {}, [t('materialsHere'), t('counts'), t('condition'), t('from'), ''].map((x) => h('th', {}, x)))),
+    h('thead', {}, h('tr', {}, [t('materialsHere'), t('counts'), t('condition'), t('from'), t('changeIt')].map((x) => h('th', {}, x)))),
     h('tbody', {}, rows.map((row) => h('tr', { 'data-type': row.type, class: row.dropped ? 'dropped' : '' },
       h('td', {}, h('strong', {}, row.spec ? pick(row.spec, 'name') : row.type), ' ', h('code', { class: 'muted' }, row.type),
         row.dropped ? h('div', { class: 'muted' }, t('dropped')) : null),
