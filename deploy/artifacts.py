@@ -61,7 +61,8 @@ def tree(kind: str, python: str, out: Path, ocr: bool = False) -> dict[str, Path
     task, opt, pillow = out / "task", out / "opt" / "python", out / "opt-pillow" / "python"
     built = {"task": task, "opt": opt, "opt_pillow": pillow}
     if kind == "after":
-        make("build-AnyFunction", ROOT / "functions", task, python)
+        # the pre-checks' code ships with PrecheckFunction only (deploy/Makefile)
+        make("build-PrecheckFunction" if ocr else "build-AnyFunction", ROOT / "functions", task, python)
         make("build-DependenciesLayer", LAYERS["DependenciesLayer"], opt.parent, python, host_platforms())
         make("build-PillowLayer", LAYERS["PillowLayer"], pillow.parent, python, host_platforms())
         if ocr:

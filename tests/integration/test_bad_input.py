@@ -59,6 +59,7 @@ VALID = {
     "reserve": {"contentType": "image/jpeg", "size": 1000},
     "image_decision": {"decision": "approve", "version": 2},
     "application_decision": {"decision": "approve", "version": 1},
+    "approve_passed": {"version": 1},
     "phase": {"status": "READY_FOR_EXAM"},
     "put_contact": {"phone": "13812345678", "consent": True},
     "subscribe": {"examYear": 2026, "category": "临床执业医师"},
