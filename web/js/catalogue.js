@@ -19,12 +19,12 @@ extend({
     notLocal: '仅外地户籍考生(户籍不在本考区)', localOnly: '仅本地户籍考生', keepCondition: '保持原条件',
     samplePicture: '示例图片', sampleHint: 'PNG 或 JPG,不超过 200KB', sampleUploaded: '示例图片已上传',
     sampleTooLarge: '示例图片不能超过 200KB,请先压缩。', save: '保存', cancel: '取消', edit: '编辑',
-    changeIt: '修改', remove: '不再要求', removeTitle: '不再要求“{name}”?',
-    removeBody: '{scope}的新报名将不再要求这项材料;已报名的考生不受影响(按其报名时的版本)。', saved: '已保存为第 {n} 版:新报名按新要求,已报名的不受影响',
+    changeIt: '修改', catRemove: '不再要求', removeTitle: '不再要求“{name}”?',
+    removeBody: '{scope}的新报名将不再要求这项材料;已报名的考生不受影响(按其报名时的版本)。', catSaved: '已保存为第 {n} 版:新报名按新要求,已报名的不受影响',
     from: '来源', fromNational: '全国', fromRegion: '考区', fromSite: '考点', thisLevel: '本级', counts: '张数',
     condition: '条件', conditionNotIn: '户籍不在 {codes}', conditionIn: '户籍在 {codes}', dropped: '本级已不再要求',
     preview: '考生页面预览', previewHint: '按考区、考点和户籍所在地,显示考生上传页面上的材料(空白)。',
-    household: '户籍所在地', showPreview: '预览', history: '修改记录', action_put: '设置', action_delete: '不再要求',
+    catHousehold: '户籍所在地', showPreview: '预览', catHistory: '修改记录', action_put: '设置', action_delete: '不再要求',
     action_seed: '初始版本', action_publish: '整体发布', required: '必传', optional: '选传', sample: '示例图片', noSample: '无示例图片',
     editing: '编辑 {name}', newMaterial: '新增材料(本范围)', versionOf: '版本',
   },
@@ -37,14 +37,14 @@ extend({
     localOnly: 'local candidates only', keepCondition: 'keep the condition', samplePicture: 'Sample picture',
     sampleHint: 'PNG or JPG, at most 200 KB', sampleUploaded: 'Sample picture uploaded',
     sampleTooLarge: 'A sample picture must be at most 200 KB: compress it first.', save: 'Save', cancel: 'Cancel',
-    edit: 'Edit', changeIt: 'Change', remove: 'No longer ask', removeTitle: 'No longer ask for “{name}”?',
+    edit: 'Edit', changeIt: 'Change', catRemove: 'No longer ask', removeTitle: 'No longer ask for “{name}”?',
     removeBody: 'New registrations in {scope} will no longer be asked for it; existing applications keep the version they registered under.',
-    saved: 'Saved as version {n}: new registrations take it, existing applications keep theirs', from: 'From',
+    catSaved: 'Saved as version {n}: new registrations take it, existing applications keep theirs', from: 'From',
     fromNational: 'national', fromRegion: 'region', fromSite: 'site', thisLevel: 'this level', counts: 'Images',
     condition: 'Condition', conditionNotIn: 'household not in {codes}', conditionIn: 'household in {codes}',
     dropped: 'no longer asked for here', preview: "Preview of the candidate's page",
     previewHint: "The materials of the candidate's upload page (empty) for a region, site and household region.",
-    household: 'Household region', showPreview: 'Preview', history: 'History', action_put: 'set', action_delete: 'no longer asked',
+    catHousehold: 'Household region', showPreview: 'Preview', catHistory: 'History', action_put: 'set', action_delete: 'no longer asked',
     action_seed: 'first version', action_publish: 'published', required: 'Required', optional: 'Optional', sample: 'Sample',
     noSample: 'no sample', editing: 'Editing {name}', newMaterial: 'New material (this scope)', versionOf: 'Version',
   },
@@ -111,7 +111,7 @@ function scopeOptions() {
 function materialsTable() {
   const rows = effective(state.cat, state.scope);
   const fromLabel = { national: t('fromNational'), region: t('fromRegion'), site: t('fromSite') };
-  return h('div', { class: 'table-scroll' }, h('table', { class: 'results catalogue-table' },
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'catalogue-table' },
     h('thead', {}, h('tr', {}, [t('materialsHere'), t('counts'), t('condition'), t('from'), t('changeIt')].map((x) => h('th', {}, x)))),
     h('tbody', {}, rows.map((row) => h('tr', { 'data-type': row.type, class: row.dropped ? 'dropped' : '' },
       h('td', {}, h('strong', {}, row.spec ? pick(row.spec, 'name') : row.type), ' ', h('code', { class: 'muted' }, row.type),
@@ -122,7 +122,7 @@ function materialsTable() {
       h('td', { class: 'row-actions' }, row.spec ? [
         h('button', { type: 'button', onclick: () => openForm(row) }, t('edit')),
         h('button', { type: 'button', class: 'danger', 'data-remove': row.type, onclick: () => removeMaterial(row) },
-          t('remove'))] : null))))));
+          t('catRemove'))] : null))))));
 }
 
 function openForm(row = null) {
@@ -209,7 +209,7 @@ async function saveMaterial(e) {
   try {
     const done = await state.api.put(`/catalogue/${state.scope}/materials/${encodeURIComponent(f.type)}`, body);
     state.form = null;
-    toast(t('saved', { n: done.version }), 'info');
+    toast(t('catSaved', { n: done.version }), 'info');
     await refresh();
   } catch (err) { showError(err); }
 }
@@ -219,10 +219,10 @@ async function removeMaterial(row) {
   const type = row.type;
   const scope = scopeOptions().find(([value]) => value === state.scope)?.[1].trim() || state.scope;
   if (!await confirmDialog({ title: t('removeTitle', { name: pick(row.spec, 'name') }), body: t('removeBody', { scope }),
-    yes: t('remove') })) return;
+    yes: t('catRemove') })) return;
   try {
     const done = await state.api.del(`/catalogue/${state.scope}/materials/${encodeURIComponent(type)}`);
-    toast(t('saved', { n: done.version }), 'info');
+    toast(t('catSaved', { n: done.version }), 'info');
     await refresh();
   } catch (err) { showError(err); }
 }
@@ -253,7 +253,7 @@ function previewForm() {
       Object.entries(cat.regions).map(([code, r]) => h('option', { value: code, selected: code === q.region }, `${code} ${r.name}`)))),
     h('label', {}, `${t('site')} `, h('select', { name: 'site', onchange: change('site') },
       sites.map(([code, s]) => h('option', { value: code, selected: code === q.site }, `${code} ${s.name}`)))),
-    h('label', {}, `${t('household')} `, h('select', { name: 'householdRegion', onchange: change('householdRegion') },
+    h('label', {}, `${t('catHousehold')} `, h('select', { name: 'householdRegion', onchange: change('householdRegion') },
       Object.entries(cat.householdRegions).map(([code, name]) => h('option', { value: code, selected: code === q.householdRegion }, `${code} ${name}`)))),
     h('button', { type: 'submit', class: 'primary' }, t('showPreview')));
 }
@@ -270,7 +270,7 @@ async function showPreview(query) {
 function previewPage(page) {
   if (!page) return null;
   return h('div', { class: 'preview-page', 'aria-label': t('preview') },
-    h('p', { class: 'muted' }, `${page.regionName || page.region} · ${page.siteName || page.site} · ${t('household')} ${page.householdRegion} · ${t('versionN', { n: page.version })}`),
+    h('p', { class: 'muted' }, `${page.regionName || page.region} · ${page.siteName || page.site} · ${t('catHousehold')} ${page.householdRegion} · ${t('versionN', { n: page.version })}`),
     page.materials.map((m) => h('section', { class: 'card material', 'data-type': m.type },
       h('div', { class: 'card-head' },
         h('h2', {}, pick(m, 'name'), h('span', { class: `badge ${m.required ? 'req' : ''}` }, m.required ? t('required') : t('optional'))),
@@ -283,7 +283,7 @@ function previewPage(page) {
 }
 
 function historyList() {
-  return h('details', { class: 'history-list' }, h('summary', {}, t('history')),
+  return h('details', { class: 'history-list' }, h('summary', {}, t('catHistory')),
     h('ol', {}, state.history.map((v) => h('li', { 'data-version': String(v.version) },
       h('strong', {}, t('versionN', { n: v.version })), ` · ${v.by} · ${fmtTime(v.at)} · `,
       t(`action_${v.change.action}`), v.change.scope ? ` ${v.change.scope} / ${v.change.type}` : ''))));
