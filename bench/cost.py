@@ -8,8 +8,14 @@ PRICES, with the date and region it was read for.
 
 The view model: the candidate opens the upload page CANDIDATE_PAGE_VIEWS times in a season (the
 journey reads it once; every other read costs what that one did: a request, the function, its
-Query), each page view downloads every image's thumbnail (no credit taken for the browser's cache),
-and each reviewer level opens the application once (thumbnails) and every image once at full size.
+Query). Each open shows every image's thumbnail; an image link stays the same for its window (an hour,
+core.storage) and the browser keeps what it fetched, so thumbnails are downloaded once per window the
+opens fall in: ASSUMPTIONS' candidate_view_windows, as many as the opens (each on a day of its own),
+which takes no credit for a re-open within the hour (tests/browser/test_light_pages.py shows it
+downloads nothing). While the page is open it polls the status (ETag, 304 while nothing changed):
+status_polls_per_page_view idle polls a look, status_polls_per_image while an upload is processed,
+each costed as a page read (an upper bound: the poll reads one item). Each reviewer level opens the
+application once (the thumbnails) and every image once at full size; the queue shows no pictures.
 A candidate who also opens their own pictures adds ASSUMPTIONS' candidate_full_views_per_image.
 """
 
@@ -39,9 +45,11 @@ ASSUMPTIONS = {
     "candidates": 1_000_000,
     "season_months": 3,  # watermarked images and table items kept for a season
     "candidate_page_views": 15,  # the candidate opens the page this many times in a season
+    "candidate_view_windows": 15,  # the link windows (1 h) those opens fall in: thumbnails downloaded once in each
+    "status_polls_per_page_view": 4,  # idle polls at 5, 10, 20 and 40 s: a two-minute look at the page
+    "status_polls_per_image": 2,  # every 2 s while an upload is processed (~4 s)
     "reviewer_levels": 2,  # site and region: each opens the application once and each image once, full size
     "candidate_full_views_per_image": 0,  # the stated model: only reviewers open pictures full size (each one a candidate opens: +US$0.000014)
-    "queue_thumbnails_per_level": 1,  # the application's line in each reviewer level's queue
     "call_latency_ms": {"dynamodb": 8, "s3": 20, "sqs": 10},  # what a real call adds to a handler's wall time
     "vcpu_mb": 1769,  # Lambda gives one vCPU at 1,769 MB; below that CPU time stretches in proportion
     "process_invocations_per_image": 1.0,  # uploads come minutes apart: each image its own SQS batch (worst case)
@@ -82,9 +90,11 @@ def model(journey: dict) -> dict:
             memory = functions[s["function"]].memory_mb
             gb_seconds += lambda_seconds(s, memory) * memory / 1024
     process_invocations = n * a["process_invocations_per_image"]
-    # The page views the journey did not make: each costs what its one candidate page read did.
+    # The page views the journey did not make, and the status polls while the page is open: each costs
+    # what its one candidate page read did.
     page = steps["page"]
-    more_pages = a["candidate_page_views"] - page["invocations"]
+    polls = a["candidate_page_views"] * a["status_polls_per_page_view"] + n * a["status_polls_per_image"]
+    more_pages = a["candidate_page_views"] - page["invocations"] + polls
     page_memory = functions[page["function"]].memory_mb
     gb_seconds += more_pages * lambda_seconds(page, page_memory) * page_memory / 1024 / page["invocations"]
     api_requests = journey["api_requests"] + more_pages
@@ -95,10 +105,9 @@ def model(journey: dict) -> dict:
             ops[name] = ops.get(name, 0) + count
     s3_put = sum(c for k, c in ops.items() if k in ("s3:PutObject", "s3:CopyObject", "s3:ListObjectsV2"))
     s3_get = sum(c for k, c in ops.items() if k in ("s3:GetObject", "s3:HeadObject"))
-    # Downloads: thumbnails on every page view (the candidate's and each reviewer level's) and queue
-    # line; pictures at full size where opened.
-    thumbnail_views = n * (a["candidate_page_views"] + a["reviewer_levels"]) + a["queue_thumbnails_per_level"] * a[
-        "reviewer_levels"]
+    # Downloads: thumbnails once in each window the candidate's opens fall in, and once for each reviewer
+    # level; pictures at full size where opened.
+    thumbnail_views = n * (a["candidate_view_windows"] + a["reviewer_levels"])
     full_views = n * (a["reviewer_levels"] + a["candidate_full_views_per_image"])
     thumbnail_bytes = journey.get("thumbnail_bytes", 0)
     picture_bytes = journey["materials_bytes"] - thumbnail_bytes
@@ -130,6 +139,7 @@ def model(journey: dict) -> dict:
             "quantities": {"lambda_gb_seconds": gb_seconds, "lambda_invocations": invocations,
                            "api_requests": api_requests, "s3_put_class": s3_put, "s3_get_class": s3_get,
                            "image_views": views, "thumbnail_views": thumbnail_views, "full_views": full_views,
+                           "status_polls": polls,
                            "transfer_gb": transfer_gb, "sqs_requests": sqs, "materials_gb": stored_gb,
                            "dynamodb_storage_bytes": journey["storage_bytes"], "log_bytes": log_bytes},
             "prices": PRICES, "prices_as_of": PRICES_AS_OF, "assumptions": ASSUMPTIONS}
@@ -166,7 +176,8 @@ def run(journey: dict) -> tuple[list[Row], dict]:
     rows = [
         Row("5 AWS cost per candidate", f"${per:.5f}", f"${GOAL_PER_CANDIDATE:.4f}", unit="USD",
             verdict="PASS" if per <= GOAL_PER_CANDIDATE else "MISS",
-            note=f"{a['candidate_page_views']} page views, {q['thumbnail_views']} thumbnail and {q['full_views']} "
+            note=f"{a['candidate_page_views']} page views in {a['candidate_view_windows']} link windows, "
+            f"{q['status_polls']} status polls, {q['thumbnail_views']} thumbnail and {q['full_views']} "
             "full-size downloads; largest: " + ", ".join(f"{k} ${v:.5f}" for k, v in top)),
         Row("5 pre-checks' added cost per candidate", f"${detail['precheck']['total']:.5f}", unit="USD",
             note=f"{detail['precheck']['checked_pictures']:.1f} checked pictures x {detail['precheck']['seconds_per_picture']} s "

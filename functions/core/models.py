@@ -194,6 +194,7 @@ class Image:
     content_type: str = ""
     file_name: str | None = None
     object_key: str | None = None  # the watermarked copy in the materials bucket
+    thumbnail_key: str | None = None  # its thumbnail beside it (none for images processed before thumbnails)
     width: int | None = None
     height: int | None = None
     bytes: int | None = None

@@ -85,7 +85,10 @@ def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] 
                places: Places | None = None) -> c.ImageOut:
     """The candidate's view of an image; with `histories` (reviewers), also its reference, look-alikes
     and history."""
-    url = sign(image.object_key) if image.object_key and image.status in REVIEWABLE else None
+    visible = bool(image.object_key) and image.status in REVIEWABLE
+    url = sign(image.object_key) if visible and image.object_key else None
+    # An image processed before thumbnails were made has none: pages show the picture itself.
+    thumbnail = sign(image.thumbnail_key) if visible and image.thumbnail_key else url
     invalid = invalid_message(image.reason, image.reason_found) if image.reason else None
     review = REVIEW_REASONS.get(image.review_reason_code or "")
     model, extra = (c.ReviewImageOut, {"history": histories.get(image.image_id, [])}) \
@@ -94,7 +97,7 @@ def image_view(image: Image, sign: Sign, histories: dict[str, list[c.AuditOut]] 
     shown = {**_as_stored(image, model), "checks": checks.view(image.checks, with_read=histories is not None)}
     return model(
         **shown, statusLabel=image.label, statusLabelEn=image.label_en,
-        locked=image.locked, url=url,
+        locked=image.locked, url=url, thumbnailUrl=thumbnail,
         reasonMessage=invalid.message if invalid else None, reasonMessageZh=invalid.message_zh if invalid else None,
         reviewReasonMessage=review.message if review else None,
         reviewReasonMessageZh=review.message_zh if review else None,

@@ -453,8 +453,12 @@ def _run(run: str, px: int, mode: str) -> _Run:
     alpha = alpha.rotate(WATERMARK_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
     alpha = alpha.point(lambda v: 0 if v < 3 else v)  # bicubic dust would only widen the pieces
     colour = inner.rotate(WATERMARK_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
-    if mode != "L":
-        colour = colour.convert(mode)
+    # Premultiplied by its alpha (RGBa), the colour is added to the picture scaled by 1 - alpha: one
+    # multiply a byte in Pillow's paste, where an L mask takes two. On a colour picture the RGBa piece is
+    # its own mask; on a grey one the piece is one premultiplied band of it, the RGBa its mask (the only
+    # premultiplied mask Pillow's paste takes).
+    mask = Image.merge("RGBA", (colour, colour, colour, alpha)).convert("RGBa")
+    colour = mask.getchannel("R") if mode == "L" else mask
     # Where the pen origin went: rotate (origin - centre) by the angle, around the new centre.
     theta = math.radians(WATERMARK_ANGLE)
     vx, vy = origin[0] - size[0] / 2, origin[1] - size[1] / 2
@@ -470,7 +474,8 @@ def _run(run: str, px: int, mode: str) -> _Run:
         if bbox is None:
             continue
         box = (bbox[0], y + bbox[1], bbox[2], y + bbox[3])
-        c, a = colour.crop(box), alpha.crop(box)
+        c = colour.crop(box)
+        a = mask.crop(box) if mode == "L" else c
         c.load()
         a.load()
         keep += [c, a]

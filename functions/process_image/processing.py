@@ -28,6 +28,7 @@ class Outcome:
     """What process_image made of the file: a stored watermarked copy, or the reason it is refused."""
 
     object_key: str | None = None
+    thumbnail_key: str | None = None  # stored beside object_key, for pages and queues
     width: int | None = None
     height: int | None = None
     bytes: int | None = None

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from core import db, references, storage
 from core.catalog import MAX_BYTES
-from core.keys import material_key, parse_upload_key
+from core.keys import material_key, parse_upload_key, thumbnail_key
 from core.likeness import alike, nearness
 from core.models import Snapshot
 from core.transact import transact
@@ -80,7 +80,8 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
             return made(outcome)
         stored = material_key(app_id, material_type, image_id, reference)
         storage.put_image(stored, picture.jpeg, picture.thumbnail)
-        return made(replace(outcome, object_key=stored, duplicate_of=_elsewhere(outcome, app_id, candidate)))
+        return made(replace(outcome, object_key=stored, thumbnail_key=thumbnail_key(stored),
+                            duplicate_of=_elsewhere(outcome, app_id, candidate)))
 
     outcome = render(upload) if isinstance(upload, bytes) else made(upload)
 

@@ -103,6 +103,18 @@ class CandidatePage:
     def thumbnails(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("img", name=re.compile(f"^{re.escape(material[1])}"))
 
+    def picture_link(self, material: tuple[str, str]) -> Locator:
+        """The first thumbnail's link: the full picture's address, opened in the viewer by a tap."""
+        return self.material(material).locator("a.open-picture").first
+
+    def opened_picture(self) -> Locator:
+        """The full picture of the thumbnail tapped, in the viewer over the page."""
+        return self.page.get_by_role("dialog").get_by_role("img")
+
+    def close_picture(self) -> None:
+        self.page.get_by_role("dialog").get_by_role("button", name="关闭").click()
+        expect(self.page.get_by_role("dialog")).to_have_count(0)
+
     def delete_buttons(self, material: tuple[str, str]) -> Locator:
         return self.material(material).get_by_role("button", name="删除", exact=True)
 

@@ -108,8 +108,26 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     stored = requests.get(thumb.get_attribute("src"), timeout=10)
     width, height, red = upright_with_red_top_left(stored.content)
     assert natural == [width, height]
-    assert height > width and min(width, height) >= 1000
+    assert height > width and max(width, height) <= 320 and len(stored.content) <= 24 * 1024  # the thumbnail
     assert red[0] > 150 and red[1] < 110 and red[2] < 110, red
+
+    # When: the candidate taps the thumbnail; Then: the watermarked picture itself, upright, full size
+    thumb.click()
+    big = page.opened_picture()
+    expect(big).to_be_visible()
+    me.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=big.element_handle())
+    full = requests.get(big.get_attribute("src"), timeout=10).content
+    width, height, red = upright_with_red_top_left(full)
+    assert big.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [width, height]
+    assert height > width and min(width, height) >= 1000 and len(full) <= MAX_BYTES
+    assert red[0] > 150 and red[1] < 110 and red[2] < 110, red
+    me.shot("picture-opened")
+    # When: a tap on the picture; Then: it is shown at its own size (the watermark's text reads), scrolled
+    big.click()
+    expect(me.page.get_by_role("dialog").get_by_role("button", name="适合屏幕")).to_have_attribute("aria-pressed", "true")
+    assert big.evaluate("img => img.getBoundingClientRect().width") == width
+    me.shot("picture-actual-size")
+    page.close_picture()
 
     # When: a second identity image fills the slot
     page.upload(ID_CARD, back)

@@ -117,7 +117,7 @@ def test_throttled_reservations_and_a_slow_s3_are_waited_out_without_the_candida
     expect(me.page.get_by_role("alert")).to_be_empty()
     expect(page.upload_errors()).to_have_count(0)
     me.shot("thumbnail-after-the-waits")
-    stored = requests.get(page.thumbnails(ID_CARD).first.get_attribute("src"), timeout=10).content
+    stored = requests.get(page.picture_link(ID_CARD).get_attribute("href"), timeout=10).content  # the picture
     width, height, _ = upright_with_red_top_left(stored)
     assert (width, height) == (1280, 960)
 

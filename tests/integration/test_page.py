@@ -3,6 +3,8 @@ page says at every stage is decided on hand-built snapshots in tests/unit/test_p
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 import pytest
 
 from core import db, storage
@@ -40,4 +42,9 @@ def test_one_query_and_no_s3_call_behind_the_page(api, aws, app1):
         storage.client().meta.events.unregister("before-send", count)
 
     assert calls == ["before-send.dynamodb.Query"]
-    assert all(i["url"] for m in body["materials"] for i in m["images"])  # URLs signed locally
+    shown = [i for m in body["materials"] for i in m["images"]]
+    assert all(i["url"] for i in shown)  # URLs signed locally
+    # the thumbnail the page shows is the one process_image stored beside the picture
+    assert all(i["thumbnailUrl"].split("?")[0] == i["url"].split("?")[0].removesuffix(".jpg") + ".thumb.jpg" for i in shown)
+    key = unquote(urlsplit(shown[0]["thumbnailUrl"]).path).split(f"/{aws.materials}/", 1)[-1].lstrip("/")
+    assert aws.s3.get_object(Bucket=aws.materials, Key=key)["Body"].read().startswith(b"\xff\xd8")

@@ -57,7 +57,8 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             with Image.open(io.BytesIO(stored)) as picture:
                 assert picture.format == "JPEG" and picture.size == (case.width, case.height)
                 assert not picture.getexif()
-            small = aws.s3.get_object(Bucket=aws.materials, Key=thumbnail_key(image["objectKey"]))
+            assert image["thumbnailKey"] == thumbnail_key(image["objectKey"])  # the record names it (pages link it)
+            small = aws.s3.get_object(Bucket=aws.materials, Key=image["thumbnailKey"])
             assert small["CacheControl"] == "private, max-age=31536000, immutable"
             with Image.open(small["Body"]) as thumbnail:
                 assert thumbnail.format == "JPEG" and max(thumbnail.size) <= 320
@@ -66,7 +67,7 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
             assert image["reason"] == case.expect, case.name
             if case.found:
                 assert image["reasonFound"] == case.found, case.name
-            assert "objectKey" not in image
+            assert "objectKey" not in image and "thumbnailKey" not in image
         assert "SEAT" not in json.dumps(image)
     # Nothing raw is left in quarantine, and only accepted files have a watermarked copy and thumbnail.
     assert objects(aws, aws.uploads) == []
@@ -108,7 +109,7 @@ def test_duplicate_delivery_gives_one_image_and_one_audit_entry(api, aws, app1):
     assert sorted(objects(aws, aws.materials)) == sorted([image["objectKey"], thumbnail_key(image["objectKey"])])
 
 
-def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aws, app1):
+def test_two_deliveries_processed_at_once_keep_the_copy_the_record_names(api, aws, app1, serial_moto):
     """S3 and SQS deliver at least once: two workers may hold one upload at the same time. Each draws
     its own reference (R12) and writes its own copy; the loser removes only its own, so the record
     points at a stored picture whose watermark is the recorded reference."""

@@ -4,6 +4,7 @@ lets through (and what it stops before any function runs), the payload-v2 event,
 from __future__ import annotations
 
 import base64
+import gzip
 import http.client
 import json
 import logging
@@ -275,6 +276,25 @@ def test_static_files_are_served_but_nothing_outside_the_web_folder(stack, token
     assert index.status == 200 and index.body == b"<h1>hi</h1>"
     assert gateway.handle(Request("GET", "/../secret.txt")).status == 404
     assert gateway.handle(Request("GET", "/%2e%2e/secret.txt")).status == 404
+
+
+def test_static_files_are_gzipped_as_cloudfront_compresses_them(stack, tokens, recorder, tmp_path):
+    web = tmp_path / "web"
+    web.mkdir()
+    script = "export const lines = [" + ",".join(f"'line {n}'" for n in range(300)) + "];\n"
+    (web / "app.js").write_text(script, encoding="utf-8")
+    (web / "tiny.css").write_text("p { margin: 0 }", encoding="utf-8")
+    (web / "mark.png").write_bytes(b"\x89PNG" + bytes(2000))
+    gateway = Gateway(stack, tokens, recorder, web_dir=web)
+    gzipped = [("Accept-Encoding", "gzip, deflate, br")]
+
+    packed = gateway.handle(Request("GET", "/app.js", gzipped))
+    assert ("Content-Encoding", "gzip") in packed.headers and gzip.decompress(packed.body) == script.encode()
+    assert len(packed.body) < len(script) / 3
+    plain = gateway.handle(Request("GET", "/app.js"))  # a client that does not ask for it
+    assert plain.body == script.encode() and "Content-Encoding" not in dict(plain.headers)
+    for small_or_binary in ("/tiny.css", "/mark.png"):  # under 1,000 bytes, or not a compressible type
+        assert "Content-Encoding" not in dict(gateway.handle(Request("GET", small_or_binary, gzipped)).headers)
 
 
 def test_claims_are_strings_as_http_apis_pass_them():

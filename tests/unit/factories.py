@@ -85,7 +85,8 @@ def image(material_type: str = "id_card", n: int = 0, status: ImageStatus = Imag
         "expires_at": NOW.seconds + UPLOAD_TTL if status is ImageStatus.PENDING else None,
     }
     if processed and status is not ImageStatus.INVALID:
-        fields.update(object_key=f"materials/{app_id}/{material_type}/{image_id}.jpg", width=1600, height=1200,
+        fields.update(object_key=f"materials/{app_id}/{material_type}/{image_id}.jpg",
+                      thumbnail_key=f"materials/{app_id}/{material_type}/{image_id}.thumb.jpg", width=1600, height=1200,
                       bytes=150_000, sha256="ab" * 32, processed_at=EARLIER.plus(n + 1).iso, reference=f"REF{n:07d}")
     if status is ImageStatus.INVALID:
         fields.update(processed_at=EARLIER.plus(n + 1).iso, reason="TOO_SMALL")

@@ -3,11 +3,12 @@
 import { ApiError, backoffMs, retryable, waitNotice } from './api.js';
 import { candidateFindings, checkTags, checksPending } from './checks.js';
 import { confirmDialog } from './confirm.js';
-import { fmtBytes, fmtTime, h, imageUrl, replace } from './dom.js';
+import { fmtBytes, fmtTime, h, replace, thumbnailUrl } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { windowBanner } from './season.js';
 import { announce, boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
+import { pictureLink } from './viewer.js';
 
 // The status poll (README "Deadline day": its rate is a line of the capacity model). While an image is
 // processing, every 2 s: the thumbnail appears by itself. Otherwise from 5 s, doubling while nothing
@@ -246,11 +247,11 @@ function imageTile(material, image, n) {
   const name = pick(material, 'name');
   const local = [...state.uploads.values()].find((u) => u.imageId === image.imageId);
   if (image.status === 'PENDING' && local) return uploadTile(material, local);
-  const url = imageUrl(image);
+  const url = thumbnailUrl(image);
   const statusText = statusWords(image);
   const warnings = shownWarnings(image);
   return h('figure', { class: `tile s-${image.status}`, 'data-image-id': image.imageId },
-    url ? h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height })
+    url ? pictureLink(image, `${name} ${n}`, h('img', { src: url, alt: `${name} ${n}`, width: image.width, height: image.height }))
       : h('div', { class: `placeholder ${image.status === 'PENDING' ? 'spinner' : 'bad'}`, 'aria-hidden': 'true' }),
     image.locked ? h('span', { class: 'check', role: 'img', 'aria-label': t('approvedCheck'), title: t('approvedCheck') }, '✓') : null,
     h('figcaption', {},

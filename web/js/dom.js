@@ -30,18 +30,25 @@ export function replace(target, ...children) {
   append(target, children);
 }
 
-const URL_REUSE_MS = 8 * 60 * 1000;  // presigned GETs live 10 minutes
+const URL_REUSE_MS = 8 * 60 * 1000;  // a link stays valid 10 minutes after it is handed out at least
 const urls = new Map();
 
-/** The image's link, the one already shown while it is fresh and for the same object: a re-render
- * with a newly signed URL would load the picture again (a flash, and bytes). */
-export function imageUrl(image) {
-  if (!image.url) return null;
-  const object = image.url.split('?')[0];
-  const cached = urls.get(image.imageId);
+/** The image's link (`url`, or another link field), the one already shown while it is fresh and for the
+ * same object: a re-render with a newly signed URL would load the picture again (a flash, and bytes). */
+export function imageUrl(image, field = 'url') {
+  const url = image[field];
+  if (!url) return null;
+  const object = url.split('?')[0];
+  const key = `${field} ${image.imageId}`;
+  const cached = urls.get(key);
   if (cached && cached.object === object && Date.now() - cached.at < URL_REUSE_MS) return cached.url;
-  urls.set(image.imageId, { object, url: image.url, at: Date.now() });
-  return image.url;
+  urls.set(key, { object, url, at: Date.now() });
+  return url;
+}
+
+/** What pages and queues show of an image: its thumbnail (the full picture loads only when opened). */
+export function thumbnailUrl(image) {
+  return imageUrl(image, image.thumbnailUrl ? 'thumbnailUrl' : 'url');
 }
 
 export function fmtBytes(n) {

@@ -2,7 +2,7 @@
 // status / region / site filters and paging), the season's progress per site as a chart, trace a
 // watermark reference to its image, and set the later phases.
 
-import { fmtTime, h, imageUrl, replace } from './dom.js';
+import { fmtTime, h, imageUrl, replace, thumbnailUrl } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { boot, showError, toast } from './shell.js';
 
@@ -179,7 +179,7 @@ function detailImage(material, image, n) {
     class: `tile s-${image.status} ${image.reference && image.reference === state.highlight ? 'traced' : ''}`,
     'data-image-id': image.imageId, 'data-reference': image.reference || null,
   },
-  image.url ? h('a', { href: imageUrl(image), target: '_blank', rel: 'noopener' }, h('img', { src: imageUrl(image), alt: `${name} ${n}` }))
+  image.url ? h('a', { href: imageUrl(image), target: '_blank', rel: 'noopener' }, h('img', { src: thumbnailUrl(image), alt: `${name} ${n}` }))
     : h('div', { class: 'placeholder bad', 'aria-hidden': 'true' }),
   h('figcaption', {},
     h('span', { class: 'stage' }, `${name} ${n} · ${image.statusLabel}`),

@@ -3,7 +3,7 @@
 // comment and requests for more material), "next in queue", and keyboard shortcuts for a day of reviewing.
 
 import { checksPanel, passedBar } from './checks.js';
-import { fmtTime, h, imageUrl, replace, toDate } from './dom.js';
+import { fmtTime, h, imageUrl, replace, thumbnailUrl, toDate } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { confirmDialog } from './confirm.js';
 import { dueTag, reviewDeadline } from './season.js';
@@ -266,7 +266,7 @@ function viewer() {
     h('div', { class: 'strip' }, images.map((x, k) => h('button', {
       type: 'button', class: `thumb s-${x.image.status} ${k === state.index ? 'on' : ''}`,
       'aria-label': `${pick(x.material, 'name')} ${x.i}`, onclick: () => { state.index = k; renderWorkspace(); },
-    }, x.image.url ? h('img', { src: imageUrl(x.image), alt: '' }) : h('span', {}, '?'),
+    }, x.image.url ? h('img', { src: thumbnailUrl(x.image), alt: '' }) : h('span', {}, '?'),
     x.image.locked ? h('span', { class: 'tick' }, '✓') : null,
     thumbFlag(x.image)))));
 }

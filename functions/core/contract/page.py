@@ -78,7 +78,10 @@ class ImageOut(Model):
     statusLabelEn: str
     locked: bool
     version: int
-    url: str | None = Field(description="short-lived link to the watermarked image")
+    url: str | None = Field(description="link to the watermarked image; load it only when the picture is opened")
+    thumbnailUrl: str | None = Field(description=(
+        "link to its watermarked thumbnail (at most 320 px, 24 KB) for pages and queues; the picture's `url` "
+        "for an image processed before thumbnails were made"))
     width: int | None
     height: int | None
     bytes: int | None
