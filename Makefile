@@ -106,9 +106,20 @@ china-template: venv
 	$(BIN)/python -m deploy.china
 
 # After `sam deploy`: the web client to its bucket (cache headers per file), the config.json it reads,
-# the sample pictures to the materials bucket, then a CloudFront invalidation. STACK_NAME as deployed.
+# the sample pictures to the materials bucket, the requirement catalogue's first version if the table has
+# none (as seed-catalogue), then a CloudFront invalidation. STACK_NAME as deployed.
 deploy-web: venv
 	$(BIN)/python -m deploy.web --stack-name $(STACK_NAME)
+
+# The requirement catalogue (README "The exam season"): deploy/catalogue.json as version 1 if the table has
+# none (a seed step, conditional: running it again writes nothing); publish-catalogue makes FILE the next
+# version (new sites, regions or categories: what the office's editor does not change).
+.PHONY: seed-catalogue publish-catalogue
+seed-catalogue: venv
+	$(BIN)/python -m deploy.catalogue seed --stack-name $(STACK_NAME)
+
+publish-catalogue: venv
+	$(BIN)/python -m deploy.catalogue publish --stack-name $(STACK_NAME) --file $(FILE) --by "$${USER:-operator}"
 
 # The faults soak (tests/soak.py): SOAK_UPLOADS uploads through process_image and the local worker with
 # injected S3/DynamoDB faults, kills, duplicate and late deliveries, slow-decode files, an outage and a

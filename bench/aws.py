@@ -16,6 +16,7 @@ def in_process_aws():
     import boto3
     from moto import mock_aws
 
+    from deploy.catalogue import seed
     from local.moto_server import one_backup_per_transaction
     from local.stack import provision
     from testkit.aws import Aws, reset_clients
@@ -26,6 +27,7 @@ def in_process_aws():
     with mock_aws():
         reset_clients()
         provision(spec, None)  # endpoint None: boto3's default endpoints, which moto intercepts
+        seed(boto3.client("dynamodb"), spec.names["AppTable"])  # the requirement catalogue's first version
         sqs = boto3.client("sqs")
         queue_url = sqs.get_queue_url(QueueName=spec.names["UploadQueue"])["QueueUrl"]
         sqs.purge_queue(QueueUrl=queue_url)  # S3's s3:TestEvent from configuring the notification

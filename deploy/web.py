@@ -2,7 +2,9 @@
 
 Reads the stack's outputs, uploads `web/` to the site bucket with a Cache-Control per kind of file,
 writes the `config.json` the page reads (API URL and sign-in settings), uploads the sample pictures to
-the materials bucket (R4), removes files no longer in `web/`, and invalidates CloudFront's cache.
+the materials bucket (R4), seeds the requirement catalogue's first version if the table has none
+(deploy/catalogue.py; the catalogue names those pictures), removes files no longer in `web/`, and
+invalidates CloudFront's cache.
 """
 
 from __future__ import annotations
@@ -108,10 +110,14 @@ def main(argv: list[str] | None = None) -> None:
     config = site_config(outputs, stack_parameters(session.client("cloudformation"), args.stack_name))
     keys = upload_site(s3, outputs["WebBucketName"], config)
     samples = upload_samples(s3, outputs["MaterialsBucketName"])
+    from deploy import catalogue
+
+    seeded = catalogue.seed(session.client("dynamodb"), outputs["TableName"])
     session.client("cloudfront").create_invalidation(
         DistributionId=outputs["WebDistributionId"],
         InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())})
     sys.stdout.write(f"{len(keys)} files and {samples} sample pictures uploaded; site: {outputs['WebUrl']}\n")
+    sys.stdout.write(f"requirement catalogue: {'version 1 seeded' if seeded else 'already there'}\n")
     sys.stdout.write(f"config.json: {json.dumps(config, ensure_ascii=False)}\n")
 
 

@@ -11,11 +11,14 @@ import json
 import logging
 import os
 import threading
+import time
+import uuid
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
+from deploy import catalogue
 from local import auth
 from local.gateway import Gateway, GatewayServer, Request, Response, error
 from local.invoke import FAKE_AWS, FAKE_KEYS
@@ -30,12 +33,13 @@ from local.template import (
     REGION,
     ROOT,
     TEMPLATE_PATH,
+    Schedule,
     Stack,
     derive,
     load_template,
     security_headers,
 )
-from local.worker import Worker
+from local.worker import Worker, sqs_event
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,25 @@ def outbox(dynamodb, table: str, sent: list[tuple[str, str, str]] | None = None)
     return messages
 
 
+class Scheduler(threading.Thread):
+    """A schedule's clock: its message every `every_s` seconds (the first one rate after the start)."""
+
+    def __init__(self, schedule: Schedule, send):
+        super().__init__(name=f"schedule-{schedule.short_name}", daemon=True)
+        self.schedule, self.send = schedule, send
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.schedule.every_s):
+            try:
+                self.send(self.schedule.message)
+            except Exception:
+                log.exception("schedule %s: its message could not be sent", self.schedule.name)
+
+
 class LocalStack:
     def __init__(self, port: int = 0, host: str = "127.0.0.1", moto_port: int = 0, seed_demo: bool = True,
                  visibility_timeout: int | None = None, template_path: Path = TEMPLATE_PATH,
@@ -147,6 +170,7 @@ class LocalStack:
         self.http: GatewayServer | None = None
         self.workers: list[Worker] = []
         self.pollers: list[StreamPoller] = []
+        self.schedules: list[Scheduler] = []
         self._serving: threading.Thread | None = None
         self.seeded = False
 
@@ -169,6 +193,8 @@ class LocalStack:
         self.site_headers = security_headers(template, parameters, s3_endpoint=self.moto.url)
         configure_environment(self.moto.url, self.stack)
         provision(self.stack, self.moto.url)
+        # The requirement catalogue's first version, by the seed step a deployment runs (make seed-catalogue).
+        catalogue.seed(client("dynamodb", self.moto.url), self.stack.names["AppTable"])
         self._sms_credentials()
         self.moto.cors.configure(self.stack.buckets)
         upload_samples(self.stack, self.moto.url)
@@ -184,6 +210,7 @@ class LocalStack:
             ("GET", "/config.json"): self._web_config,
             **self.oidc.routes(),
             **self.sms.routes(),
+            **{("POST", f"/dev/run/{s.short_name}"): self._run_now(s) for s in self.stack.schedules},
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir,
                                     self.site_headers)
@@ -195,15 +222,16 @@ class LocalStack:
                                                        auth.REGISTRATION_CLIENT_SECRET, None)["access_token"]
             self.seeded = seed(self.url, registrar)
         self._start_workers()
+        self._start_schedules()
         self.ready.set()
         return self.url
 
     def stop(self) -> None:
-        for worker in [*self.workers, *self.pollers]:
+        for worker in [*self.workers, *self.pollers, *self.schedules]:
             worker.stop()
         if self.moto:
             self.moto.app.closing.set()  # pending long polls return now
-        for worker in [*self.workers, *self.pollers]:
+        for worker in [*self.workers, *self.pollers, *self.schedules]:
             worker.join(timeout=5)
         if self.http:
             if self._serving:
@@ -247,6 +275,30 @@ class LocalStack:
                 source.maximum_retry_attempts, on_failure or None, ready=self._loadable(source.function))
             poller.start()
             self.pollers.append(poller)
+
+    def _start_schedules(self) -> None:
+        """EventBridge Scheduler's schedules of the template: each sends its message to its queue at its rate."""
+        sqs = client("sqs", self.moto.url)
+        for schedule in self.stack.schedules:
+            url = sqs.get_queue_url(QueueName=self.stack.names[schedule.queue])["QueueUrl"]
+            scheduler = Scheduler(schedule, lambda body, url=url: sqs.send_message(QueueUrl=url, MessageBody=body))
+            scheduler.start()
+            self.schedules.append(scheduler)
+
+    def _run_now(self, schedule: Schedule):
+        """POST /dev/run/{name}: the schedule's message handed to its queue's function at once, in a batch of
+        its own, as the event source would; answers when the function has (what it did is in /dev/outbox)."""
+        def run(_: Request) -> Response:
+            source = next(s for s in self.stack.sqs_sources if s.queue == schedule.queue)
+            name = self.stack.names[schedule.queue]
+            message = {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "local-run", "Body": schedule.message,
+                       "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))}}
+            result = self.runtime.invoke(source.function, sqs_event([message], f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}",
+                                                                      REGION))
+            failed = bool(isinstance(result, dict) and result.get("batchItemFailures"))
+            return Response.json(500 if failed else 200, {"schedule": schedule.name, "function": source.function,
+                                                          "failed": failed})
+        return run
 
     def _loadable(self, function: str):
         warned = []

@@ -97,6 +97,39 @@ class StreamSource:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """An EventBridge Scheduler schedule whose target is one of the template's queues: its message every
+    `every_s` seconds (`rate(...)`)."""
+
+    name: str  # logical id
+    queue: str  # logical id of the target queue
+    message: str  # the target's Input
+    every_s: int
+
+    @property
+    def short_name(self) -> str:
+        """`RemindersSchedule` -> `reminders` (the local stack's POST /dev/run/{short name})."""
+        return self.name.removesuffix("Schedule").lower()
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _schedule(resolver: Resolver, logical_id: str, props: dict) -> Schedule:
+    expression = resolver.resolve(props["ScheduleExpression"])
+    found = _RATE.match(expression)
+    if not found:
+        raise KeyError(f"{logical_id}: only rate(...) schedules are emulated locally, not {expression}")
+    target = props["Target"]
+    queue, attribute = _get_att_target(target["Arn"])
+    if attribute != "Arn" or resolver.resources[queue]["Type"] != "AWS::SQS::Queue":
+        raise KeyError(f"{logical_id}: only a queue of the template (!GetAtt Queue.Arn) is emulated as a target")
+    return Schedule(name=logical_id, queue=queue, message=resolver.resolve(target.get("Input", "{}")),
+                    every_s=int(found.group(1)) * _UNIT_S[found.group(2).rstrip("s")])
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     handler: str  # dotted, e.g. status.app.lambda_handler
@@ -129,6 +162,7 @@ class Stack:
     # The HttpApi's throttling, resolved: route key -> (rate, burst), and the default route settings'
     throttles: dict[str, tuple[float, int]] = field(default_factory=dict)
     default_throttle: tuple[float, int] | None = None
+    schedules: list[Schedule] = field(default_factory=list)  # EventBridge Scheduler -> a queue
 
 
 class _NoValue:
@@ -477,6 +511,8 @@ def derive(template: dict, parameters: dict[str, str] | None = None,
         functions=functions, routes=routes, sqs_sources=sources, authorizers=authorizers, cors=cors,
         names={lid: resolver.name(lid) for kind in kinds for lid in _of_type(template, kind) if lid not in site},
         stream_sources=streams, throttles=throttles, default_throttle=default_throttle,
+        schedules=[_schedule(resolver, lid, r.get("Properties", {}))
+                   for lid, r in _of_type(template, "AWS::Scheduler::Schedule").items()],
     )
 
 

@@ -54,6 +54,7 @@ def aws(monkeypatch):
     from the infrastructure."""
     from moto import mock_aws
 
+    from deploy.catalogue import seed
     from local.moto_server import one_backup_per_transaction
     from local.stack import provision
 
@@ -67,12 +68,32 @@ def aws(monkeypatch):
     with mock_aws():
         reset_clients()
         provision(stack, None, (ddb, sqs, s3))
+        seed(ddb, names["AppTable"])  # the catalogue's first version, by the deployments' seed step
         queue_url = sqs.get_queue_url(QueueName=names["UploadQueue"])["QueueUrl"]
         sqs.purge_queue(QueueUrl=queue_url)  # S3's s3:TestEvent on configuring the notification
         yield Aws(ddb=ddb, s3=s3, sqs=sqs, queue_url=queue_url,
                   dlq_url=sqs.get_queue_url(QueueName=names["UploadDeadLetterQueue"])["QueueUrl"],
                   table=names["AppTable"], uploads=names["UploadsBucket"], materials=names["MaterialsBucket"])
         reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def first_catalogue():
+    """The catalogue's first version (deploy/catalogue.json) as a function that read it keeps it: the
+    pure tiers decide on it without a table (the `aws` fixture starts from the table's own instead)."""
+    from core import catalog
+
+    catalog.forget()
+    catalog.remember(1, _seed_data())
+    yield
+    catalog.forget()
+
+
+@functools.lru_cache(maxsize=1)
+def _seed_data() -> dict:
+    from deploy.catalogue import seed_data
+
+    return seed_data()
 
 
 @pytest.fixture

@@ -103,6 +103,8 @@ FUNCTION_ROUTES = {
 # The notify functions are not on the candidates' path: sized by the SMS rate (SmsPerSecond, 20/s x
 # ~0.1 s a message), the stream's shards and the announcements' one-batch-at-a-time lease.
 NOTIFY = {"NotifyApi": 10, "Notify": 10, "NotifyEvents": 5, "notify_pollers": 5}
+# The exam office's season settings (windows, the catalogue): a few people at a time, never candidates.
+OFFICE = {"Season": 5}
 
 
 def _nice(value: float, step: int) -> int:
@@ -154,6 +156,8 @@ def model() -> dict:
     concurrency["Precheck"] = (precheck_pollers + 5, precheck_busy)
     for name in ("NotifyApi", "Notify", "NotifyEvents"):
         concurrency[name] = (NOTIFY[name], None)
+    for name, count in OFFICE.items():
+        concurrency[name] = (count, None)
     reserved = sum(c for c, _ in concurrency.values())
 
     reads = sum(mean[r] * UNITS[r][0] for r in UNITS if r in mean)
@@ -226,7 +230,8 @@ def markdown(m: dict | None = None) -> str:
         "|---|---|---|",
     ]
     for name, (count, busy) in m["concurrency"].items():
-        why = f"{busy:.1f}" if busy is not None else "not on the candidates' path (SMS rate, stream shards)"
+        why = (f"{busy:.1f}" if busy is not None else "the exam office's settings, a few people" if name in OFFICE
+               else "not on the candidates' path (SMS rate, stream shards)")
         lines.append(f"| {name} | {why} | {count} (`Concurrency{name}`) |")
     warm_r, warm_w = m["dynamodb"]["warm"]
     s3 = m["s3"]

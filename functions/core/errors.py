@@ -56,6 +56,11 @@ ERRORS: dict[str, ErrorSpec] = {
         "The verification code is wrong. Type the 6 digits of the latest text message, or ask for a new code.",
         "验证码不正确,请输入最近一条短信中的 6 位数字,或重新获取验证码。",
     ),
+    "INVALID_COUNTS": ErrorSpec(
+        400,
+        "minCount and maxCount must be whole numbers with 0 <= minCount <= maxCount, 1 <= maxCount <= 10.",
+        "图片数量有误:须满足 0 ≤ minCount ≤ maxCount,且 1 ≤ maxCount ≤ 10。",
+    ),
     "UNAUTHORIZED": ErrorSpec(401, "Sign in to continue.", "请先登录。"),
     "FORBIDDEN": ErrorSpec(403, "Your role may not use this function.", "您的角色无权使用此功能。"),
     "MFA_REQUIRED": ErrorSpec(403, "Staff accounts must sign in with a second factor (MFA); sign in again with it.",
@@ -66,9 +71,24 @@ ERRORS: dict[str, ErrorSpec] = {
         "This material type is not required for your exam region and site.",
         "您所在考区/考点不需要此类材料。",
     ),
+    "UNKNOWN_SCOPE": ErrorSpec(
+        404,
+        "No such scope: national, region-{code} or site-{code} of an exam region or site in the catalogue.",
+        "没有该范围:须为 national(全国)、region-{考区代码} 或 site-{考点代码},且考区、考点在目录中。",
+    ),
     "METHOD_NOT_ALLOWED": ErrorSpec(405, "This method is not allowed here.", "不支持此请求方法。"),
     "APPLICATION_EXISTS": ErrorSpec(
         409, "The application already exists with different data.", "该报名信息已存在且内容不同。"
+    ),
+    "DUPLICATE_REGISTRATION": ErrorSpec(
+        409,
+        "This identity number already has an application for this exam year: one application per person and year.",
+        "该证件号码本考试年度已有报名:每人每年只能报名一次。",
+    ),
+    "WINDOW_CLOSED": ErrorSpec(
+        409,
+        "Materials cannot be changed now: it is outside the upload window of this exam region.",
+        "当前不在本考区的材料上传时间内,不能修改材料。",
     ),
     "SLOT_FULL": ErrorSpec(
         409,

@@ -30,6 +30,10 @@ def thumbnail_key(material_key: str) -> str:
 
 
 def sample_key(name: str) -> str:
+    """A sample picture (R4): the same key in the materials bucket (shown) and, for one the exam office
+    uploads, in the quarantine bucket (its presigned POST) until it is published. `name` is
+    `{type}.png` for the first catalogue's, `{type}/{random}.{png|jpg}` for an upload: a new picture is
+    a new key, so a catalogue version keeps the picture it named."""
     return f"samples/{name}"
 
 

@@ -146,6 +146,9 @@ class Application:
     region_decision: dict | None = None
     claimed_by: str | None = None
     claim_expires_at: int | None = None
+    # The requirement catalogue's version it was registered under: its slots for good, whatever the
+    # exam office changes later (an application from before versions existed has the first).
+    catalogue_version: int = 1
 
     def claim_live(self, now: int) -> bool:
         """The one rule for a review lease: held by someone and not yet run out."""
@@ -265,6 +268,9 @@ class Snapshot:
     images: list[Image] = field(default_factory=list)
     seats: list[Seat] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    # The exam year's window for its region, where the decision needs it: None when there is none, or when
+    # it was not read (a candidate's change carries the window's condition, core.season, so it holds either way).
+    window: Window | None = None
 
     def image(self, image_id: str) -> Image | None:
         return next((i for i in self.images if i.image_id == image_id), None)
@@ -274,6 +280,24 @@ class Snapshot:
 
     def seats_of(self, material_type: str) -> list[Seat]:
         return [s for s in self.seats if s.material_type == material_type]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One exam year's dates in one exam region, set by the exam office (core.season): uploads open and
+    close, a returned application may still change until `fix_until`, and each review level's deadline.
+    Epoch seconds (the conditions compare them); shown in Beijing time."""
+
+    exam_year: int
+    region: str
+    upload_opens: int
+    upload_closes: int
+    fix_until: int
+    site_review_due: int
+    region_review_due: int
+    version: int = 1
+    by: str = ""
+    at: str = ""
 
 
 # ---------------------------------------------------------------- notifications (R22, status changes)

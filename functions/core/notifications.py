@@ -22,6 +22,7 @@ from core.models import STATUS_LABELS, Announcement, AppStatus, AuditEntry, Leve
 SIGNATURE = "【医师资格考试】"  # a Chinese SMS opens with the sender's signature
 COMMENT_CHARS = 60  # the first comment, shortened: the whole one is at the top of the upload page (R16)
 ANNOUNCEMENT = "ANNOUNCEMENT"
+DEADLINE = "deadline"  # a reminder before the time that applies (core.season)
 
 # Each decision's audit action (the pipe's filter lets exactly these through) and the statuses it
 # tells the candidate about (api-contract.md "Notifications").
@@ -77,6 +78,18 @@ def status_message(app_id: str, entry: AuditEntry, web_url: str) -> Message | No
     else:  # the exam office's later phases (R20)
         body = f"状态已变更为“{STATUS_LABELS[to][0]}”。详情:{link}"
     return Message(kind=to.value, ref=app_id, text=head + body)
+
+
+def deadline_message(app_id: str, deadline: str, days: int, at: str, web_url: str) -> Message:
+    """A reminder `days` before the time that applies (`at`, Beijing time, as core.season writes it): uploads
+    close for an application being filled in, fixes are due for a returned one."""
+    link = upload_page(web_url, app_id)
+    head = f"{SIGNATURE}您的报名(报名号 {app_id})"
+    if deadline == "fixUntil":
+        body = f"已退回修改,须在 {at}(北京时间)前按审核意见修改完成,还剩 {days} 天。请尽快修改:{link}"
+    else:
+        body = f"材料尚未上传齐全,上传将于 {at}(北京时间)截止,还剩 {days} 天。请尽快上传,不要等到最后一天:{link}"
+    return Message(kind=DEADLINE, ref=app_id, text=head + body)
 
 
 def announcement_message(ann: Announcement) -> Message:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from enum import Enum
 
-from core import checks, cursor
+from core import checks, cursor, season
 from core import contract as c
 from core.catalog import ACCEPT, MAX_BYTES
 from core.models import (
@@ -21,6 +21,7 @@ from core.models import (
     ImageStatus,
     Level,
     Snapshot,
+    Window,
     camel,
 )
 from core.progress import materials_for
@@ -117,6 +118,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
     images = visible_images(snap, now)
     material_model = c.ReviewMaterialOut if histories is not None else c.MaterialOut
     asked = {r.type: r for r in app.requests} if app.status is AppStatus.RETURNED else {}
+    editable = app.editable and season.is_open(app, snap.window, now)
     wanted = materials_for(app)
     known = {m.type for m in wanted}
     extra = list(dict.fromkeys(i.material_type for i in images if i.material_type not in known))
@@ -132,7 +134,7 @@ def materials(snap: Snapshot, now: int, sign: Sign, sample: Sign,
         out.append(material_model(
             type=m.type, name=m.name, nameEn=m.name_en, description=m.description, descriptionEn=m.description_en,
             sampleImageUrl=sample(m.sample) if m.sample else None, minCount=m.min_count, maxCount=m.max_count,
-            required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=app.editable and remaining > 0,
+            required=m.required, accept=list(ACCEPT), maxBytes=MAX_BYTES, canUpload=editable and remaining > 0,
             remaining=remaining, complete=ok >= m.min_count,
             requested=c.Requested(count=request.count, note=request.note, met=ok >= request.wanted) if request else None,
             images=[image_view(i, sign, histories, places) for i in mine[m.type]]))
@@ -274,12 +276,36 @@ def review_outcomes(snap: Snapshot) -> c.ReviewOutcomes:
     return c.ReviewOutcomes(site=one(app.site_decision), region=one(app.region_decision))
 
 
+def window_view(app: Application, w: Window | None, now: int) -> c.PageWindow | None:
+    """The exam season's window as the page shows it: its times (Beijing time), which one limits this
+    application now, and whether the candidate may change it (the countdown's end)."""
+    if w is None:
+        return None
+    due = season.deadline(app, w)
+    return c.PageWindow(
+        uploadOpens=season.iso_beijing(w.upload_opens), uploadCloses=season.iso_beijing(w.upload_closes),
+        fixUntil=season.iso_beijing(w.fix_until), siteReviewDue=season.iso_beijing(w.site_review_due),
+        regionReviewDue=season.iso_beijing(w.region_review_due),
+        applies=due.field if due else None, closesAt=season.iso_beijing(due.at) if due else None,
+        closesAtEpoch=due.at if due else None, open=season.is_open(app, w, now) if due else False)
+
+
+def review_deadline(app: Application, w: Window | None, now: int) -> c.ReviewDeadline | None:
+    """The deadline of the review level the application waits at, if a window sets one."""
+    due = season.review_due(w, app.queue) if app.queue else None
+    if app.queue is None or due is None:
+        return None
+    return c.ReviewDeadline(level="SITE" if app.queue is Level.SITE else "REGION", due=season.iso_beijing(due),
+                            dueEpoch=due, overdue=now >= due)
+
+
 def candidate_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.Page:
     """`snap.audit`: the timeline's newest entries (a page); `older`: where the ones before them start."""
     view = application_view(snap.application, now)
     view.outcomes = outcomes(snap)
     return c.Page(application=view, reviewNotes=review_notes(snap, now), materials=materials(snap, now, sign, sample),
-                  timeline=timeline(snap), timelineCursor=trail_cursor(TIMELINE, snap.application.id, older))
+                  timeline=timeline(snap), timelineCursor=trail_cursor(TIMELINE, snap.application.id, older),
+                  window=window_view(snap.application, snap.window, now))
 
 
 def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict | None = None) -> c.ReviewPage:
@@ -295,4 +321,5 @@ def review_page(snap: Snapshot, now: int, sign: Sign, sample: Sign, older: dict 
                 image.historyCursor = _history_cursor(app, image.imageId, image.history, older)
     return c.ReviewPage(application=view, reviewNotes=review_notes(snap, now), materials=shown, timeline=timeline(snap),
                         timelineCursor=trail_cursor(TIMELINE, app.id, older), audit=audit(snap),
-                        auditCursor=trail_cursor(AUDIT, app.id, older), imageHistory=histories)
+                        auditCursor=trail_cursor(AUDIT, app.id, older), imageHistory=histories,
+                        window=window_view(app, snap.window, now), reviewDeadline=review_deadline(app, snap.window, now))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from core.clock import Now
 from core.models import Application, AuditEntry, Image, Seat
+from core.season import WindowCheck
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,5 @@ class Plan:
     claim_holder: str | None = None
     # A claim is taken only if nobody else holds a live one when it lands.
     claim_for: str | None = None
+    # A candidate's change lands only inside the exam season's window that applies to it (core.season).
+    window_check: WindowCheck | None = None

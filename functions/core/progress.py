@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from core.catalog import MaterialType, catalog
+from core import catalog
+from core.catalog import MaterialType
 from core.clock import Now
 from core.models import (
     PROCESSED_OK,
@@ -52,11 +53,12 @@ def progress(app: Application, now: int) -> str:
 
 
 def materials_for(app: Application) -> list[MaterialType]:
-    """The application's slots: the catalogue's for its region, site and household region (R3), with
-    a slot's maximum grown where a reviewer asked for more images than it holds (R16, R21)."""
+    """The application's slots: those of the catalogue version it was registered under, for its region,
+    site and household region (R3), with a slot's maximum grown where a reviewer asked for more images
+    than it holds (R16, R21)."""
     wanted = {r.type: r.wanted for r in app.requests}
     out = []
-    for m in catalog().requirements(app.region, app.site, app.household_region or None):
+    for m in catalog.of(app).requirements(app.region, app.site, app.household_region or None):
         if wanted.get(m.type, 0) > m.max_count:
             m = replace(m, max_count=wanted[m.type])
         out.append(m)

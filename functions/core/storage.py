@@ -242,3 +242,40 @@ def thumbnail_url(key: str) -> str:
 def sample_url(name: str) -> str:
     return presigned_get(settings().materials_bucket, sample_key(name))
 
+
+# ---------------------------------------------------------------- sample pictures the exam office uploads
+
+# A picture's first bytes: what it really is, whatever the upload said (R6's types).
+_PICTURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def _absent(e: ClientError) -> bool:
+    # Without s3:ListBucket (no function here lists these buckets) S3 answers 403 for a key that is not
+    # there; this role may read every sample key, so 403 means missing.
+    return _missing(e) or e.response.get("Error", {}).get("Code") in ("403", "AccessDenied")
+
+
+def publish_sample(name: str, max_bytes: int) -> bool:
+    """Make the sample picture `name` one the pages can show: it is in the materials bucket already, or
+    the exam office's upload of it (the quarantine bucket's `samples/`, from a presigned POST) is a PNG
+    or JPEG and is copied there, immutable like every picture. False: there is no such picture."""
+    key = sample_key(name)
+    try:
+        client().head_object(Bucket=settings().materials_bucket, Key=key)
+        return True
+    except ClientError as e:
+        if not _absent(e):
+            raise
+    try:
+        data = client().get_object(Bucket=settings().uploads_bucket, Key=key, Range=f"bytes=0-{max_bytes}")["Body"].read()
+    except ClientError as e:
+        if _absent(e):
+            return False
+        raise
+    kind = next((t for magic, t in _PICTURES.items() if data.startswith(magic)), None)
+    if kind is None or len(data) > max_bytes:
+        return False
+    client().put_object(Bucket=settings().materials_bucket, Key=key, Body=data, ContentType=kind,
+                        CacheControl=OBJECT_CACHE_CONTROL)
+    return True
+

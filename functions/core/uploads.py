@@ -1,11 +1,12 @@
-"""The candidate's side of a slot: reserve a place for an upload, delete an image (R9-R11, R13).
-Pure decisions: each takes a snapshot, a command and the time, and returns the Plan to commit (and
-what it made), or raises the contract error."""
+"""The candidate's side of a slot: reserve a place for an upload, delete an image (R9-R11, R13), inside
+the exam season's window that applies (core.season). Pure decisions: each takes a snapshot, a command
+and the time, and returns the Plan to commit (and what it made), or raises the contract error."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from core import season
 from core.catalog import ACCEPT, MAX_BYTES, MaterialType
 from core.clock import Now
 from core.errors import DomainError
@@ -70,6 +71,7 @@ def reserve(snap: Snapshot | None, cmd: Reserve, now: Now) -> tuple[Plan, Image]
     app = snap.application
     if not app.editable:
         raise DomainError("APPLICATION_NOT_EDITABLE")
+    season.check_open(app, snap.window, now.seconds)
     m = material(snap, cmd.material_type)
     content_type = normalise_content_type(cmd.content_type)
     if content_type not in ACCEPT:
@@ -102,6 +104,7 @@ def reserve(snap: Snapshot | None, cmd: Reserve, now: Now) -> tuple[Plan, Image]
         take_seats=[Seat(material_type=m.type, index=index, image_id=cmd.image_id, expires_at=expires)],
         audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="candidate", action="image_reserved",
                           image_id=cmd.image_id, material_type=m.type)],
+        window_check=season.condition(app, now.seconds),
     )
     return plan, image
 
@@ -118,6 +121,7 @@ def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
         raise DomainError("IMAGE_LOCKED")  # R13, R14
     if not app.editable:
         raise DomainError("APPLICATION_NOT_EDITABLE")
+    season.check_open(app, snap.window, now.seconds)
     seat = next((s for s in snap.seats if s.image_id == cmd.image_id), None)
     remaining = [i for i in snap.images if i.image_id != cmd.image_id]
     after, settled = settle(app.changed(now.iso), remaining, now)
@@ -127,6 +131,7 @@ def delete(snap: Snapshot | None, cmd: Delete, now: Now) -> Plan:
         audit=[AuditEntry(at=now.iso, actor=cmd.caller.sub, role="candidate", action="image_deleted",
                           image_id=cmd.image_id, material_type=cmd.material_type, from_status=image.status),
                *settled],
+        window_check=season.condition(app, now.seconds),
     )
 
 

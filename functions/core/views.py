@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from core import catalog, idnumber, season
 from core import contract as c
-from core import idnumber
-from core.catalog import catalog
+from core.catalog import Catalog
 from core.clock import iso_of_epoch
-from core.models import Application, Level
+from core.models import Application, Level, Window
 from core.progress import PROGRESS, progress
 
 
@@ -16,9 +16,12 @@ def progress_view(app: Application, now: int) -> c.Progress:
     return c.Progress(code=code, label=label, labelEn=label_en)
 
 
-def _place(app: Application) -> dict:
-    site = catalog().site(app.site)
-    return {"region": app.region, "regionName": catalog().region_name(app.region), "site": app.site,
+def _place(app: Application, places: Catalog | None = None) -> dict:
+    """Its region's and site's names: those of the catalogue it was registered under, or `places` (a list
+    read from an index, whose rows do not say which version they were registered under)."""
+    places = places or catalog.of(app)
+    site = places.site(app.site)
+    return {"region": app.region, "regionName": places.region_name(app.region), "site": app.site,
             "siteName": site.name if site else None}
 
 
@@ -26,10 +29,10 @@ def application_view(app: Application, now: int) -> c.ApplicationOut:
     return c.ApplicationOut(
         id=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name, idNumber=app.id_number,
         idNumberMasked=idnumber.masked(app.id_number), householdRegion=app.household_region,
-        householdRegionName=catalog().household_regions.get(app.household_region), **_place(app),
+        householdRegionName=catalog.of(app).household_regions.get(app.household_region), **_place(app),
         category=app.category, examYear=app.exam_year, status=app.status.value, statusLabel=app.label,
         statusLabelEn=app.label_en, progress=progress_view(app, now), version=app.version,
-        createdAt=app.created_at, updatedAt=app.updated_at)
+        createdAt=app.created_at, updatedAt=app.updated_at, catalogueVersion=app.catalogue_version)
 
 
 def registered_view(app: Application, now: int, upload_page_url: str | None) -> c.Registered:
@@ -87,9 +90,11 @@ def _re_review(app: Application) -> bool:
     return app.queue is Level.SITE and app.returns > 0
 
 
-def queue_item(app: Application, now: int) -> c.QueueItem:
+def queue_item(app: Application, now: int, window: Window | None = None) -> c.QueueItem:
+    """A queue's line; with its exam season's `window`, its review deadline and whether it is past."""
     live = app.claim_live(now)
     level = _level(app)
+    due = season.review_due(window, app.queue) if app.queue else None
     return c.QueueItem(
         applicationId=app.id, candidateId=app.candidate_id, candidateName=app.candidate_name,
         idNumberMasked=idnumber.masked(app.id_number), region=app.region, site=app.site,
@@ -98,11 +103,12 @@ def queue_item(app: Application, now: int) -> c.QueueItem:
         warningCount=app.warning_count,
         claimedBy=app.claimed_by if live else None,
         claimExpiresAt=iso_of_epoch(app.claim_expires_at) if live else None,
-        claimExpiresAtEpoch=app.claim_expires_at if live else None)
+        claimExpiresAtEpoch=app.claim_expires_at if live else None,
+        reviewDue=season.iso_beijing(due) if due is not None else None, overdue=due is not None and now >= due)
 
 
-def search_item(app: Application, now: int) -> c.SearchItem:
-    place = _place(app)
+def search_item(app: Application, now: int, places: Catalog | None = None) -> c.SearchItem:
+    place = _place(app, places)
     return c.SearchItem(**queue_item(app, now).model_dump(), regionName=place["regionName"],
                         siteName=place["siteName"], statusLabelEn=app.label_en,
                         progress=progress_view(app, now), updatedAt=app.updated_at)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import secrets
 
-from core import clock, db
+from core import catalog, clock, db
 from core import contract as c
-from core.catalog import catalog
 from core.clock import iso
 from core.errors import DomainError
 from core.identity import Caller
@@ -128,7 +127,7 @@ def unsubscribe(caller: Caller, subscription_id: str) -> None:
 
 
 def categories() -> c.Categories:
-    return c.Categories(categories=list(catalog().categories), examYears=contacts.years(clock.now()))
+    return c.Categories(categories=list(catalog.current().categories), examYears=contacts.years(clock.now()))
 
 
 def announce(caller: Caller, body: c.AnnouncementIn) -> c.AnnouncementAccepted:

@@ -1,6 +1,7 @@
 """DynamoDB stream (through NotifyPipe's filter) -> SQS -> here: a message to the candidate when a
-decision changes their application's status (R16, R19-R21), and the registration-opening reminder's
-fan-out (R22), one batch per message. Partial batch failures: a message that could not be sent now
+decision changes their application's status (R16, R19-R21), the registration-opening reminder's
+fan-out (R22), one batch per message, and the deadline reminders' sweep (a scheduled message,
+notify.reminders). Partial batch failures: a message that could not be sent now
 fails only its own record, which SQS delivers again (after 5 receives: the dead-letter queue)."""
 
 import json
@@ -14,7 +15,7 @@ from core import coldstart, db
 from core.notifications import Pacer
 from core.settings import settings
 from core.telemetry import telemetry
-from notify import config, queues, use_cases
+from notify import config, queues, reminders, use_cases
 from notify.gateway_sms import sms_channel
 
 logger, tracer, metrics = telemetry()
@@ -34,8 +35,17 @@ def announce(announcement_id: str) -> None:
     metrics.add_metric(name=f"Announcement{outcome.title()}", unit="Count", value=1)
 
 
+def remind(seconds_left: float) -> None:
+    def go_on(delay_seconds: int) -> None:
+        queues.send(sender.queue_url, {"reminders": "continue"}, delay_seconds)
+
+    outcome = reminders.sweep(channel, pacer, sender.sms_per_second, sender.lease_seconds, sender.web_url, seconds_left,
+                              go_on)
+    metrics.add_metric(name=f"Reminders{outcome.title()}", unit="Count", value=1)
+
+
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     body = json.loads(record.body)
     if body.get("eventSource") == "aws:dynamodb":  # a stream record the pipe let through
         image = db.decode(body.get("dynamodb", {}).get("NewImage", {}))
@@ -49,6 +59,9 @@ def record_handler(record: SQSRecord) -> None:
             return
     elif isinstance(body.get("announcement"), str):  # the next batch of a fan-out
         announce(body["announcement"])
+        return
+    elif body.get("reminders") in ("sweep", "continue"):  # the schedule's message, or a sweep's next part
+        remind(lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 60.0)
         return
     logger.warning("not a notification event; dropped", extra={"messageId": record.message_id})
 

@@ -15,7 +15,7 @@ import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from core.catalog import catalog
+from core import catalog
 from core.clock import Now
 from core.errors import DomainError
 from core.models import Contact, Subscription, Verification
@@ -126,7 +126,7 @@ def years(now: Now) -> list[int]:
 
 
 def check_category(category: str) -> None:
-    categories = catalog().categories
+    categories = catalog.current().categories
     if category not in categories:
         raise DomainError("UNKNOWN_CATEGORY", f"Exam category {category} is not one of: {', '.join(categories)}.",
                           f"报考类别“{category}”不在目录中,可选:{'、'.join(categories)}。")

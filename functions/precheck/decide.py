@@ -35,7 +35,7 @@ from precheck.reading import Reading
 
 D = DocumentType
 
-# What each material type's slot takes (catalog.json); a slot not named here is not checked.
+# What each material type's slot takes (the requirement catalogue, deploy/catalogue.json); a slot not named here is not checked.
 EXPECTED: dict[str, frozenset[DocumentType]] = {
     "id_card": frozenset({D.ID_CARD_FRONT, D.ID_CARD_BACK}),
     "diploma": frozenset({D.DIPLOMA}),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import statistics
 
-from core import clock, cursor, db, history, idnumber, references, storage, views
+from core import catalog, clock, cursor, db, history, idnumber, references, season, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import reviews
-from core.catalog import Site, catalog
+from core.catalog import Catalog, Site
 from core.clock import Now, iso, parse_iso
 from core.errors import DomainError
 from core.identity import Caller
@@ -43,7 +43,8 @@ def queue(caller: Caller, level: str | None, limit: int, after: str | None) -> c
     key = cursor.start_key(start["k"], ("QueuePK", name), ("QueueSK", "")) if start else None
     apps, last = db.queue_page(level_, scope, limit, key)
     now = clock.now().seconds
-    return c.QueuePage(level=level_.value, items=[views.queue_item(a, now) for a in apps if a.candidate_id != caller.sub],
+    return c.QueuePage(level=level_.value, items=[views.queue_item(a, now, db.shown_window(a.exam_year, a.region))
+                                                  for a in apps if a.candidate_id != caller.sub],
                        nextCursor=cursor.encode(name, last))
 
 
@@ -63,6 +64,7 @@ def review_page(caller: Caller, app_id: str) -> c.ReviewPage:
     """The application's items (one Query) and the trail's newest entries (another); the read is on the
     trail before the page is sent."""
     snap = rules.scoped(caller, db.load(app_id, with_audit=False))
+    snap.window = db.shown_window(snap.application.exam_year, snap.application.region)
     now = clock.now()
     history.note_read(caller, snap.application, now)
     snap.audit, older = history.newest(pages.AUDIT, app_id)
@@ -125,10 +127,10 @@ def set_phase(caller: Caller, app_id: str, body: c.Phase) -> c.ApplicationOut:
 
 # ---------------------------------------------------------------- the exam office
 
-def _sites_in_scope(caller: Caller, region: str | None, site: str | None) -> list[Site]:
+def _sites_in_scope(caller: Caller, region: str | None, site: str | None, places: Catalog | None = None) -> list[Site]:
     """The sites a caller may list, narrowed by the filters: a site reviewer their site, a region
-    reviewer their region's, the exam office every one (in catalogue order)."""
-    sites = catalog().sites(region)
+    reviewer their region's, the exam office every one (in the newest catalogue's order)."""
+    sites = (places or catalog.current()).sites(region)
     if site is not None:
         sites = [s for s in sites if s.code == site]
     if caller.has("exam_office"):
@@ -148,6 +150,7 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     (`q`, from the lookup items written at registration), else by site and status (the BySite index),
     walking the sites in catalogue order. Never a Scan."""
     now = clock.now().seconds
+    places = catalog.current()  # an index row does not say which version it was registered under
     if q:
         q = q.strip()
         ids = sorted(set(db.by_id_number(idnumber.normalise(q)) + db.by_name(q) + [q]))
@@ -162,11 +165,11 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
         while n < len(ids) and len(found) < limit:
             chunk = ids[n:n + limit - len(found)]
             n += len(chunk)
-            found += [views.search_item(a, now) for a in db.get_applications(chunk)
+            found += [views.search_item(a, now, places) for a in db.get_applications(chunk)
                       if _matches(a, caller, status, region, site)]
         return c.SearchPage(items=found, nextCursor=cursor.encode(scope, {}, n=n) if n < len(ids) else None)
     scope = f"search:{status or ''}:{region or ''}:{site or ''}"
-    sites = [s.code for s in _sites_in_scope(caller, region, site)]
+    sites = [s.code for s in _sites_in_scope(caller, region, site, places)]
     start = cursor.decode(scope, after, _SITE_KEYS)
     index, last = 0, None
     if start:
@@ -178,7 +181,8 @@ def search(caller: Caller, status: str | None, region: str | None, site: str | N
     items: list[c.SearchItem] = []
     while index < len(sites) and len(items) < limit:
         rows, last = db.site_page(sites[index], status, limit - len(items), last)
-        items += [views.search_item(a, now) for a in map(db.application_from, rows) if a.candidate_id != caller.sub]
+        items += [views.search_item(a, now, places) for a in map(db.application_from, rows)
+                  if a.candidate_id != caller.sub]
         if last is None:
             index += 1
     done = index >= len(sites)
@@ -194,24 +198,30 @@ def _percentile(values: list[int], p: float) -> int | None:
 
 
 def stats(caller: Caller, region: str | None, site: str | None) -> c.Stats:
-    """Per site, as of now: counts by status and by progress, and how long the applications now
-    waiting in a queue have waited (from readyAt). One BySite Query (or more past 1 MB) per site."""
+    """Per site, as of now: counts by status and by progress, how long the applications now waiting in a
+    queue have waited (from readyAt), and how many are past the deadline that applies to them (the exam
+    season's windows, read once a minute). One BySite Query (or more past 1 MB) per site."""
     now = clock.now()
     out = []
-    for s in _sites_in_scope(caller, region, site):
+    places = catalog.current()
+    for s in _sites_in_scope(caller, region, site, places):
         apps = [a for a in map(db.application_from, db.site_all(s.code)) if a.candidate_id != caller.sub]
         by_status = {status.value: 0 for status in AppStatus}
         by_progress = dict.fromkeys(PROGRESS, 0)
+        late = dict.fromkeys(("siteReview", "regionReview", "filling", "returned"), 0)
         waits = []
         for a in apps:
             by_status[a.status.value] = by_status.get(a.status.value, 0) + 1
             by_progress[progress(a, now.seconds)] += 1
+            what = season.overdue(a, db.shown_window(a.exam_year, a.region), now.seconds)
+            if what:
+                late[what] += 1
             if a.queue is not None and a.ready_at:
                 waits.append(max(0, int(now.epoch - parse_iso(a.ready_at))))
-        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=catalog().region_name(s.region),
+        out.append(c.SiteStats(site=s.code, siteName=s.name, region=s.region, regionName=places.region_name(s.region),
                                byStatus=by_status, byProgress=by_progress,
                                waiting=c.Waiting(count=len(waits), p50Seconds=_percentile(waits, 0.5),
-                                                 p90Seconds=_percentile(waits, 0.9))))
+                                                 p90Seconds=_percentile(waits, 0.9)), overdue=c.Overdue(**late)))
     return c.Stats(asOf=now.iso, sites=out)
 
 

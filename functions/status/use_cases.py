@@ -3,7 +3,7 @@ page and the cheap status poll (R19, R20)."""
 
 from __future__ import annotations
 
-from core import clock, db, history, storage, views
+from core import catalog, clock, db, history, storage, views
 from core import contract as c
 from core import page as pages
 from core.access import visible
@@ -12,23 +12,26 @@ from core.identity import Caller
 from core.models import Application
 from core.notifications import upload_page
 from core.settings import settings
+from core.transact import retry
 from status import registration
 
 
 def register(app_id: str, body: c.Registration) -> tuple[c.Registered, bool]:
     """Idempotent intake from the registration system: created the first time, the same data again
-    is answered as it is, different data for the same id is APPLICATION_EXISTS. The answer links the
-    upload page, where the registration system leads the candidate next (R1)."""
+    is answered as it is, different data for the same id is APPLICATION_EXISTS, a second application
+    of the person in the exam year DUPLICATE_REGISTRATION. Registered under the newest catalogue (read
+    once, consistently). The answer links the upload page, where the registration system leads the
+    candidate next (R1)."""
     now = clock.now()
-    app, entry = registration.application(app_id, body, now)
-    created = db.create_application(app, entry)
-    if not created:
-        existing = db.get_application(app_id)
-        if existing is None:  # created and removed in between: let the client retry
-            raise DomainError("TRY_AGAIN")
-        if existing.registration() != app.registration():
-            raise DomainError("APPLICATION_EXISTS")
-        app = existing
+    app, entry = registration.application(app_id, body, now, catalog.current(consistent=True))
+
+    def seen(attempt: int) -> registration.Seen:
+        if attempt == 0:
+            return registration.Seen()  # tried as new first: its conditions say if it is not
+        return registration.Seen(db.get_application(app_id), db.registered_as(app.exam_year, app.id_number))
+
+    _, (app, created) = retry(seen, lambda s, _: registration.decide(s, app, entry),
+                              lambda plan: db.create_application(*plan), {"application": app_id})
     web_url = settings().web_url
     return views.registered_view(app, now.seconds, upload_page(web_url, app_id) if web_url else None), created
 
@@ -40,11 +43,13 @@ def my_applications(caller: Caller) -> c.ApplicationList:
 
 def materials_page(caller: Caller, app_id: str) -> c.Page:
     """The whole upload page: the application's items (one Query) and its timeline's newest entries
-    (another), URLs signed locally. A staff member's read is on the trail before the page is sent."""
+    (another), URLs signed locally; the season's window from a minute-long cache (the countdown; a change
+    checks the window itself). A staff member's read is on the trail before the page is sent."""
     snap = db.load(app_id, with_audit=False)
     if snap is None:
         raise DomainError("NOT_FOUND")
     visible(caller, snap.application)
+    snap.window = db.shown_window(snap.application.exam_year, snap.application.region)
     now = clock.now()
     history.note_read(caller, snap.application, now)
     snap.audit, older = history.newest(pages.TIMELINE, app_id)

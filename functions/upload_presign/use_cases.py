@@ -17,7 +17,7 @@ from core.transact import transact
 def reserve_upload(caller: Caller, app_id: str, material_type: str, body: c.UploadRequest) -> c.Reservation:
     cmd = uploads.Reserve(caller=caller, material_type=material_type, content_type=body.contentType, size=body.size,
                           file_name=body.fileName, image_id=secrets.token_urlsafe(16), ttl=settings().upload_url_ttl)
-    plan, image = transact(app_id, lambda snap, now: uploads.reserve(snap, cmd, now))
+    plan, image = transact(app_id, lambda snap, now: uploads.reserve(snap, cmd, now), window=True)
     expires = plan.now.seconds + cmd.ttl  # the image's expiresAt, as reserve set it
     post = storage.presigned_post(image.upload_key, image.content_type, MAX_BYTES, cmd.ttl)
     return c.Reservation(imageId=image.image_id, materialType=image.material_type,
@@ -27,7 +27,7 @@ def reserve_upload(caller: Caller, app_id: str, material_type: str, body: c.Uplo
 
 def delete_image(caller: Caller, app_id: str, material_type: str, image_id: str) -> None:
     cmd = uploads.Delete(caller=caller, material_type=material_type, image_id=image_id)
-    plan, _ = transact(app_id, lambda snap, now: (uploads.delete(snap, cmd, now), None))
+    plan, _ = transact(app_id, lambda snap, now: (uploads.delete(snap, cmd, now), None), window=True)
     # Only once the record is gone: the objects of an image that won a race to approval must stay.
     for image in plan.delete_images:
         # A picture still being processed has no copy yet: its attempt removes its own when the record refuses it.

@@ -14,7 +14,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from testkit.people import id_number, registration
+from testkit.people import registration
+from tests.browser.api_steps import id_number
 from tests.browser.pages import CandidatePage, consent
 
 pytestmark = pytest.mark.localstack

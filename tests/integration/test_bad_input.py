@@ -49,7 +49,8 @@ def _operations() -> dict[str, tuple[str, str, str, tuple[str, ...], bool]]:
 
 OPERATIONS = _operations()
 BODY_ROUTES = sorted(name for name, op in OPERATIONS.items() if op[4])
-PATH_VALUES = {"id": "app-1", "type": "id_card", "imageId": "img-abcdefgh", "reference": "ABCDEFGH12"}
+PATH_VALUES = {"id": "app-1", "type": "id_card", "imageId": "img-abcdefgh", "reference": "ABCDEFGH12",
+               "examYear": "2026", "region": "11", "scope": "region-11"}
 # A valid body per body route: each bad-input case below changes one thing about it.
 VALID = {
     "put_application": {"candidateId": "cand-009", "candidateName": "赵敏", "idNumber": id_number(9),
@@ -64,6 +65,12 @@ VALID = {
     "verify_contact": {"code": "123456"},
     "subscribe": {"examYear": 2026, "category": "临床执业医师"},
     "announce": {"examYear": 2026, "category": "临床执业医师"},
+    "put_window": {"uploadOpens": "2026-03-01T09:00:00+08:00", "uploadCloses": "2026-03-20T17:00:00+08:00",
+                   "fixUntil": "2026-03-27T17:00:00+08:00", "siteReviewDue": "2026-04-03T17:00:00+08:00",
+                   "regionReviewDue": "2026-04-10T17:00:00+08:00"},
+    "put_material": {"name": "身份证明", "nameEn": "Identity document", "description": "居民身份证正反面各一张。",
+                     "minCount": 2, "maxCount": 2},
+    "sample_upload": {"contentType": "image/png"},
 }
 
 

@@ -23,7 +23,7 @@ AARCH64 = 183  # ELF e_machine
 HANDLERS = {"StatusFunction": "status.app", "UploadPresignFunction": "upload_presign.app",
             "ReviewFunction": "review.app", "ProcessImageFunction": "process_image.app",
             "NotifyEventsFunction": "notify.events", "NotifyFunction": "notify.app", "NotifyApiFunction": "notify.api",
-            "PrecheckFunction": "precheck.app"}
+            "PrecheckFunction": "precheck.app", "SeasonFunction": "season.app"}
 LAYERS = ("DependenciesLayer", "PillowLayer", "OcrLayer")
 MB = 1024 * 1024
 # Unzipped bytes; Lambda's limit for a function with its layers is 250 MB (262,144,000 bytes: 250 MiB).

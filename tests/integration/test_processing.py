@@ -15,6 +15,7 @@ from PIL import Image
 from core import storage
 from core.keys import thumbnail_key
 from testkit import corpus
+from testkit.people import id_number
 from tests.conftest import claims
 from tests.flow import drain, put, reserve, upload
 
@@ -40,7 +41,7 @@ def test_every_corpus_file_ends_in_its_expected_state(api, aws, register):
     expected = {}
     for n, case in enumerate(cases):
         app_id = f"app-{n}"
-        register(app_id)
+        register(app_id, number=id_number(n))  # one account's many applications: a person each (one a year)
         content_type = "image/png" if case.name.lower().endswith(".png") else "image/jpeg"
         expected[app_id] = (case, upload(api, aws, CAND, app_id, "other", case.data, content_type))
 

@@ -39,6 +39,11 @@ ROUTES = {
         "GET /subscriptions",
         "DELETE /subscriptions/{id}", "GET /categories", "POST /announcements", "GET /announcements/{announcementId}",
     ],
+    "SeasonFunction": [
+        "PUT /windows/{examYear}/{region}", "GET /windows/{examYear}", "GET /catalogue", "GET /catalogue/versions",
+        "GET /catalogue/preview", "PUT /catalogue/{scope}/materials/{type}", "DELETE /catalogue/{scope}/materials/{type}",
+        "POST /catalogue/samples/{type}",
+    ],
 }
 # The CloudFront site's origin, and the optional WebOrigin parameter when one is given.
 SITE_AND_WEB_ORIGIN = [{"Fn::Sub": "https://${WebDistribution.DomainName}"},
@@ -52,6 +57,7 @@ HANDLERS = {
     "PrecheckFunction": "precheck.app.lambda_handler",
     "NotifyFunction": "notify.app.lambda_handler",
     "NotifyApiFunction": "notify.api.lambda_handler",
+    "SeasonFunction": "season.app.lambda_handler",
 }
 
 
@@ -396,10 +402,14 @@ def test_outputs(template):
 
 TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs each item's action)
     "StatusFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"},
-    "UploadPresignFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    # the season's window checked in the transaction (ConditionCheck), read when refused and the application's
+    # catalogue version once per warm function (Get)
+    "UploadPresignFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                              "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
     "ReviewFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
                        "dynamodb:UpdateItem"},
-    "ProcessImageFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+    "ProcessImageFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                             "dynamodb:DeleteItem"},
     # markers claimed (conditional Put), finished (Put), given back (Delete); subscribers (Query), their
     # contacts (BatchGetItem); the announcement's progress (Update) and the lease (Put, Delete)
     "NotifyFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
@@ -411,8 +421,11 @@ TABLE_ACTIONS = {  # what each function's use cases issue (a transaction needs e
                           "dynamodb:UpdateItem"},
     # the partition (Query); the application (Update) and the checked images (Put) in one transaction
     "PrecheckFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    # windows (Get, Query, conditional Put); a catalogue change (two Puts and the pointer's Update, one transaction)
+    "SeasonFunction": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"},
 }
-INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", "BySite"}}
+# the deadline reminders walk each site's applications filling in or returned (NotifyFunction)
+INDEXES = {"StatusFunction": {"ByCandidate"}, "ReviewFunction": {"ReviewQueue", "BySite"}, "NotifyFunction": {"BySite"}}
 
 
 def statements(cfn: dict, function: str) -> list[dict]:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 def main(name: str, number: str) -> None:
     from moto import mock_aws
 
+    from deploy.catalogue import seed
     from local.invoke import LambdaContext, claims, http_event, invoke
     from local.stack import client, provision
     from local.template import derive, load_template
@@ -29,6 +30,7 @@ def main(name: str, number: str) -> None:
     with mock_aws():
         ddb, sqs, s3 = (client(s, None) for s in ("dynamodb", "sqs", "s3"))
         provision(stack, None, (ddb, sqs, s3))
+        seed(ddb, stack.names["AppTable"])  # the requirement catalogue's first version
         queue = sqs.get_queue_url(QueueName=stack.names["UploadQueue"])["QueueUrl"]
         sqs.purge_queue(QueueUrl=queue)
         from review.app import lambda_handler as review

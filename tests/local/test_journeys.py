@@ -11,6 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
+from testkit.people import person_number
 from tests.conftest import registration
 from tests.flow import REQUIRED, small_photo
 
@@ -31,7 +32,7 @@ class Session:
 def register(stack, candidate, region="11", site="1101"):
     app_id = f"app-{uuid.uuid4().hex[:10]}"
     registrar = Session(stack, "registrar", ["registrar"])
-    body = registration(candidate, region, site)
+    body = registration(candidate, region, site, number=person_number(app_id))  # a person per application (one a year)
     assert registrar.call("PUT", f"/applications/{app_id}", body).status_code == 201
     return app_id
 

@@ -51,6 +51,10 @@ DOCUMENTED = json.loads(DOCUMENT.read_text(encoding="utf-8"))
 # (path, parameter) -> its pattern: one name (e.g. "id") means different things on different paths
 PATTERNS = {(path, p["name"]): re.compile(p["schema"].get("pattern", ".*")) for path, ops in DOCUMENTED["paths"].items()
             for op in ops.values() for p in op.get("parameters", []) if p["in"] == "path"}
+# The exam office's season settings reach every later registration and reservation on this shared stack:
+# a valid exam year or catalogue scope is pointed at ones of the fuzzing's own (`sandbox`, `_aim`), so a
+# generated window or material never closes or changes another test's applications.
+FUZZ_YEAR, FUZZ_REGION, FUZZ_SITE = 2099, "98", "9801"
 
 # The committed document, which tests/unit/test_openapi.py proves is what the handlers generate and
 # test_the_stack_serves_the_committed_document below that the stack serves. Loaded at import, so each
@@ -71,7 +75,23 @@ schema = schemathesis.openapi.from_path(DOCUMENT, config=schemathesis.Config.fro
 
 
 @pytest.fixture(scope="module")
-def targets(local_stack) -> dict[str, tuple[str, ...]]:
+def sandbox(local_stack) -> None:
+    """A region and site of the fuzzing's own in the requirement catalogue (published as its next version, as
+    an operator publishes new sites: deploy/catalogue.py), where the generated materials go."""
+    from deploy import catalogue
+
+    office = Session(local_stack, "fuzz-office-setup", ["exam_office"])
+    now = office.call("GET", "/catalogue").json()
+    if FUZZ_REGION in now["regions"]:
+        return  # a reused stack
+    data = {k: now[k] for k in ("categories", "householdRegions", "materialTypes", "national", "regions", "sites")}
+    data["regions"][FUZZ_REGION] = {"name": "接口模糊测试考区", "materials": {}}
+    data["sites"][FUZZ_SITE] = {"name": "接口模糊测试考点", "region": FUZZ_REGION, "materials": {}}
+    catalogue.publish(local_stack.client("dynamodb"), local_stack.name("AppTable"), data, "fuzz-setup")
+
+
+@pytest.fixture(scope="module")
+def targets(local_stack, sandbox) -> dict[str, tuple[str, ...]]:
     """Real values for the path parameters, all of the fuzzing candidate's: an application in 填报 with
     one reserved place, and one complete and waiting in site 1101's queue (processed images with their
     watermark references). A share of the generated values is pointed at them (`_aim`), so requests
@@ -158,6 +178,13 @@ def _aim(case, targets: dict[str, tuple[str, ...]]) -> None:
     negative as it was generated, so the checks judge it right."""
     params = case.path_parameters or {}
     for name, value in params.items():
+        if name == "examYear" and not isinstance(value, bool) and re.fullmatch(r"\d{4}", str(value)) \
+                and 2000 <= int(value) <= 2100:
+            params[name] = type(value)(FUZZ_YEAR)
+            continue
+        if name == "scope" and isinstance(value, str) and PATTERNS[(case.operation.path, name)].match(value):
+            params[name] = f"site-{FUZZ_SITE}" if value.startswith("site-") else f"region-{FUZZ_REGION}"
+            continue
         pattern = PATTERNS[(case.operation.path, name)]
         real = [r for r in targets.get(name, ()) if pattern.match(r)]
         if real and isinstance(value, str) and pattern.match(value):

@@ -12,11 +12,18 @@ import pytest
 import requests
 
 from local.auth import AUDIENCE, REGISTRAR_SCOPE, REGISTRATION_CLIENT_ID, REGISTRATION_CLIENT_SECRET
-from testkit.people import registration
+from testkit.people import person_number, registration
 
 pytestmark = pytest.mark.localstack
 
 REGISTRATION = registration("cand-signin")
+
+
+def registration_for(app_id: str) -> dict:
+    """REGISTRATION as a person of its own (one application per identity number and exam year)."""
+    return {**REGISTRATION, "idNumber": person_number(app_id)}
+
+
 # Every role-checked route once, with a body a permitted caller could send (403 comes before validation).
 ROUTES = [
     ("PUT", "/applications/{new}", REGISTRATION),
@@ -42,6 +49,7 @@ def statuses(stack, token: str, app: str) -> dict[str, int]:
     found = {}
     for method, path, body in ROUTES:
         target = path.replace("{new}", f"app-{uuid.uuid4().hex[:10]}").replace("{app}", app)
+        body = registration_for(target) if body is REGISTRATION else body
         response = requests.request(method, f"{stack.url}{target}", json=body, timeout=15,
                                     headers={"Authorization": f"Bearer {token}"})
         found[f"{method} {path}"] = response.status_code
@@ -76,7 +84,7 @@ def app(local_stack) -> str:
     """An application of the candidate "cand-signin" at site 1101, registered for these tests alone."""
     app_id = f"app-{uuid.uuid4().hex[:10]}"
     token = client_credentials(local_stack).json()["access_token"]
-    response = requests.put(f"{local_stack.url}/applications/{app_id}", json=REGISTRATION, timeout=15,
+    response = requests.put(f"{local_stack.url}/applications/{app_id}", json=registration_for(app_id), timeout=15,
                             headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 201, response.text
     return app_id
@@ -95,8 +103,9 @@ def test_registering_twice_with_the_access_token_is_idempotent(local_stack):
     token = client_credentials(local_stack, scope=REGISTRAR_SCOPE).json()["access_token"]
     url = f"{local_stack.url}/applications/app-{uuid.uuid4().hex[:10]}"
     headers = {"Authorization": f"Bearer {token}"}
-    assert requests.put(url, json=REGISTRATION, headers=headers, timeout=15).status_code == 201
-    assert requests.put(url, json=REGISTRATION, headers=headers, timeout=15).status_code == 200
+    body = registration_for(url)
+    assert requests.put(url, json=body, headers=headers, timeout=15).status_code == 201
+    assert requests.put(url, json=body, headers=headers, timeout=15).status_code == 200
 
 
 def test_an_id_token_has_the_pools_claims(local_stack):

@@ -78,7 +78,8 @@ def test_the_application_item_carries_its_index_keys():
         "householdRegion": S("11"), "phone": S("13800138000"), "region": S("11"), "site": S("1101"),
         "category": S("临床执业医师"), "examYear": N(2026), "status": S("DRAFT"), "version": N(7),
         "createdAt": S(app.created_at), "updatedAt": S(app.updated_at), "readyAt": S(EARLIER.iso), "queue": S("SITE"),
-        "siteFirstReadyAt": S(EARLIER.iso), "returns": N(0), "imageCount": N(0), "warningCount": N(0)}
+        "siteFirstReadyAt": S(EARLIER.iso), "returns": N(0), "imageCount": N(0), "warningCount": N(0),
+        "catalogueVersion": N(1)}  # the catalogue version it was registered under (its slots)
 
 
 def test_an_application_leaves_the_sparse_queue_index_when_it_waits_for_nobody():
@@ -266,8 +267,12 @@ def test_registration_creates_the_application_only_if_new_with_its_lookups():
                             TABLE)
     assert items[0] == {"Put": {"TableName": TABLE, "Item": db.encode(db.application_item(app)),
                                 "ConditionExpression": "attribute_not_exists(PK)"}}
-    assert items[1] == audit_put("registered", actor=S("registration"), role=S("registrar"), to=S("DRAFT"))
-    assert items[2:] == [
+    # one application per person and exam year: the number and the year are a key, written only if new
+    assert items[1] == {"Put": {"TableName": TABLE, "Item": {
+        "PK": S(f"REG#2026#{app.id_number}"), "SK": S("REG"), "kind": S("registered"), "applicationId": S("app-1")},
+        "ConditionExpression": "attribute_not_exists(PK)"}}
+    assert items[2] == audit_put("registered", actor=S("registration"), role=S("registrar"), to=S("DRAFT"))
+    assert items[3:] == [
         {"Put": {"TableName": TABLE, "Item": {"PK": S(f"IDN#{app.id_number}"), "SK": S("APP#app-1"), "kind": S("lookup"),
                                               "applicationId": S("app-1")}}},
         {"Put": {"TableName": TABLE, "Item": {"PK": S("NAME#张三"), "SK": S("APP#app-1"), "kind": S("lookup"),
@@ -350,7 +355,7 @@ def test_with_retention_a_processed_upload_s_seat_reference_and_likeness_are_kep
 
 def test_with_retention_registration_s_items_all_carry_it():
     items = db.create_items(application(version=1), entry("registered", NOW), TABLE, KEEP)
-    assert [i["Put"]["Item"]["ttl"] for i in items] == [N(KEEP)] * 4
+    assert [i["Put"]["Item"]["ttl"] for i in items] == [N(KEEP)] * 5
 
 
 # ---------------------------------------------------------------- reads
@@ -462,13 +467,16 @@ def test_reasons_are_read_from_the_message_when_an_emulator_leaves_them_out(stub
         db.commit(reservation_plan())
 
 
-def test_registration_is_false_when_the_application_already_exists(stub):
+def test_a_registration_that_finds_its_application_or_the_persons_raises_conflict(stub):
     app = application(version=1)
     registered = entry("registered", NOW, actor="registration", role="registrar")
     stub.add_response("transact_write_items", {}, {"TransactItems": db.create_items(app, registered, TABLE)})
-    cancelled(stub, "ConditionalCheckFailed", "None", "None", "None")
-    assert db.create_application(app, registered) is True
-    assert db.create_application(app, registered) is False
+    cancelled(stub, "ConditionalCheckFailed", "None", "None", "None", "None")
+    cancelled(stub, "None", "ConditionalCheckFailed", "None", "None", "None")
+    db.create_application(app, registered)
+    for _ in range(2):  # the application exists / the person's one of the year does: the decider looks at which
+        with pytest.raises(db.Conflict):
+            db.create_application(app, registered)
 
 
 def test_a_claim_reads_the_application_item_alone_and_sends_the_conditional_lease(stub, backoff):

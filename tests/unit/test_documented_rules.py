@@ -10,9 +10,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.catalog import ACCEPT, catalog
+from core.catalog import ACCEPT, MAX_COUNT, Catalog
 from core.errors import DomainError
 from core.uploads import normalise_content_type
+from deploy.catalogue import seed_data
 from notify import contacts
 from tools.openapi import DOCUMENT
 
@@ -70,9 +71,23 @@ def test_the_content_type_pattern_is_what_the_domain_takes(raw):
     assert bool(CONTENT_TYPE.search(raw)) == taken, raw
 
 
+def catalog() -> Catalog:
+    return Catalog(seed_data())  # the first version's lists: the office's editor does not change them
+
+
 def test_the_catalogues_lists_and_the_upload_limit_are_stated():
     assert documented("Registration", "category")["enum"] == list(catalog().categories)
     assert documented("SubscriptionIn", "category")["enum"] == list(catalog().categories)
     assert documented("AnnouncementIn", "category")["enum"] == list(catalog().categories)
     assert documented("Registration", "householdRegion")["enum"] == sorted(catalog().household_regions)
     assert documented("UploadRequest", "size")["maximum"] == 200 * 1024
+
+
+def test_a_materials_counts_are_stated_in_range_and_in_order():
+    schema = SCHEMAS["MaterialIn"]
+    assert (documented("MaterialIn", "minCount")["minimum"], documented("MaterialIn", "minCount")["maximum"]) == (0, MAX_COUNT)
+    assert (documented("MaterialIn", "maxCount")["minimum"], documented("MaterialIn", "maxCount")["maximum"]) == (1, MAX_COUNT)
+    # minCount <= maxCount: exactly one branch per maxCount, each bounding minCount by it
+    assert [(b["properties"]["maxCount"]["const"], b["properties"]["minCount"]["maximum"]) for b in schema["anyOf"]] == [
+        (k, k) for k in range(1, MAX_COUNT + 1)]
+    assert documented("When", "householdRegionNotIn")["anyOf"][0]["items"]["enum"] == sorted(catalog().household_regions)

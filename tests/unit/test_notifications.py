@@ -109,7 +109,10 @@ def test_masked_and_consent():
     assert e.value.code == "CONSENT_REQUIRED"
 
 
-def test_subscription_ids_are_stable_and_years_are_this_one_and_the_next_two():
+def test_subscription_ids_are_stable_and_years_are_this_one_and_the_next_two(monkeypatch):
+    from core import catalog
+
+    monkeypatch.setattr(catalog, "current", lambda consistent=False: catalog.version(1))  # its categories
     now = Now(1_780_000_000)  # 2026-05-28 in China
     assert contacts.years(now) == [2026, 2027, 2028]
     a = contacts.subscription("u1", 2027, "临床执业医师", now)

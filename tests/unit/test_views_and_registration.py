@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 
 import pytest
 
-from core import access, contract, cursor, idnumber, views
+from core import access, catalog, contract, cursor, idnumber, views
 from core.errors import DomainError
 from core.models import AppStatus, AuditEntry, Level
 from status import registration
@@ -31,7 +32,8 @@ from tests.unit.factories import (
 
 
 def register(**changes):
-    return registration.application("app-1", contract.Registration(**{**registration_body("cand-1"), **changes}), NOW)
+    return registration.application("app-1", contract.Registration(**{**registration_body("cand-1"), **changes}), NOW,
+                                    catalog.version(1))
 
 
 # ---------------------------------------------------------------- registration
@@ -73,9 +75,25 @@ def test_registration_refuses_what_nobody_could_review(change, code):
 
 def test_the_registration_fields_decide_whether_a_second_put_is_the_same():
     first, _ = register()
-    again, _ = registration.application("app-1", contract.Registration(**registration_body("cand-1")), NOW.plus(60))
+    again, _ = registration.application("app-1", contract.Registration(**registration_body("cand-1")), NOW.plus(60),
+                                        catalog.Catalog(catalog.version(1).data, 2))
     other, _ = register(candidateName="另一个人")
     assert first.registration() == again.registration() and first.registration() != other.registration()
+    assert (first.catalogue_version, again.catalogue_version) == (1, 2)  # the catalogue it came under is no part of it
+
+
+def test_a_registration_is_created_answered_as_it_is_or_refused_by_what_is_there():
+    app, trail = register()
+    assert registration.decide(registration.Seen(), app, trail) == ((app, trail), (app, True))
+    existing = replace(app, version=5, catalogue_version=1)
+    assert registration.decide(registration.Seen(existing, app.id), app, trail) == (None, (existing, False))
+    other, _ = register(candidateName="另一个人")
+    assert refusal(registration.decide, registration.Seen(other, app.id), app, trail).code == "APPLICATION_EXISTS"
+    # the person already has another application this exam year
+    error = refusal(registration.decide, registration.Seen(None, "app-0"), app, trail)
+    assert (error.code, error.status) == ("DUPLICATE_REGISTRATION", 409)
+    assert "app-0" in error.message and idnumber.masked(app.id_number) in error.message_zh
+    assert app.id_number not in error.message + error.message_zh  # the number only masked
 
 
 # ---------------------------------------------------------------- who sees an application

@@ -5,6 +5,7 @@ import { candidateFindings, checkTags, checksPending } from './checks.js';
 import { confirmDialog } from './confirm.js';
 import { fmtBytes, fmtTime, h, replace, thumbnailUrl } from './dom.js';
 import { extend, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
+import { windowBanner } from './season.js';
 import { announce, boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
 import { pictureLink } from './viewer.js';
@@ -372,6 +373,7 @@ function renderPage() {
         h('dt', {}, t('application')), h('dd', {}, app.id),
         h('dt', {}, t('region')), h('dd', {}, place(app, 'region')),
         h('dt', {}, t('site')), h('dd', {}, place(app, 'site')))),
+    windowBanner(page),
     notesSection(page),
     page.materials.map(materialSection),
     timelineSection(page));

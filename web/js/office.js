@@ -20,6 +20,8 @@ extend({
     decision_approve: '通过', decision_return: '退回', decision_reject: '不通过', noImages: '暂无图片。',
     narrowDown: '只显示前 {n} 条,请用状态、考区、考点缩小范围。', actions: '操作',
     notAReference: '水印编号是 8 到 16 位字母和数字,如水印上的 #N1FG2Z9XJ2。',
+    catalogueTitle: '材料要求目录', overdueSite: '考点审核逾期 {n}', overdueRegion: '考区审核逾期 {n}',
+    overdueFilling: '截止后仍未齐全 {n}', overdueReturned: '退回逾期未改 {n}',
   },
   en: {
     search: 'Find an application', searchHint: 'ID number, name or application id', searchButton: 'Search',
@@ -35,6 +37,8 @@ extend({
     decision_approve: 'approved', decision_return: 'returned', decision_reject: 'rejected', noImages: 'No images yet.',
     narrowDown: 'Only the first {n} are shown: narrow it down by status, region or site.', actions: 'Actions',
     notAReference: 'A watermark reference is 8 to 16 letters and digits, e.g. #N1FG2Z9XJ2 as printed.',
+    catalogueTitle: 'Requirement catalogue', overdueSite: '{n} site reviews overdue', overdueRegion: '{n} region reviews overdue',
+    overdueFilling: '{n} incomplete after the close', overdueReturned: '{n} returned, not fixed in time',
   },
 });
 
@@ -245,7 +249,15 @@ export function chart(sites, by) {
         title: `${label(table, code)}: ${s[field][code]}`, 'aria-label': `${label(table, code)} ${s[field][code]}`,
       }, String(s[field][code])))),
     h('span', { class: 'chart-total', 'aria-label': `${t('total')} ${total(s)}` }, String(total(s)))),
-  h('div', { class: 'chart-wait' }, wait(s.waiting)))));
+  h('div', { class: 'chart-wait' }, wait(s.waiting), overdueNote(s.overdue)))));
+}
+
+/** What of the season is late at a site (the windows' deadlines): reviews, and candidates. */
+function overdueNote(o) {
+  const parts = [['siteReview', 'overdueSite'], ['regionReview', 'overdueRegion'], ['filling', 'overdueFilling'],
+    ['returned', 'overdueReturned']].filter(([key]) => o?.[key]).map(([key, text]) => h('span', {
+    class: 'overdue-count', 'data-overdue': key }, t(text, { n: o[key] })));
+  return parts.length ? h('span', { class: 'overdue' }, ' · ', parts) : null;
 }
 
 function renderStats() {
@@ -342,12 +354,23 @@ function render() {
         h('button', { type: 'submit' }, t('traceButton'))),
       h('div', { id: 'trace-result' })),
     h('section', { class: 'card announce', 'aria-labelledby': 'announce-h' }, h('h2', { id: 'announce-h' }, t('announce')),
-      h('div', { id: 'announce-body' })));
+      h('div', { id: 'announce-body' })),
+    h('section', { class: 'card catalogue', 'aria-labelledby': 'catalogue-h' }, h('h2', { id: 'catalogue-h' }, t('catalogueTitle')),
+      h('div', { id: 'catalogue-body' })));
   renderFilters();
   renderSearch();
   renderStats();
   renderTrace();
   loadAnnounce();
+  loadCatalogue();
+}
+
+/** The requirement catalogue's editor with the candidate's page previewed (catalogue.js, loaded here). */
+async function loadCatalogue() {
+  try {
+    const { catalogueEditor } = await import('./catalogue.js');
+    await catalogueEditor(ctx.api, $('#catalogue-body'));
+  } catch (e) { showError(e); }
 }
 
 /** R22: tell every subscriber that registration is open, and follow the messages going out (notify.js). */

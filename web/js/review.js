@@ -6,6 +6,7 @@ import { checksPanel, passedBar } from './checks.js';
 import { fmtTime, h, imageUrl, replace, thumbnailUrl, toDate } from './dom.js';
 import { extend, fmtDuration, getLang, msg, onLangChange, pick, t, warningName } from './i18n.js';
 import { confirmDialog } from './confirm.js';
+import { dueTag, reviewDeadline } from './season.js';
 import { boot, showError, toast } from './shell.js';
 
 extend({
@@ -131,7 +132,8 @@ function queueItem(item, openId) {
   h('span', { class: 'q-meta' },
     h('span', { class: 'q-images' }, t('images', { n: item.imageCount })),
     h('span', { class: 'q-wait' }, t('waiting', { time: waited(item.readyAt || item.firstReadyAt) })),
-    item.warningCount ? h('span', { class: 'q-warn', title: t('warnings', { n: item.warningCount }) }, `⚠ ${item.warningCount}`) : null),
+    item.warningCount ? h('span', { class: 'q-warn', title: t('warnings', { n: item.warningCount }) }, `⚠ ${item.warningCount}`) : null,
+    dueTag(item)),
   h('span', { class: 'q-app' }, item.applicationId),
   claim ? h('span', { class: 'q-claim' }, claim === ctx.user.sub
     ? t('claimedByMe', { until: fmtTime(item.claimExpiresAt).slice(11) }) : t('claimedBy', { who: claim })) : null));
@@ -375,6 +377,7 @@ function whoCard(app) {
       h('h2', {}, app.candidateName, app.reReview ? h('span', { class: 'badge req' }, t('reReview')) : null),
       h('span', { role: 'status', class: `status s-${app.status}` }, pick(app, 'statusLabel'))),
     h('p', { class: 'id-number big', 'aria-label': t('idNumber') }, app.idNumber),
+    reviewDeadline(state.page.reviewDeadline),
     h('dl', { class: 'meta' },
       h('dt', {}, t('application')), h('dd', {}, app.id),
       h('dt', {}, t('category')), h('dd', {}, `${app.examYear} ${app.category}`),

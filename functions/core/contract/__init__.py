@@ -20,14 +20,18 @@ MODULES = {  # module -> the names it defines (tests/unit/test_contract.py: comp
     "applications": ("Registration", "Phase", "LevelOutcome", "ReviewLevelOutcome", "Outcomes",
                      "ReviewOutcomes", "ApplicationOut", "Registered", "ReviewApplicationOut", "ApplicationSummary",
                      "ApplicationList",),
-    "page": ("QualityWarning", "Quality", "CheckFinding", "Checks", "CheckRead", "ReviewChecks", "DuplicateRef", "ImageOut", "ReviewImageOut", "Requested",
-             "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut", "Page",
-             "ReviewPage", "TimelinePage", "AuditPage",),
+    "page": ("QualityWarning", "Quality", "CheckFinding", "Checks", "CheckRead", "ReviewChecks", "DuplicateRef", "ImageOut",
+             "ReviewImageOut", "Requested", "MaterialOut", "ReviewMaterialOut", "ReviewNote", "TimelineEntry", "AuditOut",
+             "PageWindow", "ReviewDeadline", "Page", "ReviewPage", "TimelinePage", "AuditPage",),
     "uploads": ("UploadRequest", "PresignedPost", "Reservation",),
     "review": ("ImageDecision", "ApprovePassed", "MaterialRequest", "ApplicationDecision", "QueueItem", "QueuePage", "Claim",
-               "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "SiteStats", "Stats", "Trace",),
-    "notify": ("ContactIn", "PendingNumber", "ContactOut", "VerificationSent", "CodeIn", "SubscriptionIn", "SubscriptionOut", "SubscriptionList", "Categories",
+               "ImageDecisionOut", "SearchItem", "SearchPage", "Waiting", "Overdue", "SiteStats", "Stats", "Trace",),
+    "notify": ("ContactIn", "PendingNumber", "ContactOut", "VerificationSent", "CodeIn", "SubscriptionIn", "SubscriptionOut",
+               "SubscriptionList", "Categories",
                "AnnouncementIn", "AnnouncementAccepted", "AnnouncementProgress",),
+    "season": ("WindowIn", "WindowOut", "WindowList", "When", "MaterialIn",
+               "CatalogueOut", "CatalogueChange", "CatalogueHistory", "CatalogueChanged", "CataloguePreview",
+               "SampleRequest", "SampleUpload",),
 }
 HOME = {name: module for module, names in MODULES.items() for name in names}
 __all__ = sorted(HOME)
@@ -48,5 +52,6 @@ if TYPE_CHECKING:  # what editors and type checkers see
     from core.contract.notify import *  # noqa: F403
     from core.contract.page import *  # noqa: F403
     from core.contract.review import *  # noqa: F403
+    from core.contract.season import *  # noqa: F403
     from core.contract.status import *  # noqa: F403
     from core.contract.uploads import *  # noqa: F403

@@ -71,6 +71,8 @@ class ApplicationOut(Model):
     version: int
     createdAt: str
     updatedAt: str
+    catalogueVersion: int = Field(default=1, description="the requirement catalogue's version it was registered "
+                                                        "under: its materials for good")
     outcomes: Outcomes | None = None
 
 

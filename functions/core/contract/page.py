@@ -160,12 +160,35 @@ TIMELINE = "the newest 50 entries (or fewer), oldest first"
 OLDER_TIMELINE = "the entries before these: GET /applications/{id}/timeline?cursor=…; null when there are none"
 
 
+class PageWindow(Model):
+    """The candidate's window: the times, which one limits this application now, and whether it is open."""
+    uploadOpens: str
+    uploadCloses: str
+    fixUntil: str
+    siteReviewDue: str
+    regionReviewDue: str
+    applies: Literal["uploadCloses", "fixUntil"] | None = Field(
+        description="the time until which this application may change (none once it is past the candidate)")
+    closesAt: str | None = Field(description="that time (ISO 8601, +08:00)")
+    closesAtEpoch: int | None
+    open: bool = Field(description="whether the candidate may reserve and delete now")
+
+
+class ReviewDeadline(Model):
+    level: Literal["SITE", "REGION"]
+    due: str = Field(description="ISO 8601, +08:00")
+    dueEpoch: int
+    overdue: bool
+
+
 class Page(Model):
     application: ApplicationOut
     reviewNotes: list[ReviewNote]
     materials: list[MaterialOut]
     timeline: list[TimelineEntry] = Field(description=TIMELINE)
     timelineCursor: str | None = Field(default=None, description=OLDER_TIMELINE)
+    window: PageWindow | None = Field(default=None, description="the exam season's window of its year and region, "
+                                                                "if the exam office set one (times in Beijing time)")
 
 
 class ReviewPage(Model):
@@ -183,6 +206,8 @@ class ReviewPage(Model):
     imageHistory: dict[str, list[AuditOut]] = Field(
         description="the audit list's entries by image (deleted and replaced images too); older ones come with "
                     "auditCursor's pages")
+    window: PageWindow | None = None
+    reviewDeadline: ReviewDeadline | None = Field(default=None, description="the deadline of the level it waits at")
 
 
 class TimelinePage(Model):

@@ -70,6 +70,9 @@ class QueueItem(Model):
     claimedBy: str | None
     claimExpiresAt: str | None
     claimExpiresAtEpoch: int | None
+    reviewDue: str | None = Field(default=None, description="its level's review deadline (the exam season's window), "
+                                                            "ISO 8601 +08:00, while it waits for a review")
+    overdue: bool = Field(default=False, description="waiting past that deadline")
 
 
 class QueuePage(Model):
@@ -113,6 +116,14 @@ class Waiting(Model):
     p90Seconds: int | None
 
 
+class Overdue(Model):
+    """Applications past the deadline that applies to them now (the exam season's windows)."""
+    siteReview: int = Field(description="waiting for the site's review past siteReviewDue")
+    regionReview: int = Field(description="waiting for the region's review past regionReviewDue")
+    filling: int = Field(description="still being filled in after uploadCloses")
+    returned: int = Field(description="returned and not fixed by fixUntil")
+
+
 class SiteStats(Model):
     site: str
     siteName: str
@@ -121,6 +132,7 @@ class SiteStats(Model):
     byStatus: dict[str, int]
     byProgress: dict[str, int]
     waiting: Waiting
+    overdue: Overdue
 
 
 class Stats(Model):

@@ -6,7 +6,9 @@
 - `calls`: the client, its errors as the domain's, paging, batches;
 - one module per aggregate: `applications` (an application's partition and its lists), `plans` (a
   decision's Plan as one transaction), `trail` (the audit trail's pages, staff reads), `images`
-  (watermark references, the likeness index), `notify`.
+  (watermark references, the likeness index), `notify`, `verify` (phone codes), `windows` (the exam
+  season's dates), `catalogue` (the requirement catalogue's versions), `reminders` (the deadline
+  reminders' sweeps).
 
 Request builders are pure and take the table name, so tests assert them exactly; only `calls` sends.
 This module re-exports their public names, so `from core import db; db.load(...)` keeps working.
@@ -32,6 +34,7 @@ from core.db.applications import (
     partition_request,
     queue_page,
     queue_request,
+    registered_as,
     seat_from,
     seat_item,
     site_all,
@@ -40,6 +43,10 @@ from core.db.applications import (
     snapshot_from,
 )
 from core.db.calls import Conflict, ReferenceTaken, client, reset_client
+from core.db.catalogue import current_version as current_catalogue_version
+from core.db.catalogue import get_version as get_catalogue_version
+from core.db.catalogue import history as catalogue_history
+from core.db.catalogue import publish as publish_catalogue
 from core.db.images import (
     LIKENESS_PAGE,
     get_reference,
@@ -86,6 +93,7 @@ from core.db.notify import (
     put_contact,
     record_progress,
     release_delivery,
+    release_fanout_lease,
     subscribe,
     subscribers_page,
     subscribers_request,
@@ -98,6 +106,7 @@ from core.db.notify import (
     unsubscribe,
 )
 from core.db.plans import commit, plan_items
+from core.db.reminders import ReminderRun, get_run, record_run, reminder_page
 from core.db.trail import record_view, trail_page, trail_request, view_items
 from core.db.verify import (
     claim_number,
@@ -107,4 +116,5 @@ from core.db.verify import (
     start_verification,
     take_try,
 )
+from core.db.windows import forget_shown_windows, get_window, put_window, shown_window, windows
 from core.db.wire import decode, encode, from_attribute, to_attribute

@@ -93,9 +93,18 @@ def snapshot_from(items: list[dict]) -> Snapshot | None:
 
 # ---------------------------------------------------------------- requests (pure)
 
+def registered_item(app: Application) -> dict:
+    """The person's one application of the exam year: created with it, only if there is none."""
+    return {"PK": keys.registered_pk(app.exam_year, app.id_number), "SK": keys.REG, "kind": "registered",
+            "applicationId": app.id}
+
+
 def create_items(app: Application, entry: AuditEntry, table: str, until: int | None = None) -> list[dict]:
-    """Registration: the application (only if new), its audit entry, and the office's lookups."""
+    """Registration: the application and the person's one application of the year (both only if new),
+    its audit entry, and the office's lookups."""
     items = [{"Put": {"TableName": table, "Item": encode(application_item(app)),
+                      "ConditionExpression": "attribute_not_exists(PK)"}},
+             {"Put": {"TableName": table, "Item": encode(registered_item(app)),
                       "ConditionExpression": "attribute_not_exists(PK)"}},
              {"Put": {"TableName": table, "Item": encode(audit_item(app.id, entry))}}]
     for pk in keys.lookup_pks(app):
@@ -149,9 +158,16 @@ def get_applications(app_ids: list[str]) -> list[Application]:
     return [found[i] for i in ids if i in found]
 
 
-def create_application(app: Application, entry: AuditEntry) -> bool:
-    """Register an application; False if it already exists (the caller compares the data)."""
-    return calls.created(create_items(app, entry, calls.table(), keep(app.exam_year)))
+def create_application(app: Application, entry: AuditEntry) -> None:
+    """Register an application; raises Conflict if it, or another of the person in its exam year, exists
+    (the registration's decider looks at which: core.transact)."""
+    calls.write_transaction(create_items(app, entry, calls.table(), keep(app.exam_year)))
+
+
+def registered_as(exam_year: int, id_number: str) -> str | None:
+    """The application the person registered in this exam year, if any."""
+    item = calls.get(keys.registered_pk(exam_year, id_number), keys.REG, consistent=True)
+    return str(item["applicationId"]) if item else None
 
 
 def list_applications(candidate_id: str) -> list[Application]:

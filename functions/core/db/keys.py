@@ -9,6 +9,7 @@ The only module that writes a key prefix; everything else asks it (README "Dynam
 | audit entry   | APP#{id}           | TRAIL#{at}#{rand}  | sorts after the items decisions read; pages read it newest first, 50 at a time |
 | view marker   | APP#{id}           | VIEWED#{hour}#{sub} | one per staff member, application and hour, created with attribute_not_exists beside its `viewed` entry |
 | lookup        | IDN#{idNumber} / NAME#{name} | APP#{id} | written once at registration: the office's search by id number or name |
+| registered    | REG#{examYear}#{idNumber} | REG | one per person and exam year, created with the application: one application each, by condition |
 | reference     | REF#{reference}    | REF                | one per watermark, created with attribute_not_exists: unique by condition |
 | likeness      | LIKE#{band}        | {appId}#{imageId}  | one per band of an image's perceptual hash: near duplicates by Query |
 
@@ -24,6 +25,17 @@ Notifications (R22, status changes):
 | number marker   | ANN#{id}                    | PHONE#{hash}   | one per phone number and announcement, created with a condition: whose account's message it is |
 | verification    | USER#{sub}                  | VERIFY         | the code sent to a number not yet verified (its hash), tries, expiry; one a minute by condition |
 | fan-out lease   | FANOUT                      | LEASE          | one announcement batch at a time, so the SMS rate holds |
+
+The exam season (windows, the requirement catalogue, reminders):
+
+| item              | PK                 | SK                   | notes |
+|-------------------|--------------------|----------------------|-------|
+| window            | WINDOW             | {examYear}#{region}  | the office's dates; a candidate's change checks it in its transaction |
+| catalogue version | CATALOGUE          | V#{version}          | the whole catalogue as of that version, immutable (zlib'd JSON, base64) |
+| catalogue change  | CATALOGUE          | LOG#{version}        | who changed what when (the version's small twin, for the history) |
+| current catalogue | CATALOGUE          | CURRENT              | the newest version: a change moves it on, conditional on the one it read |
+| reminder run      | REMINDERS          | {examYear}#{region}#{deadline}#{days}#{at} | one sweep of one reminder: its cursor and counts |
+| reminder          | NOTICE#{appId}     | DEADLINE#{deadline}#{days} | the delivery marker: one message per application and reminder |
 
 Everything about one application lives in its partition, so the candidate's page is one Query.
 """
@@ -48,6 +60,11 @@ SUB = "SUB#"
 USER = "USER#"
 ANN = "ANN"
 LEASE_KEY = ("FANOUT", "LEASE")
+REG = "REG"
+WINDOW = "WINDOW"
+CATALOGUE = "CATALOGUE"
+CURRENT = "CURRENT"
+REMINDERS = "REMINDERS"
 
 
 def _prefixed(prefix: str) -> Callable[[str], str]:
@@ -69,6 +86,8 @@ announcement_pk = _prefixed(f"{ANN}#")
 notice_pk = _prefixed("NOTICE#")
 code_pk = _prefixed("CODE#")  # the SMS of one verification code, by the code's token
 number_sk = _prefixed("PHONE#")  # a phone number by its hash (notify.contacts.number_hash), never the number
+catalogue_sk = _prefixed("V#")
+catalogue_log_sk = _prefixed("LOG#")
 
 
 def key(pk: str, sk: str) -> dict:
@@ -104,6 +123,29 @@ def viewed_sk(hour: int, actor: str) -> str:
 
 def likeness_sk(app_id: str, image_id: str) -> str:
     return f"{app_id}#{image_id}"
+
+
+def registered_pk(exam_year: int, id_number: str) -> str:
+    """One person's application for one exam year (the duplicate-registration guard)."""
+    return f"REG#{exam_year}#{id_number}"
+
+
+def window_sk(exam_year: int, region: str) -> str:
+    return f"{exam_year:04d}#{region}"
+
+
+def version_sk(make: Callable[[str], str], version: int) -> str:
+    """A catalogue version's (or its change's) sort key: zero-padded, so they sort by number."""
+    return make(f"{version:08d}")
+
+
+def reminder_run_sk(exam_year: int, region: str, deadline: str, days: int, at: int) -> str:
+    return f"{exam_year:04d}#{region}#{deadline}#{days}#{at}"
+
+
+def reminder_sk(deadline: str, days: int) -> str:
+    """A reminder's delivery marker in the application's notices (once per deadline and day count)."""
+    return f"DEADLINE#{deadline}#{days}"
 
 
 def subscribers_pk(exam_year: int, category: str) -> str:

@@ -3,6 +3,7 @@ announcements and the fan-out's lease, and one delivery marker per message (keys
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from core.db import calls, keys
@@ -195,6 +196,14 @@ def take_fanout_lease(ann_id: str, token: str, now: int, until: int) -> str | No
     """None if this sender now holds the lease, else the announcement id the holder is sending."""
     held = calls.holder(calls.client().put_item, **lease_request(ann_id, token, now, until, calls.table()))
     return None if held is None else str(held.get("announcementId", ""))
+
+
+def release_fanout_lease(token: str) -> None:
+    """Give the fan-out lease back (only the attempt holding it can; gone already is fine)."""
+    with contextlib.suppress(calls.Conflict):
+        calls.call(calls.client().delete_item, TableName=calls.table(), Key=key(*keys.LEASE_KEY),
+                   ConditionExpression="#t = :token", ExpressionAttributeNames={"#t": "token"},
+                   ExpressionAttributeValues={":token": {"S": token}})
 
 
 def record_progress(ann: Announcement, cursor: str | None, counts: dict[str, int], done: bool, at: str,

@@ -8,6 +8,7 @@ from core.db.applications import APP_MUTABLE, audit_item, image_item, seat_item
 from core.db.images import likeness_items, reference_item
 from core.db.items import attribute, keep, retain, stored
 from core.db.keys import key
+from core.db.windows import window_check_item
 from core.db.wire import encode, to_attribute
 from core.plan import Plan
 
@@ -66,7 +67,7 @@ def _versioned(expected: int | None) -> dict:
 
 def plan_items(plan: Plan, table: str, until: int | None = None) -> list[dict]:
     """The Plan as TransactItems, in a fixed order: application, images, seats, references, likeness,
-    audit. `until`: the application's TTL (keep_until), written on everything it puts."""
+    audit, the window's check. `until`: the application's TTL (keep_until), written on everything it puts."""
     app_id = plan.after.id
     pk = keys.app_pk(app_id)
     items: list[dict] = [_app_update(plan, table, until)]
@@ -107,6 +108,8 @@ def plan_items(plan: Plan, table: str, until: int | None = None) -> list[dict]:
                   for item in likeness_items(likeness)]
     for entry in plan.audit:
         items.append({"Put": {"TableName": table, "Item": encode(audit_item(app_id, entry))}})
+    if plan.window_check is not None:
+        items.append(window_check_item(plan.window_check, table))
     return retain(items, until)
 
 
