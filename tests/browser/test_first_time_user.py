@@ -107,8 +107,9 @@ def test_a_candidate_on_a_phone_knows_what_to_choose_where_it_went_wrong_and_kee
     # When: a screenshot of the phone's picture viewer, the diploma fit to the screen's width
     page.upload(DIPLOMA, phone_screenshot(tmp_path / "Screenshot_20260301.png"))
     page.wait_for_thumbnails(DIPLOMA, 1)
-    # Then: no warning (not 不完整: the diploma touches the screen's edges, it is not cut off)
-    expect(page.material(DIPLOMA).locator(".warn-tag")).to_have_count(0)
+    # Then: no quality warning (not 不完整: the diploma touches the screen's edges, it is not cut off); the
+    # machine pre-checks may still find it is no diploma (a drawn stand-in), which is theirs to say
+    expect(page.material(DIPLOMA).locator(".warn-tag:not(.check-finding)")).to_have_count(0)
     expect(page.material(DIPLOMA)).not_to_contain_text("不完整")
     me.shot("screenshot-no-warning")
 
