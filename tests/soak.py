@@ -370,7 +370,7 @@ def check(aws, soak: Soak, report: Report) -> Report:
                      for o in page.get("Contents", []))
     submitted = Counter(k for i in found.values() if i["status"] == "SUBMITTED"
                         for k in (i["objectKey"], thumbnail_key(i["objectKey"])))
-    assert stored == submitted, "a stored copy or thumbnail that is no SUBMITTED image's, or one missing"
+    assert stored == submitted, ("a stored copy or thumbnail that is no SUBMITTED image's, or one missing", stored - submitted, submitted - stored)
     assert aws.s3.list_objects_v2(Bucket=aws.uploads).get("KeyCount", 0) == 0, "a raw upload left in quarantine"
     left = aws.sqs.get_queue_attributes(QueueUrl=aws.queue_url, AttributeNames=["All"])["Attributes"]
     assert (left["ApproximateNumberOfMessages"], left["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")

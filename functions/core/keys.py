@@ -15,7 +15,7 @@ def material_key(app_id: str, material_type: str, image_id: str, reference: str)
     id, a new key (a browser's cached copy is never stale). Each attempt writes its own key (the
     reference it draws into the watermark, R12): two deliveries of one upload processed at once never
     overwrite or delete the copy the other recorded. What an attempt that died left under
-    ``material_prefix`` is swept by the delivery that comes after it."""
+    ``material_prefix`` is swept once the image is settled."""
     return f"{material_prefix(app_id, material_type, image_id)}{reference}.jpg"
 
 

@@ -118,10 +118,8 @@ def process_record(record: SQSRecord) -> None:
             "messageId": record.message_id, "reason": str(e), "bytes": len(record.body or "")})
         metrics.add_metric(name="UploadMessagesUnprocessable", unit="Count", value=1)
         return
-    # Received before (or unknown): an attempt may have died between storing its copy and the record.
-    retried = (record.attributes.approximate_receive_count or "2") != "1"
     for key, size in uploads(message):
-        result = use_cases.process_upload(key, transform, size=size, sniff=sniff, retried=retried)
+        result = use_cases.process_upload(key, transform, size=size, sniff=sniff)
         logger.info("upload processed", extra={"result": result})
         metrics.add_metric(name=f"Uploads{result.capitalize()}", unit="Count", value=1)
 

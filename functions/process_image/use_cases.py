@@ -41,14 +41,13 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def process_upload(key: str, transform: Transform, size: int | None = None, sniff: Sniff | None = None,
-                   retried: bool = False) -> str:
+def process_upload(key: str, transform: Transform, size: int | None = None, sniff: Sniff | None = None) -> str:
     """What happened to the object: "submitted", "invalid", "discarded", "duplicate" or "orphan".
 
     Transient failures (S3, DynamoDB) raise, so the queue delivers the message again; nothing is
     half-written: the watermarked copy and its thumbnail are stored before the record that points at
-    them, and removed again if the record could not take them. `size` is the S3 event's object size (no HEAD needed);
-    `retried`: the message was received before, so an attempt may have died leaving a copy to sweep."""
+    them, and removed again if the record could not take them; once the image is settled, whatever an
+    attempt that died left beside it is swept. `size` is the S3 event's object size (no HEAD needed)."""
     parsed = parse_upload_key(key)
     if parsed is None:
         # Not a key this system hands out: nothing will ever read it, so it leaves quarantine now.
@@ -104,12 +103,12 @@ def process_upload(key: str, transform: Transform, size: int | None = None, snif
         storage.delete_upload(key)
         if decided is None:
             return _settled_or_orphan(db.load(app_id, with_audit=False), image_id, key, copies, delete=False)
-        if retried:
-            storage.sweep_image(copies, keep=None)
+        storage.sweep_image(copies, keep=None)
         return "discarded"
     storage.delete_upload(key)
-    if retried:
-        storage.sweep_image(copies, keep=outcome.object_key)
+    # Settled: what earlier attempts left (one that died after its write; a message's receive count
+    # cannot say, a redriven message's starts again) goes now, in one List.
+    storage.sweep_image(copies, keep=outcome.object_key)
     for other in outcome.duplicate_of if decided[1] == "submitted" else ():
         db.note_duplicate(other["applicationId"], other["imageId"], {"applicationId": app_id, "imageId": image_id})
     return decided[1]

@@ -330,9 +330,12 @@ def test_function_policies_are_narrow(cfn):
                 continue
             assert "dynamodb:Scan" not in actions and not any(a.endswith("*") for a in actions), name
             assert "*" not in resources, name
-            if actions == ["s3:ListBucket"]:  # only to tell a missing upload (404) from a denied one (403)
-                assert (name, resources) == ("ProcessImageFunction", [{"Fn::GetAtt": ["UploadsBucket", "Arn"]}])
-                assert statement["Condition"] == {"StringLike": {"s3:prefix": ["uploads/*"]}}
+            if actions == ["s3:ListBucket"]:  # to tell a missing upload (404) from a denied one (403), and to
+                # sweep what dead attempts left beside a settled image: each under its own prefix
+                bucket = resources[0]["Fn::GetAtt"][0]
+                assert name == "ProcessImageFunction" and resources == [{"Fn::GetAtt": [bucket, "Arn"]}], name
+                prefix = {"UploadsBucket": "uploads/*", "MaterialsBucket": "materials/*"}[bucket]
+                assert statement["Condition"] == {"StringLike": {"s3:prefix": [prefix]}}
             elif any(a.startswith("s3:") for a in actions):
                 assert all(re.search(r"/(uploads|materials|samples)/\*$", r["Fn::Sub"]) for r in resources), name
 

@@ -248,7 +248,7 @@ def forged(app_id: str, list_: str = "audit", pk: str | None = None, sk: str = "
 
 def test_a_cursor_this_list_did_not_issue_is_400(api, register):
     register("app-1")
-    register("app-2")
+    register("app-2", candidate="cand-002")
     page = api("review", "GET", "/review/applications/app-1", OFFICE).body
     assert page["auditCursor"] is None and page["timelineCursor"] is None  # a short trail: all of it is here
     good = forged("app-1")
