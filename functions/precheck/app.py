@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import coldstart, db
 from core.settings import settings
-from core.telemetry import telemetry
+from core.telemetry import dropped, telemetry
 from precheck import use_cases
 from precheck.reading import Reading
 
@@ -65,9 +65,7 @@ def record_handler(record: SQSRecord) -> None:
     try:
         cmd = command(record.body)
     except Unprocessable as e:
-        logger.warning("message dropped: it can never be processed", extra={
-            "messageId": record.message_id, "reason": str(e), "bytes": len(record.body or "")})
-        metrics.add_metric(name="PrecheckMessagesUnprocessable", unit="Count", value=1)
+        dropped(logger, metrics, record, str(e), "PrecheckMessagesUnprocessable")
         return
     result = use_cases.check(cmd, read)
     logger.info("pre-check", extra={"result": result, "materialType": cmd.material_type})

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core import coldstart
 from core.models import carried
 from core.settings import settings
-from core.telemetry import telemetry
+from core.telemetry import dropped, telemetry
 from process_image import imaging, quality, use_cases
 from process_image.processing import Outcome
 
@@ -112,11 +112,7 @@ def process_record(record: SQSRecord) -> None:
     try:
         message = notification(record.body)
     except Unprocessable as e:
-        # Done with at once, not failed: five more receives would change nothing but the dead-letter
-        # queue's alarm. The body is not logged (it is anyone's text).
-        logger.warning("message dropped: it can never be processed", extra={
-            "messageId": record.message_id, "reason": str(e), "bytes": len(record.body or "")})
-        metrics.add_metric(name="UploadMessagesUnprocessable", unit="Count", value=1)
+        dropped(logger, metrics, record, str(e), "UploadMessagesUnprocessable")
         return
     for key, size in uploads(message):
         result = use_cases.process_upload(key, transform, size=size, sniff=sniff)
