@@ -81,10 +81,17 @@ def verify_contact(caller: Caller, body: c.CodeIn) -> c.ContactOut:
     return _contact_view(contact)
 
 
+def _waiting(user: str) -> Verification | None:
+    """The code texted and not yet typed, while it still works: not expired (its TTL takes it away only
+    later) and not spent by too many wrong tries."""
+    pending = db.get_verification(user)
+    if pending is None or pending.expires_at <= clock.now().seconds or pending.tries >= contacts.TRIES:
+        return None
+    return pending
+
+
 def get_contact(caller: Caller) -> c.ContactOut:
-    contact, pending = db.get_contact(caller.sub), db.get_verification(caller.sub)
-    if pending is not None and pending.expires_at <= clock.now().seconds:
-        pending = None  # expired, not yet taken away by its TTL
+    contact, pending = db.get_contact(caller.sub), _waiting(caller.sub)
     if contact is None and pending is not None:  # a first number, not yet verified
         contact = Contact(user=pending.user, phone=pending.phone, consent_at=pending.consent_at, notice=pending.notice,
                           updated_at=iso(pending.sent_at))
@@ -115,8 +122,9 @@ def subscribe(caller: Caller, body: c.SubscriptionIn) -> tuple[c.SubscriptionOut
 
 def my_subscriptions(caller: Caller) -> c.SubscriptionList:
     items = [_subscription_view(s) for s in sorted(db.subscriptions(caller.sub), key=lambda s: (s.exam_year, s.category))]
-    contact = db.get_contact(caller.sub)
-    return c.SubscriptionList(items=items, hasContact=contact is not None and contact.consented)
+    contact, pending = db.get_contact(caller.sub), _waiting(caller.sub)
+    return c.SubscriptionList(items=items, hasContact=contact is not None and contact.consented,
+                              pendingNumber=_pending_view(pending) if pending else None)
 
 
 def unsubscribe(caller: Caller, subscription_id: str) -> None:

@@ -56,12 +56,17 @@ def test_a_number_is_given_202_its_code_texted_and_verified_200(aws, clock):
     assert (marker["status"], marker["messageKind"]) == ("SENT", "verify")
     shown = notify_api("GET", "/me/contact", CAND).body
     assert (shown["verified"], shown["pending"]["phoneMasked"]) == (False, "139****0429")
-    assert notify_api("GET", "/subscriptions", CAND).body["hasContact"] is False
+    listed = notify_api("GET", "/subscriptions", CAND).body
+    assert listed["hasContact"] is False
+    # the settings page asks for the code again after a reload: the list says a code is waiting, masked
+    assert listed["pendingNumber"] == {"phoneMasked": "139****0429", "expiresAt": sent.body["expiresAt"],
+                                       "resendAfter": sent.body["resendAfter"]}
     # When the code is typed: the number is the candidate's consented contact, and the code is used up
     done = verify(code)
     assert done.status == 200 and done.body["verified"] is True and done.body["verifiedAt"] == clock().iso
     assert [i["kind"] for i in partition(aws, "USER#cand-001")] == ["contact"]
-    assert notify_api("GET", "/subscriptions", CAND).body["hasContact"] is True
+    listed = notify_api("GET", "/subscriptions", CAND).body
+    assert (listed["hasContact"], listed["pendingNumber"]) == (True, None)
     assert (verify(code).status, verify(code).code) == (400, "INVALID_CODE")  # used: no code is waiting
 
 
@@ -79,6 +84,7 @@ def test_a_wrong_code_is_invalid_code_and_the_sixth_try_too_many_attempts(aws, c
     assert (reply.status, reply.code) == (429, "TOO_MANY_ATTEMPTS"), reply
     assert "新的验证码" in reply.body["error"]["messageZh"]
     assert [i["kind"] for i in partition(aws, "USER#cand-001")] == ["verification"]
+    assert notify_api("GET", "/subscriptions", CAND).body["pendingNumber"] is None  # spent: not asked for again
     # A new code within the minute: 429 as well (one code a minute), with when to ask again
     again = give()
     assert (again.status, again.code) == (429, "TOO_MANY_ATTEMPTS") and "秒后再试" in again.body["error"]["messageZh"]
@@ -99,6 +105,7 @@ def test_an_expired_or_malformed_code_changes_nothing(aws, clock):
         assert (reply.status, reply.code) == (400, "INVALID_REQUEST"), reply
     assert partition(aws, "USER#cand-001")[0]["tries"] == 0  # not a try
     clock.tick(600)
+    assert notify_api("GET", "/subscriptions", CAND).body["pendingNumber"] is None  # expired: not asked for again
     reply = verify(code)
     assert (reply.status, reply.code) == (400, "INVALID_CODE") and "已过期" in reply.body["error"]["messageZh"]
     assert [i["kind"] for i in partition(aws, "USER#cand-001")] == ["verification"]

@@ -91,7 +91,7 @@ def test_subscribe_twice_is_one_subscription_and_unsubscribing_deletes_it(aws, y
     assert (first.status, again.status) == (201, 200) and first.body == again.body
     assert set(first.body) == {"id", "examYear", "category", "createdAt"}
     listed = notify_api("GET", "/subscriptions", CAND).body
-    assert listed == {"items": [first.body], "hasContact": False}
+    assert listed == {"items": [first.body], "hasContact": False, "pendingNumber": None}
     assert notify_api("GET", "/subscriptions", OTHER).body["items"] == []
     # the fan-out's list has the subscriber too, and loses them with the subscription
     assert [i["SK"] for i in partition(aws, f"SUBS#{year}#{CATEGORY}")] == ["USER#cand-001"]

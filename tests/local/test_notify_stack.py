@@ -68,7 +68,7 @@ def test_a_return_and_an_announcement_reach_the_candidates_phone_once(local_stac
 
     # When the candidate deletes the contact, their subscriptions go with it
     assert candidate.call("DELETE", "/me/contact").status_code == 204
-    assert candidate.call("GET", "/subscriptions").json() == {"items": [], "hasContact": False}
+    assert candidate.call("GET", "/subscriptions").json() == {"items": [], "hasContact": False, "pendingNumber": None}
 
 
 def test_the_sms_gateway_stand_in_receives_exactly_what_the_outbox_shows_signed(local_stack):

@@ -48,7 +48,9 @@ export async function candidateSettings(api, box) {
   const contact = subs.hasContact ? await api.get('/me/contact') : null;
   // `sent`: the code texted to the number just given (202), until it is typed; `phone`: that number,
   // as typed, for a new code. A number counts (and replaces the saved one) only once verified.
-  const state = { subs, choices, contact, editing: !contact, sent: null, phone: '' };
+  // After a reload, a code texted and not typed yet is asked for again (the number is known only masked
+  // then: a new code needs the number typed again).
+  const state = { subs, choices, contact, editing: !contact, sent: subs.pendingNumber || null, phone: '' };
   // Our own 429 (TOO_MANY_ATTEMPTS) and a spent try are answers, not "later": never retried by themselves.
   const once = (method, path, body) => api.request(method, path, { body, retry: false }).then((r) => r.data);
 
@@ -85,10 +87,10 @@ export async function candidateSettings(api, box) {
         pattern: '[0-9]{6}', maxlength: '6', placeholder: '000000' })),
     h('div', { class: 'buttons' },
       h('button', { type: 'submit', class: 'primary' }, t('verify')),
-      h('button', { type: 'button', onclick: act(() => sendCode(state.phone, true)) }, t('resend')),
+      state.phone ? h('button', { type: 'button', onclick: act(() => sendCode(state.phone, true)) }, t('resend')) : null,
       h('button', { type: 'button', class: 'link', onclick: () => { state.sent = null; state.editing = true; render(); } },
         t('changePhone'))),
-    h('p', { class: 'muted' }, t('resendAt', { time: fmtTime(sent.resendAfter) })));
+    state.phone ? h('p', { class: 'muted' }, t('resendAt', { time: fmtTime(sent.resendAfter) })) : null);
   }
 
   function contactPart() {

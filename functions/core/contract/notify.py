@@ -66,6 +66,9 @@ class SubscriptionOut(Model):
 class SubscriptionList(Model):
     items: list[SubscriptionOut]
     hasContact: bool = Field(description="false: nothing can be sent until PUT /me/contact")
+    pendingNumber: PendingNumber | None = Field(
+        default=None, description="a number given and texted a code that is not typed yet (still valid): the page "
+        "asks for the code again after a reload")
 
 
 class Categories(Model):
