@@ -9,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.api_steps import register
+from tests.browser.api_steps import register, upload_required
 from tests.browser.pages import open_with_token
 
 pytestmark = pytest.mark.localstack
@@ -56,3 +56,34 @@ def test_the_timeline_and_the_audit_trail_load_earlier_entries(browser_session, 
     desk.shot("audit-all")
     for session in (me, desk):
         assert session.errors == [] and session.foreign_requests() == []
+
+
+def test_one_images_history_loads_its_earlier_entries(browser_session, stack):
+    # Given: an application whose pictures were uploaded, then 60 entries of reserve/delete on another
+    # slot: the first picture's own entries are older than the trail's newest 50
+    app_id, candidate = f"app-older-{uuid.uuid4().hex[:6]}", f"cand-older-{uuid.uuid4().hex[:6]}"
+    register(stack, app_id, candidate)
+    upload_required(stack, app_id, candidate)
+    cycles(stack, app_id, candidate, CYCLES)
+    first = requests.get(f"{stack.url}/review/applications/{app_id}", timeout=10,
+                         headers=stack.auth("site-older", ["site_reviewer"], site="1101", region="11")).json()
+    image = first["materials"][0]["images"][0]
+    assert image["history"] == [] and image["historyCursor"], image
+    mine = requests.get(f"{stack.url}/review/applications/{app_id}/images/{image['imageId']}/history",
+                        params={"cursor": image["historyCursor"]}, timeout=10,
+                        headers=stack.auth("site-older", ["site_reviewer"], site="1101", region="11")).json()["items"]
+    # When: the reviewer opens it and asks for the picture's earlier entries
+    desk = browser_session((1280, 900), prefix="reviewer-")
+    console = open_with_token(desk, stack.url, stack.token("site-older", ["site_reviewer"], site="1101", region="11"),
+                              f"/review.html#{app_id}")
+    history = console.locator("details.history")
+    expect(history.locator("summary")).to_have_text("此图记录 (0+)")
+    history.locator("summary").click()
+    history.get_by_role("button", name="更早的记录").click()
+    # Then: they are all there, oldest first, and nothing more to load
+    expect(history.locator("summary")).to_have_text(f"此图记录 ({len(mine)})")
+    expect(history.locator("li")).to_have_count(len(mine))
+    expect(history.locator("li").first).to_contain_text(mine[0]["label"])
+    expect(history.get_by_role("button", name="更早的记录")).to_have_count(0)
+    desk.shot("image-history-all")
+    assert desk.errors == [] and desk.foreign_requests() == []

@@ -73,7 +73,7 @@ const SORTS = {
 
 let ctx;
 const state = {
-  queue: [], level: null, page: null, index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' },
+  queue: [], level: null, page: null, index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' }, olderHistory: new Map(),
   sort: SORTS[localStorage.getItem('queueSort')] !== undefined ? localStorage.getItem('queueSort') : 'queue',
 };
 const $ = (sel) => document.querySelector(sel);
@@ -173,7 +173,7 @@ async function openApplication(id, { claim = false } = {}) {
     if (claim) await ctx.api.post(`/review/applications/${encodeURIComponent(id)}/claim`);
     const changed = state.page?.application.id !== id;
     state.page = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}`);
-    if (changed) Object.assign(state, { index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' } });
+    if (changed) Object.assign(state, { index: 0, zoom: 1, rotation: 0, requests: [], draft: { comment: '' }, olderHistory: new Map() });
     state.index = Math.min(state.index, Math.max(0, allImages().length - 1));
     state.openSeen = seen(state.queue.find((q) => q.applicationId === id));
     history.replaceState(null, '', `#${encodeURIComponent(id)}`);
@@ -223,13 +223,33 @@ function imageHints(image) {
       h('span', { class: 'warn-tag' }, '≈'), ' ', t('similarTo', { ids: others.join(', ') })) : null);
 }
 
+/** One image's entries before those on the page, 50 at a time (GET …/images/{imageId}/history?cursor=):
+ * kept per image until another application is opened. */
+async function olderHistory(image) {
+  const id = state.page.application.id;
+  const had = state.olderHistory.get(image.imageId);
+  const cursor = had ? had.cursor : image.historyCursor;
+  try {
+    const more = await ctx.api.get(`/review/applications/${encodeURIComponent(id)}/images/${encodeURIComponent(image.imageId)}`
+      + `/history?cursor=${encodeURIComponent(cursor)}`);
+    if (state.page?.application.id !== id) return;
+    state.olderHistory.set(image.imageId, { items: [...more.items, ...(had?.items || [])], cursor: more.nextCursor });
+    renderWorkspace();
+    document.querySelector('details.history summary')?.focus();
+  } catch (e) { showError(e); }
+}
+
 function imageHistory(image) {
-  const entries = state.page.imageHistory?.[image.imageId] || [];
-  if (!entries.length) return null;
-  return h('details', { class: 'history' }, h('summary', {}, `${t('history')} (${entries.length})`),
+  const older = state.olderHistory.get(image.imageId);
+  const entries = [...(older?.items || []), ...(state.page.imageHistory?.[image.imageId] || [])];
+  const cursor = older ? older.cursor : image.historyCursor;
+  if (!entries.length && !cursor) return null;
+  return h('details', { class: 'history', open: Boolean(older) },
+    h('summary', {}, `${t('history')} (${entries.length}${cursor ? '+' : ''})`),
     h('ol', {}, entries.map((e) => h('li', {}, h('time', { class: 'muted' }, fmtTime(e.at)), ' ', pick(e, 'label'),
       e.reasonCode ? ` · ${reasonLabel(e.reasonCode)}` : '', e.note ? h('em', {}, ` ${e.note}`) : null,
-      h('span', { class: 'muted' }, ` · ${e.actor}`)))));
+      h('span', { class: 'muted' }, ` · ${e.actor}`)))),
+    cursor ? h('button', { type: 'button', class: 'link older', onclick: () => olderHistory(image) }, t('older')) : null);
 }
 
 function viewer() {
