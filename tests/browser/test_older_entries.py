@@ -27,6 +27,13 @@ def cycles(stack, app_id: str, candidate: str, n: int) -> None:
         assert gone.status_code == 204, gone.text
 
 
+def site_console(browser_session, stack, app_id: str):
+    """The site reviewer's console on the application, at desktop size."""
+    desk = browser_session((1280, 900), prefix="reviewer-")
+    return desk, open_with_token(desk, stack.url, stack.token("site-older", ["site_reviewer"], site="1101", region="11"),
+                                 f"/review.html#{app_id}")
+
+
 def test_the_timeline_and_the_audit_trail_load_earlier_entries(browser_session, stack):
     app_id, candidate = f"app-older-{uuid.uuid4().hex[:6]}", f"cand-older-{uuid.uuid4().hex[:6]}"
     register(stack, app_id, candidate)
@@ -43,9 +50,7 @@ def test_the_timeline_and_the_audit_trail_load_earlier_entries(browser_session, 
     expect(timeline.get_by_role("button", name="更早的记录")).to_have_count(0)
     me.shot("timeline-all")
     # The site reviewer's console: the trail with their own read of the identity data on it
-    desk = browser_session((1280, 900), prefix="reviewer-")
-    console = open_with_token(desk, stack.url, stack.token("site-older", ["site_reviewer"], site="1101", region="11"),
-                              f"/review.html#{app_id}")
+    desk, console = site_console(browser_session, stack, app_id)
     trail = console.locator("details.audit")
     expect(trail.locator("summary")).to_contain_text("审核记录 (50+)")
     trail.locator("summary").click()
@@ -65,17 +70,14 @@ def test_one_images_history_loads_its_earlier_entries(browser_session, stack):
     register(stack, app_id, candidate)
     upload_required(stack, app_id, candidate)
     cycles(stack, app_id, candidate, CYCLES)
-    first = requests.get(f"{stack.url}/review/applications/{app_id}", timeout=10,
-                         headers=stack.auth("site-older", ["site_reviewer"], site="1101", region="11")).json()
+    reviewer = stack.auth("site-older", ["site_reviewer"], site="1101", region="11")
+    first = requests.get(f"{stack.url}/review/applications/{app_id}", timeout=10, headers=reviewer).json()
     image = first["materials"][0]["images"][0]
     assert image["history"] == [] and image["historyCursor"], image
     mine = requests.get(f"{stack.url}/review/applications/{app_id}/images/{image['imageId']}/history",
-                        params={"cursor": image["historyCursor"]}, timeout=10,
-                        headers=stack.auth("site-older", ["site_reviewer"], site="1101", region="11")).json()["items"]
+                        params={"cursor": image["historyCursor"]}, timeout=10, headers=reviewer).json()["items"]
     # When: the reviewer opens it and asks for the picture's earlier entries
-    desk = browser_session((1280, 900), prefix="reviewer-")
-    console = open_with_token(desk, stack.url, stack.token("site-older", ["site_reviewer"], site="1101", region="11"),
-                              f"/review.html#{app_id}")
+    desk, console = site_console(browser_session, stack, app_id)
     history = console.locator("details.history")
     expect(history.locator("summary")).to_have_text("此图记录 (0+)")
     history.locator("summary").click()
