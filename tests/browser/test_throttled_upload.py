@@ -32,7 +32,8 @@ class Faults:
 
     def __init__(self, stack, reservations: list[tuple[int, dict, str]], posts: list[tuple[int, str]]):
         self.stack, self.reservation_faults, self.post_faults = stack, list(reservations), list(posts)
-        self.reservations: list[tuple[float, int]] = []  # (monotonic time, status answered or 0 = passed on)
+        # (monotonic time, status answered, "dropped" (no answer), or 0 = passed on)
+        self.reservations: list[tuple[float, int | str]] = []
         self.posts: list[tuple[float, str, int]] = []  # (time, key field, status or 0)
         self.deletes: list[str] = []
         self._lock = threading.Lock()
@@ -47,7 +48,9 @@ class Faults:
             return route.fallback()
         with self._lock:
             fault = self.reservation_faults.pop(0) if self.reservation_faults else None
-            self.reservations.append((time.monotonic(), fault[0] if fault else 0))
+            self.reservations.append((time.monotonic(), (fault[0] or "dropped") if fault else 0))
+        if fault and fault[0] == 0:  # no answer the page may read: a dropped connection, or a 429 without CORS
+            return route.abort("failed")
         if fault:
             status, headers, body = fault
             return route.fulfill(status=status, headers={"Content-Type": "application/json", **headers}, body=body)
@@ -136,6 +139,31 @@ def test_throttled_reservations_and_a_slow_s3_are_waited_out_without_the_candida
     assert image["status"] == "SUBMITTED" and first_key.endswith(image["imageId"])
     assert me.errors == []
     assert sorted(status for status, _ in me.http_errors) == [429, 429, 503]  # only what the routes answered
+
+
+def test_a_throttle_answer_the_page_cannot_read_is_waited_out_too(browser_session, stack, tmp_path):
+    # Given: API Gateway's own 429 has no CORS headers, so the browser hides it: to the page the first
+    # five reservations get no answer at all (more than the 4 tries a passing 5xx gets)
+    photo = document_photo(tmp_path / "card-front.jpg", "card front", 5)
+    me, page, app_id, candidate = open_upload_page(browser_session, stack, "unread")
+    faults = Faults(stack, reservations=[(0, {}, "")] * 5, posts=[])
+    faults.install(me.page)
+
+    # When: the candidate chooses one photo
+    page.upload(ID_CARD, photo)
+
+    # Then: the calm note while it waits, then the thumbnail by itself; never an error
+    expect(me.page.locator(".queue-note")).to_contain_text("排队中，请勿关闭页面")
+    page.wait_for_thumbnails(ID_CARD, 1, timeout=90_000)
+    expect(me.page.get_by_role("alert")).to_be_empty()
+    expect(page.upload_errors()).to_have_count(0)
+    me.shot("thumbnail-after-unreadable-throttles")
+    # six reservations, backing off between them (250-500 ms, then doubling); one image stored
+    assert [status for _, status in faults.reservations] == ["dropped"] * 5 + [0]
+    gaps = [b - a for (a, _), (b, _) in zip(faults.reservations, faults.reservations[1:], strict=False)]
+    assert all(gap >= 0.25 * 2 ** n for n, gap in enumerate(gaps)), gaps
+    (image,) = images_of(stack, candidate, app_id)
+    assert image["status"] == "SUBMITTED"
 
 
 def test_a_post_whose_policy_ran_out_is_sent_once_with_a_fresh_reservation(browser_session, stack, tmp_path):

@@ -22,9 +22,11 @@ export const RETRY = {
   baseMs: 500,  // the first wait is 250-500 ms, then doubling
   capMs: 30_000,  // no single wait longer than this (a Retry-After may ask for up to maxRetryAfterMs)
   maxRetryAfterMs: 120_000,
-  // "Slow down" (429, 503) is waited out for this long: the queue moves, the page stays open.
+  // "Slow down" (429, 503) is waited out for this long: the queue moves, the page stays open. No answer
+  // at all (status 0) too: API Gateway's own 429 carries no CORS headers (they are added to the
+  // function's answers only), so to the page a throttled request looks exactly like a dropped one.
   slowDownBudgetMs: 10 * 60_000,
-  otherTries: 4,  // other 5xx and dropped connections: a few tries, then the error is shown
+  otherTries: 4,  // other 5xx: a few tries, then the error is shown
 };
 
 /** 429 and 503 say "later"; other 5xx and a lost connection (status 0) may be passing. */
@@ -49,7 +51,7 @@ export function backoffMs(attempt, retryAfter = null, random = Math.random) {
 /** Whether another try is due after `attempt` failed tries that began at `startedAt`. */
 export function shouldRetry(status, attempt, startedAt, now = Date.now()) {
   if (!retryable(status)) return false;
-  if (status === 429 || status === 503) return now - startedAt < RETRY.slowDownBudgetMs;
+  if (status === 0 || status === 429 || status === 503) return now - startedAt < RETRY.slowDownBudgetMs;
   return attempt + 1 < RETRY.otherTries;
 }
 
