@@ -7,10 +7,11 @@ For each generated upload (testkit/corpus.py, the pictures the tests use):
              of quality, encode;
 * floor    - what no implementation can skip to produce the same output: Pillow decode, the EXIF
              turn if the photo has one (R5), the ICC conversion to sRGB if it is tagged (a cached
-             LittleCMS transform, as the subject's), one JPEG encode at the output's quality (read
-             back from the subject's output) with optimised Huffman tables; "bare" is decode +
-             encode alone, in the note. The thumbnail is not in the floor: its cost counts against
-             the goal;
+             LittleCMS transform, as the subject's), one JPEG encode of the output's pixels (the
+             watermarked picture, made outside the timing) at the output's quality (read back from
+             the subject's output) with optimised Huffman tables. Drawing the watermark and the
+             thumbnail are not in the floor: their cost counts against the goal. "clean" is the
+             floor encoding the clean picture instead, "bare" decode + encode alone: both in the note;
 * baseline - the naive watermark: upright, RGBA, a full-image transparent overlay with the text
              tiled on it, ``alpha_composite``, encode.
 
@@ -129,11 +130,18 @@ def output_quality(data: bytes) -> int:
     return encoding.input_quality(Image.open(io.BytesIO(subject(data)))) or imaging.JPEG_QUALITY
 
 
-def floor(data: bytes) -> bytes:
-    """Decode, EXIF turn, ICC conversion, encode at the output's settings: nothing less makes it."""
+@lru_cache(maxsize=16)
+def output_pixels(data: bytes) -> Image.Image:
+    """What the output's encode is given: the upright, sRGB, watermarked picture (R7), made outside the
+    timing. Its pixels are what every implementation must encode to store the same output; the
+    watermark's outline makes them 1.5-1.8x the bytes of the clean picture at the same quality."""
+    return imaging._render(data, imaging.watermark_text(REFERENCE, DAY)).image
+
+
+def _upright_srgb(data: bytes) -> Image.Image:
+    """Decode, the EXIF turn if any (R5), the ICC conversion to sRGB if tagged."""
     im = Image.open(io.BytesIO(data))
     im.load()
-    quality = output_quality(data)
     icc = im.info.get("icc_profile")
     turn = imaging._ORIENTATION.get(imaging._orientation(im))
     if icc:
@@ -142,7 +150,20 @@ def floor(data: bytes) -> bytes:
         im = im.transpose(turn)
     if im.mode not in ("RGB", "L"):
         im = im.convert("RGB")
-    return imaging.encode_jpeg(im, quality)
+    return im
+
+
+def floor(data: bytes) -> bytes:
+    """Decode, EXIF turn, ICC conversion, and one encode of the output's pixels at the output's settings:
+    nothing less makes the output. Drawing the watermark is not in it (its cost counts against the
+    figure, as the thumbnail's does)."""
+    _upright_srgb(data)
+    return imaging.encode_jpeg(output_pixels(data), output_quality(data))
+
+
+def clean(data: bytes) -> bytes:
+    """The floor with the clean picture's encode instead of the output's (the note's second ratio)."""
+    return imaging.encode_jpeg(_upright_srgb(data), output_quality(data))
 
 
 def bare(data: bytes) -> bytes:
@@ -183,7 +204,7 @@ def baseline(data: bytes) -> bytes:
     return out.getvalue()
 
 
-VARIANTS = {"subject": subject, "floor": floor, "bare": bare, "baseline": baseline}
+VARIANTS = {"subject": subject, "floor": floor, "clean": clean, "bare": bare, "baseline": baseline}
 
 
 # ---------------------------------------------------------------- timing
@@ -244,6 +265,10 @@ def _probe(variant: str, path: str) -> None:
     """Linux: VmHWM is this process's own peak (ru_maxrss would carry the parent's over exec)."""
     with open(path, "rb") as f:
         data = f.read()
+    if variant in ("floor", "clean", "bare"):  # what they are given, made before: not theirs to count
+        output_quality(data)
+        if variant == "floor":
+            output_pixels(data)
     gc.collect()
     reset_peak_rss()  # import-time peaks do not count
     before = status_kb("VmRSS")
@@ -273,7 +298,7 @@ def output_quality_figures(data: bytes, out: bytes) -> tuple[int, float]:
 def time_rows(name: str, data: bytes, repeats: int, tmp: str) -> tuple[list[Row], dict]:
     # The baseline churns ~35 MB per call, which slows whatever runs next: it gets its own loop,
     # interleaved with a second measurement of the floor.
-    times = time_case(data, repeats, ("subject", "floor", "bare"))
+    times = time_case(data, repeats, ("subject", "floor", "clean", "bare"))
     naive = time_case(data, repeats, ("baseline", "floor"))
     path = os.path.join(tmp, "input")
     with open(path, "wb") as f:
@@ -294,8 +319,9 @@ def time_rows(name: str, data: bytes, repeats: int, tmp: str) -> tuple[list[Row]
               "baseline_samples_ms": naive, "speedup_vs_baseline": base / med["subject"],
               "encodes": done.encodes, "thumbnail_bytes": len(done.thumbnail), "thumbnail_ms": thumb_ms,
               "thumbnail_size": [done.thumbnail_width, done.thumbnail_height]}  # fmt: skip
-    notes = [f"thumbnail {thumb_ms:.1f} ms of it"]
-    if med["floor"] > 1.05 * med["bare"]:
+    notes = [f"thumbnail {thumb_ms:.1f} ms of it",
+             f"{med['subject'] / med['clean']:.2f}x a floor encoding the clean picture ({med['clean']:.1f} ms)"]
+    if med["clean"] > 1.05 * med["bare"]:
         notes.append(f"{med['subject'] / med['bare']:.2f}x the bare decode+encode ({med['bare']:.1f} ms)")
     size_row = Row("1   output vs input bytes", len(out) / 1000, len(data) / 1000, growth,
                    GOAL_GROWTH if is_jpeg else None, "kB",
