@@ -31,7 +31,7 @@ APPLICATIONS = list(PLAN["applications"])  # taken one per journey
 IN_FLIGHT = [0]  # journeys started and not yet written down as done or failed
 
 BASE_S, CAP_S, SLOW_DOWN_BUDGET_S, OTHER_TRIES = 0.5, 30.0, 600.0, 4  # as web/js/api.js RETRY
-BUSY_POLL_S, IDLE_POLL_S = 2.0, 5.0  # candidate.js BUSY_POLL_MS, IDLE_POLL_MS
+BUSY_POLL_S, IDLE_POLL_S, IDLE_POLLS = 2.0, 15.0, 2  # candidate.js BUSY_POLL_MS, IDLE_POLL_MS, IDLE_POLLS
 MARGIN_S = 15.0  # upload.js MARGIN_MS
 IMAGES = "/applications/{id}/materials/{type}/images"
 
@@ -140,9 +140,10 @@ class Candidate(HttpUser):
         return done
 
     def _idle(self, app: str, auth: dict, etag: str | None, seconds: float) -> str | None:
-        """Nothing pending: the page polls from 5 s, doubling (candidate.js IDLE_POLL_MS)."""
-        interval, until = IDLE_POLL_S, time.monotonic() + seconds
-        while time.monotonic() + interval <= until:
+        """Nothing pending: the page polls from 15 s, doubling, twice at most (candidate.js IDLE_POLL_MS)."""
+        interval, until, polls = IDLE_POLL_S, time.monotonic() + seconds, 0
+        while polls < IDLE_POLLS and time.monotonic() + interval <= until:
+            polls += 1
             gevent.sleep(interval)
             polled = self.send("GET", f"/applications/{app}/status", "GET /applications/{id}/status", retry=False,
                                headers={**auth, "If-None-Match": etag or ""})
