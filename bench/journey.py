@@ -39,8 +39,8 @@ MINIMUM = {
     "upload": (0, 1, 0),  # per image: the browser's POST to S3
     "process": (2, 4, 0),  # per image: Query, transaction; S3 GetObject, PutObject x2 (picture, thumbnail), DeleteObject
     "sqs": (0, 0, 0),  # per image: S3's notification; per batch: ReceiveMessage, DeleteMessageBatch (below)
-    "page": (1, 0, 0),  # one Query; image URLs presigned locally
-    "status": (2, 0, 0),  # the open's read (no If-None-Match) and a poll that sees a change (200): one read each
+    "page": (1, 0, 0),  # one Query; image URLs presigned locally; the status's ETag from the same item
+    "status": (1, 0, 0),  # a poll that sees a change (200, the new ETag): one read
     "poll": (1, 0, 0),  # a poll that sees nothing changed: the same read, 304 and no body
     "site review": (1 + 1 + 1 + 2, 0, 0),  # queue Query, claim (conditional update), page Query, decide (Query + tx)
     "site image decisions": (2, 0, 0),  # per image: Query (versions, trail), transaction
@@ -236,19 +236,17 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
         if not worker.poll_once():
             break
 
+    # The web client's open reads the page, which carries the status's ETag; while the page is open it
+    # polls the status with If-None-Match: 200 and the new ETag when something changed, else 304.
     t = step("page")
-    page = timed(t, lambda: _ok(api("status", "GET", f"/applications/{app_id}", cand)))
+    opened = timed(t, lambda: api("status", "GET", f"/applications/{app_id}", cand))
+    page = _ok(opened)
+    current = opened.headers["etag"]
     states = [i["status"] for m in page["materials"] for i in m["images"]]
     if states.count("SUBMITTED") != N_IMAGES:
         raise RuntimeError(f"journey: images are {states}")
-
-    # The web client's open reads the status first (its ETag), then the page; while the page is open it
-    # polls the status with If-None-Match: 200 and the new ETag when something changed, else 304.
     status = f"/applications/{app_id}/status"
     t = step("status")
-    opened = timed(t, lambda: api("status", "GET", status, cand))
-    _ok(opened)
-    current = opened.headers["etag"]
     changed = timed(t, lambda: api("status", "GET", status, cand, headers={"If-None-Match": stale}))
     _ok(changed)
     if stale == current or changed.headers["etag"] != current:

@@ -52,4 +52,4 @@ def test_the_web_clients_poll_is_the_models():
              re.findall(r"^const ((?:BUSY|IDLE)_POLL\w*) = ([\d_]+);", script, re.MULTILINE)}
     assert found == capacity.POLL
     status = capacity.PER_CANDIDATE["GET /applications/{id}/status"]
-    assert status - capacity.POLL["IDLE_POLLS"] == 1 + 4 * capacity.PEAK["images_per_candidate"]
+    assert status - capacity.POLL["IDLE_POLLS"] == 3 * capacity.PEAK["images_per_candidate"]  # 2 busy, 1 idle each

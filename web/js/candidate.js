@@ -102,10 +102,11 @@ function settingsCard() {
 // ------------------------------------------------------------------ the upload page
 function appPath() { return `/applications/${encodeURIComponent(state.page.application.id)}`; }
 
-/** The page; `etag`: the status poll's, when it has just seen the change (no second status read). */
+/** The page, with the ETag of the same read: the poll's next If-None-Match (one request an open). */
 async function load(id, etag = null) {
-  state.etag = etag || (await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`)).etag;
-  state.page = await ctx.api.get(`/applications/${encodeURIComponent(id)}`);
+  const r = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}`);
+  state.page = r.data;
+  state.etag = r.etag || etag;
   for (const [key, u] of state.uploads) {  // a local upload ends once the API has processed it
     const image = findImage(u.imageId);
     if (u.imageId && u.stage === 'processing' && (!image || image.status !== 'PENDING')) {
