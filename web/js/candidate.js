@@ -14,7 +14,7 @@ import { pictureLink } from './viewer.js';
 // While an image is processing or its pre-checks pend, every 2 s: the thumbnail and the findings appear
 // by themselves. Otherwise the changes that can come are a reviewer's, hours or days later and told by
 // SMS: an idle look polls twice (15 s, then 30 s later) and then waits for the tab to be shown again
-// (one poll at once, and the two again) or the candidate to act. Throttled, it backs off.
+// (a look again: a poll at once, one more 30 s later) or the candidate to act. Throttled, it backs off.
 const BUSY_POLL_MS = 2000;
 const IDLE_POLL_MS = 15_000;
 const IDLE_POLLS = 2;  // per visible stretch of an idle page
