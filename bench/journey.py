@@ -39,7 +39,9 @@ MINIMUM = {
     "upload": (0, 1, 0),  # per image: the browser's POST to S3
     "process": (2, 4, 0),  # per image: Query, transaction; S3 GetObject, PutObject x2 (picture, thumbnail), DeleteObject
     "sqs": (0, 0, 0),  # per image: S3's notification; per batch: ReceiveMessage, DeleteMessageBatch (below)
-    "page": (1, 0, 0),  # one Query; image URLs presigned locally
+    "page": (1, 0, 0),  # one Query; image URLs presigned locally; the status's ETag from the same item
+    "status": (1, 0, 0),  # a poll that sees a change (200, the new ETag): one read
+    "poll": (1, 0, 0),  # a poll that sees nothing changed: the same read, 304 and no body
     "site review": (1 + 1 + 1 + 2, 0, 0),  # queue Query, claim (conditional update), page Query, decide (Query + tx)
     "site image decisions": (2, 0, 0),  # per image: Query (versions, trail), transaction
     "region review": (1 + 1 + 1 + 2, 0, 0),  # queue, claim, page, decide
@@ -184,7 +186,8 @@ def _ok(reply, status: int = 200):
     return reply.body
 
 
-def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn: str, timing: dict) -> None:
+def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn: str, timing: dict,
+             logs=None) -> None:
     from local.invoke import LambdaContext, claims
     from local.worker import Worker
     from process_image.app import lambda_handler
@@ -197,16 +200,18 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
 
     def step(name: str):
         meter.step = name
-        timing.setdefault(name, {"handler_seconds": 0.0, "invocations": 0})
+        timing.setdefault(name, {"handler_seconds": 0.0, "invocations": 0, "log_bytes": 0})
         return timing[name]
 
     def timed(t, fn, *args, **kw):
+        written = logs.bytes if logs else 0
         started = time.perf_counter()
         try:
             return fn(*args, **kw)
         finally:
             t["handler_seconds"] += time.perf_counter() - started
             t["invocations"] += 1
+            t["log_bytes"] += (logs.bytes if logs else 0) - written
 
     t = step("register")
     timed(t, lambda: _ok(api("status", "PUT", f"/applications/{app_id}", REGISTRAR,
@@ -219,6 +224,10 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
     step("upload")
     for key, data in zip(keys, photos, strict=False):
         put(aws, key, data)
+    meter.step = "unmetered"  # the ETag the page had before its images were processed: the poll's old one
+    before = api("status", "GET", f"/applications/{app_id}/status", cand)
+    _ok(before)
+    stale = before.headers["etag"]
 
     t = step("process")
     worker = Worker(aws.sqs, aws.queue_url, queue_arn, "us-east-1", invoke=lambda event: timed(
@@ -227,11 +236,24 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
         if not worker.poll_once():
             break
 
+    # The web client's open reads the page, which carries the status's ETag; while the page is open it
+    # polls the status with If-None-Match: 200 and the new ETag when something changed, else 304.
     t = step("page")
-    page = timed(t, lambda: _ok(api("status", "GET", f"/applications/{app_id}", cand)))
+    opened = timed(t, lambda: api("status", "GET", f"/applications/{app_id}", cand))
+    page = _ok(opened)
+    current = opened.headers["etag"]
     states = [i["status"] for m in page["materials"] for i in m["images"]]
     if states.count("SUBMITTED") != N_IMAGES:
         raise RuntimeError(f"journey: images are {states}")
+    status = f"/applications/{app_id}/status"
+    t = step("status")
+    changed = timed(t, lambda: api("status", "GET", status, cand, headers={"If-None-Match": stale}))
+    _ok(changed)
+    if stale == current or changed.headers["etag"] != current:
+        raise RuntimeError(f"journey: ETags {stale} -> {current}, a poll with the old one got {changed.headers}")
+    t = step("poll")
+    same = timed(t, lambda: api("status", "GET", status, cand, headers={"If-None-Match": current}))
+    _ok(same, 304)
 
     t = step("site review")
     timed(t, lambda: _ok(api("review", "GET", "/review/queue", site)))
@@ -259,16 +281,37 @@ def _journey(aws, api, meter: Meter, app_id: str, photos: list[bytes], queue_arn
     meter.step = "done"
 
 
-STEPS = ("register", "reserve", "upload", "process", "sqs", "page", "site review", "site image decisions",
-         "region review")
-API_STEPS = {"register", "reserve", "page", "site review", "site image decisions", "region review"}
-FUNCTION_OF_STEP = {"register": "StatusFunction", "page": "StatusFunction", "reserve": "UploadPresignFunction",
+STEPS = ("register", "reserve", "upload", "process", "sqs", "page", "status", "poll", "site review",
+         "site image decisions", "region review")
+API_STEPS = {"register", "reserve", "page", "status", "poll", "site review", "site image decisions", "region review"}
+FUNCTION_OF_STEP = {"register": "StatusFunction", "page": "StatusFunction", "status": "StatusFunction",
+                    "poll": "StatusFunction", "reserve": "UploadPresignFunction",
                     "process": "ProcessImageFunction", "site review": "ReviewFunction",
                     "site image decisions": "ReviewFunction", "region review": "ReviewFunction"}
 
 
-def run(photos: list[bytes]) -> tuple[list[Row], dict]:
-    """One warm-up journey (imports, clients, caches), then the measured one."""
+def warm_up_photos() -> list[bytes]:
+    """The warm-up's own six pictures: the measured journey's kinds, drawn from other seeds. With the
+    same pictures the measured journey's process step would find them in the likeness index as another
+    candidate's and note a duplicate on each (UpdateItems no real candidate's journey makes)."""
+    from testkit import corpus
+
+    return [corpus.photo_jpeg(seed=41), corpus.exif_rotated_jpeg(6, (1200, 1600), seed=43),
+            corpus.png(corpus.screenshot(seed=47)), corpus.fit_jpeg(corpus.grey_scan(seed=53)),
+            corpus.photo_jpeg(seed=59), corpus.exif_rotated_jpeg(6, (1200, 1600), seed=61)]
+
+
+def noted_duplicates(aws, table: str, app_id: str) -> int:
+    """How many of the application's images carry a duplicate note (another candidate's look-alike)."""
+    from core import db
+
+    items = aws.ddb.query(TableName=table, KeyConditionExpression="PK = :pk",
+                          ExpressionAttributeValues={":pk": {"S": db.app_pk(app_id)}})["Items"]
+    return sum(1 for i in items if i.get("duplicateOf"))
+
+
+def run(photos: list[bytes], warm_up: list[bytes] | None = None) -> tuple[list[Row], dict]:
+    """One warm-up journey (imports, clients, caches) with pictures of its own, then the measured one."""
     import boto3
 
     from bench.aws import Api, in_process_aws
@@ -285,15 +328,16 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         meter = Meter(side=boto3.client("dynamodb"), indexes=indexes,
                       keys=tuple(k["AttributeName"] for k in spec.tables[0]["KeySchema"]))
         meter.attach(db.client(), storage.client(), aws.s3, aws.sqs)
-        _journey(aws, api, meter, "bench-warm-up", photos, queue_arn, {})
+        _journey(aws, api, meter, "bench-warm-up", warm_up or warm_up_photos(), queue_arn, {})
         meter.calls.clear()
         meter.overhead.clear()
         logs.bytes = logs.lines = 0
         timing: dict[str, dict] = {}
-        _journey(aws, api, meter, APP_ID, photos, queue_arn, timing)
+        _journey(aws, api, meter, APP_ID, photos, queue_arn, timing, logs)
         steps = meter.per_step()
         partition = aws.ddb.query(TableName=spec.names["AppTable"], KeyConditionExpression="PK = :pk",
                                   ExpressionAttributeValues={":pk": {"S": db.app_pk(APP_ID)}})["Items"]
+        duplicates = noted_duplicates(aws, spec.names["AppTable"], "bench-warm-up")
         stored = aws.s3.list_objects_v2(Bucket=spec.names["MaterialsBucket"], Prefix=f"materials/{APP_ID}/")
     table = []
     total = Counter()
@@ -307,7 +351,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
                       "operations": dict(sorted(s["calls"].items())), "rru": s["rru"], "wru": s["wru"],
                       "wru_standard": s["wru_standard"], "aws_seconds": s["aws_seconds"],
                       "handler_seconds": max(0.0, t.get("handler_seconds", 0.0) - meter.overhead.get(name, 0.0)),
-                      "invocations": t.get("invocations", 0),
+                      "invocations": t.get("invocations", 0), "log_bytes": t.get("log_bytes", 0),
                       "function": FUNCTION_OF_STEP.get(name)})
     detail = {
         "images": N_IMAGES, "steps": table, "totals": dict(total),
@@ -315,6 +359,7 @@ def run(photos: list[bytes]) -> tuple[list[Row], dict]:
         "api_requests": sum(r["invocations"] for r in table if r["step"] in API_STEPS),
         "process_invocations": next(r["invocations"] for r in table if r["step"] == "process"),
         "log_bytes": logs.bytes, "log_lines": logs.lines,
+        "noted_duplicates": duplicates,  # on the warm-up's images by the measured journey: 0 for a real one
         "partition_items": len(partition),
         "partition_bytes": sum(units.item_size(i) for i in partition),
         "storage_bytes": units.storage_bytes(partition, indexes),

@@ -40,15 +40,19 @@ PEAK = {
     "checked_share": 4 / 7,  # of the images, those in slots the machine pre-checks read (id_card x2, diploma, probation)
 }
 
+# The web client's status poll (web/js/candidate.js, whose constants a test keeps equal to these): every
+# 2 s while an image is processed or its pre-checks pend; an idle look polls IDLE_POLLS times, from 15 s
+# doubling, then waits for the tab to be shown again or the candidate to act.
+POLL = {"BUSY_POLL_MS": 2000, "IDLE_POLL_MS": 15_000, "IDLE_POLLS": 2, "IDLE_POLL_MAX_MS": 60_000}
 # What one candidate's browser sends in their session in the peak hour (web/js/candidate.js): the list,
-# then the upload page (a status read and the page). Per image: a reservation, the S3 POST, the status
-# and the page read after it, the poll every 2 s while it processes (~2 polls), the page again when the
-# poll sees it processed, ~2 idle polls (5 s, then 10 s) while the next photo is chosen; after the last,
-# idle polls doubling from 5 s to once a minute (~5). One reservation in ten is a retake.
+# then the upload page (one read: it carries the status's ETag). Per image: a reservation, the S3 POST,
+# the page read after it, the poll every 2 s while it processes (~2 polls), the page again when the
+# poll sees it processed, ~1 idle poll (at 15 s) while the next photo is chosen; after the last, the idle
+# look's polls. One reservation in ten is a retake.
 PER_CANDIDATE = {
     "GET /applications": 1,
     "GET /applications/{id}": 1 + 2 * 7,
-    "GET /applications/{id}/status": 1 + (1 + 2 + 2) * 7 + 5,
+    "GET /applications/{id}/status": (2 + 1) * 7 + POLL["IDLE_POLLS"],
     "POST /applications/{id}/materials/{type}/images": 8,
     "DELETE /applications/{id}/materials/{type}/images/{imageId}": 1,
     "S3 POST uploads/": 8,

@@ -1,9 +1,9 @@
 """Deadline day's mix for Locust (run by `python -m bench.loadtest`, in .venv-locust): candidates who
 do what the web client does (web/js/candidate.js, api.js, upload.js) and reviewers who read.
 
-A candidate's journey: the list, the upload page (status + page), then per image a reservation, the
-presigned S3 POST, the status and the page, the status poll every 2 s until the page shows it
-SUBMITTED. What is meant to be retried is retried as the browser does: 429 and 503 waited out
+A candidate's journey: the list, the upload page (it carries the status's ETag), then per image a
+reservation, the presigned S3 POST, the page, the status poll every 2 s until the page shows it
+SUBMITTED, idle polls while the next photo is chosen. What is meant to be retried is retried as the browser does: 429 and 503 waited out
 (Retry-After, else exponential backoff with jitter), other 5xx and dropped connections a few tries;
 the S3 POST with its own policy while it lasts, else the place is given back and reserved again.
 
@@ -31,7 +31,7 @@ APPLICATIONS = list(PLAN["applications"])  # taken one per journey
 IN_FLIGHT = [0]  # journeys started and not yet written down as done or failed
 
 BASE_S, CAP_S, SLOW_DOWN_BUDGET_S, OTHER_TRIES = 0.5, 30.0, 600.0, 4  # as web/js/api.js RETRY
-BUSY_POLL_S, IDLE_POLL_S = 2.0, 5.0  # candidate.js BUSY_POLL_MS, IDLE_POLL_MS
+BUSY_POLL_S, IDLE_POLL_S, IDLE_POLLS = 2.0, 15.0, 2  # candidate.js BUSY_POLL_MS, IDLE_POLL_MS, IDLE_POLLS
 MARGIN_S = 15.0  # upload.js MARGIN_MS
 IMAGES = "/applications/{id}/materials/{type}/images"
 
@@ -116,16 +116,15 @@ class Candidate(HttpUser):
 
     def _journey(self, app: str, auth: dict) -> list[dict]:
         self.send("GET", "/applications", "GET /applications", headers=auth)
-        etag = self.send("GET", f"/applications/{app}/status", "GET /applications/{id}/status", headers=auth).headers.get("ETag")
-        page = self.send("GET", f"/applications/{app}", "GET /applications/{id}", headers=auth).json()
+        opened = self.send("GET", f"/applications/{app}", "GET /applications/{id}", headers=auth)
+        etag, page = opened.headers.get("ETag"), opened.json()
         wanted = [m["type"] for m in page["materials"] for _ in range(PLAN["per_material"].get(m["type"], 0))]
         done = []
         for n, material in enumerate(wanted):
             photo = PHOTOS[n % len(PHOTOS)]  # each image of an application a different photo
             image_id, uploaded_at = self._upload(app, auth, material, photo)
-            etag = self.send("GET", f"/applications/{app}/status", "GET /applications/{id}/status",
-                             headers=auth).headers.get("ETag")
-            image = self._image(self.send("GET", f"/applications/{app}", "GET /applications/{id}", headers=auth), image_id)
+            read = self.send("GET", f"/applications/{app}", "GET /applications/{id}", headers=auth)
+            etag, image = read.headers.get("ETag"), self._image(read, image_id)  # the page carries the status's ETag
             while image.get("status") == "PENDING":  # the page polls until the thumbnail is there
                 gevent.sleep(BUSY_POLL_S)
                 polled = self.send("GET", f"/applications/{app}/status", "GET /applications/{id}/status",
@@ -140,9 +139,10 @@ class Candidate(HttpUser):
         return done
 
     def _idle(self, app: str, auth: dict, etag: str | None, seconds: float) -> str | None:
-        """Nothing pending: the page polls from 5 s, doubling (candidate.js IDLE_POLL_MS)."""
-        interval, until = IDLE_POLL_S, time.monotonic() + seconds
-        while time.monotonic() + interval <= until:
+        """Nothing pending: the page polls from 15 s, doubling, twice at most (candidate.js IDLE_POLL_MS)."""
+        interval, until, polls = IDLE_POLL_S, time.monotonic() + seconds, 0
+        while polls < IDLE_POLLS and time.monotonic() + interval <= until:
+            polls += 1
             gevent.sleep(interval)
             polled = self.send("GET", f"/applications/{app}/status", "GET /applications/{id}/status", retry=False,
                                headers={**auth, "If-None-Match": etag or ""})

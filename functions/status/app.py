@@ -37,9 +37,11 @@ def list_applications() -> c.ApplicationList:
 
 @api.route("get", "/applications/<id>", roles=READERS, summary="Everything the upload page shows, in one read",
            description="A reviewer's or the exam office's read is audited: a `viewed` entry on the trail, at most one "
-                       "per person and hour.", errors=["NOT_FOUND"])
-def get_page(id: AppId) -> c.Page:
-    return use_cases.materials_page(api.caller(), id)
+                       "per person and hour. The ETag is the status's as of this read: the poll's first If-None-Match.",
+           success={200: {"description": "The page", "headers": ETAG}}, errors=["NOT_FOUND"])
+def get_page(id: AppId) -> Response[c.Page]:
+    page, tag = use_cases.tagged_page(api.caller(), id)
+    return Response(status_code=200, content_type="application/json", body=page, headers={"ETag": tag})
 
 
 @api.route("get", "/applications/<id>/timeline", roles=READERS,

@@ -42,9 +42,14 @@ def my_applications(caller: Caller) -> c.ApplicationList:
 
 
 def materials_page(caller: Caller, app_id: str) -> c.Page:
+    return tagged_page(caller, app_id)[0]
+
+
+def tagged_page(caller: Caller, app_id: str) -> tuple[c.Page, str]:
     """The whole upload page: the application's items (one Query) and its timeline's newest entries
     (another), URLs signed locally; the season's window from a minute-long cache (the countdown; a change
-    checks the window itself). A staff member's read is on the trail before the page is sent."""
+    checks the window itself). A staff member's read is on the trail before the page is sent. With the
+    status's ETag of the same read: the page's poll starts from it, so an open is one request."""
     snap = db.load(app_id, with_audit=False)
     if snap is None:
         raise DomainError("NOT_FOUND")
@@ -53,7 +58,8 @@ def materials_page(caller: Caller, app_id: str) -> c.Page:
     now = clock.now()
     history.note_read(caller, snap.application, now)
     snap.audit, older = history.newest(pages.TIMELINE, app_id)
-    return pages.candidate_page(snap, now.seconds, storage.material_url, storage.sample_url, older)
+    page = pages.candidate_page(snap, now.seconds, storage.material_url, storage.sample_url, older)
+    return page, views.etag(snap.application, now.seconds)
 
 
 def timeline(caller: Caller, app_id: str, after: str | None) -> c.TimelinePage:

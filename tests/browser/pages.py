@@ -142,6 +142,11 @@ class CandidatePage:
     def upload(self, material: tuple[str, str], path) -> None:
         self.file_input(material).set_input_files(str(path))
 
+    def come_back(self) -> None:
+        """The candidate comes back to the tab (a reviewer's SMS, photos sent from the phone): the browser
+        says the page is visible again, and an idle page, which stops polling after its look, polls at once."""
+        self.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
     def wait_for_thumbnails(self, material: tuple[str, str], count: int, timeout: float = 30_000) -> None:
         """Without a reload: the page polls the status and refreshes itself."""
         expect(self.thumbnails(material)).to_have_count(count, timeout=timeout)

@@ -62,7 +62,8 @@ def test_every_page_state_has_no_critical_serious_or_moderate_violation(browser_
     assert_accessible(me, "draft")
 
     upload_required(stack, draft, candidate, photos=blurred)
-    page.wait_for_thumbnails(ID_CARD, 2, timeout=75_000)  # the page polls and shows them by itself
+    page.come_back()  # sent from another device: the tab polls when it is shown again, then while they process
+    page.wait_for_thumbnails(ID_CARD, 2, timeout=60_000)
     expect(page.quality_hints(DIPLOMA, "BLURRY")).to_have_count(1)
     me.shot("with-images")
     assert_accessible(me, "with-images")

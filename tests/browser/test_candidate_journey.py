@@ -194,9 +194,10 @@ def test_a_phone_photo_goes_in_and_the_review_comes_back(browser_session, stack,
     expect(desk.page.locator(".who-card").get_by_role("status")).to_have_text("退回修改")
     desk.shot("returned")
 
-    # Then: the candidate's page shows it by itself (an idle page polls at most once a minute, README
-    # "Deadline day"): check marks, no 删除 on them, the comment on top
-    expect(page.status()).to_have_text("退回修改", timeout=75_000)
+    # Then: the candidate, told by SMS, comes back to the tab left open (an idle page has stopped polling,
+    # README "Deadline day"): it polls at once and shows the return: check marks, no 删除 on them, the comment on top
+    page.come_back()
+    expect(page.status()).to_have_text("退回修改", timeout=15_000)
     expect(page.check_marks(ID_CARD)).to_have_count(2)
     expect(page.delete_buttons(ID_CARD)).to_have_count(0)
     expect(page.delete_buttons(DIPLOMA)).to_have_count(1)

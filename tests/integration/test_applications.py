@@ -58,13 +58,17 @@ def test_etag_gives_304_until_the_application_changes(api, register, aws):
     register("app-1")
     first = api("status", "GET", "/applications/app-1/status", CAND)
     tag = first.headers["etag"]
+    page = api("status", "GET", "/applications/app-1", CAND)  # the page carries it: an open is one request
 
     same = api("status", "GET", "/applications/app-1/status", CAND, headers={"If-None-Match": tag})
     api("upload_presign", "POST", "/applications/app-1/materials/id_card/images", CAND, {"contentType": "image/jpeg"})
     changed = api("status", "GET", "/applications/app-1/status", CAND, headers={"If-None-Match": tag})
+    again = api("status", "GET", "/applications/app-1", CAND)
 
+    assert page.status == 200 and page.headers["etag"] == tag
     assert same.status == 304 and same.body is None
     assert changed.status == 200 and changed.headers["etag"] != tag and changed.body["version"] == 2
+    assert again.headers["etag"] == changed.headers["etag"]
 
 
 def test_other_candidate_gets_404_and_wrong_roles_403(api, register):

@@ -43,3 +43,13 @@ def test_the_model_sizes_each_part_for_the_peak_minute():
     reads, writes = m["dynamodb"]["warm"]
     assert writes >= m["dynamodb"]["writes"] * factor and reads >= m["dynamodb"]["reads"] * factor
     assert m["quotas"]["lambda_concurrency"] >= m["reserved"] + 100
+
+
+def test_the_web_clients_poll_is_the_models():
+    """The status poll's rates are lines of the model: the constants in candidate.js are POLL's."""
+    script = (capacity.README.parent / "web" / "js" / "candidate.js").read_text(encoding="utf-8")
+    found = {name: int(value.replace("_", "")) for name, value in
+             re.findall(r"^const ((?:BUSY|IDLE)_POLL\w*) = ([\d_]+);", script, re.MULTILINE)}
+    assert found == capacity.POLL
+    status = capacity.PER_CANDIDATE["GET /applications/{id}/status"]
+    assert status - capacity.POLL["IDLE_POLLS"] == 3 * capacity.PEAK["images_per_candidate"]  # 2 busy, 1 idle each

@@ -10,12 +10,15 @@ import { announce, boot, showError, toast } from './shell.js';
 import { sendImage } from './upload.js';
 import { pictureLink } from './viewer.js';
 
-// The status poll (README "Deadline day": its rate is a line of the capacity model). While an image is
-// processing, every 2 s: the thumbnail appears by itself. Otherwise from 5 s, doubling while nothing
-// changes, to once a minute: a reviewer's decision still shows without a reload. Throttled, it backs off.
+// The status poll (README "Deadline day": its rates are lines of the capacity model, tools/capacity.py POLL).
+// While an image is processing or its pre-checks pend, every 2 s: the thumbnail and the findings appear
+// by themselves. Otherwise the changes that can come are a reviewer's, hours or days later and told by
+// SMS: an idle look polls twice (15 s, then 30 s later) and then waits for the tab to be shown again
+// (a look again: a poll at once, one more 30 s later) or the candidate to act. Throttled, it backs off.
 const BUSY_POLL_MS = 2000;
-const IDLE_POLL_MS = 5000;
-const IDLE_POLL_MAX_MS = 60_000;
+const IDLE_POLL_MS = 15_000;
+const IDLE_POLLS = 2;  // per visible stretch of an idle page
+const IDLE_POLL_MAX_MS = 60_000;  // the longest a throttled poll waits
 const NOTE_LINGER_MS = 1500;  // the queue note stays this long after the last wait, so it does not flicker
 
 extend({
@@ -43,7 +46,7 @@ extend({
 let ctx;  // {config, user, api}
 const main = () => document.getElementById('main');
 const state = {
-  page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0, idleMs: IDLE_POLL_MS, pollFailures: 0,
+  page: null, etag: null, uploads: new Map(), sizes: new Map(), timer: null, seq: 0, idleMs: IDLE_POLL_MS, idlePolls: 0, pollFailures: 0,
   errors: new Map(),  // material type -> why the file just chosen for it was not taken
   focus: null,  // {key, type}: what had the keyboard focus in the page, to give it back after a re-render
 };
@@ -99,10 +102,11 @@ function settingsCard() {
 // ------------------------------------------------------------------ the upload page
 function appPath() { return `/applications/${encodeURIComponent(state.page.application.id)}`; }
 
-/** The page; `etag`: the status poll's, when it has just seen the change (no second status read). */
+/** The page, with the ETag of the same read: the poll's next If-None-Match (one request an open). */
 async function load(id, etag = null) {
-  state.etag = etag || (await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`)).etag;
-  state.page = await ctx.api.get(`/applications/${encodeURIComponent(id)}`);
+  const r = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}`);
+  state.page = r.data;
+  state.etag = r.etag || etag;
   for (const [key, u] of state.uploads) {  // a local upload ends once the API has processed it
     const image = findImage(u.imageId);
     if (u.imageId && u.stage === 'processing' && (!image || image.status !== 'PENDING')) {
@@ -145,17 +149,22 @@ function stopPolling() { clearTimeout(state.timer); state.timer = null; }
 
 function schedule(delay = null) {
   stopPolling();
-  state.timer = setTimeout(poll, delay ?? (busy() ? BUSY_POLL_MS : state.idleMs));
+  if (delay === null && !busy()) {
+    if (state.idlePolls >= IDLE_POLLS) return;  // this look has had its idle polls: wake() starts them again
+    delay = state.idleMs;
+  }
+  state.timer = setTimeout(poll, delay ?? BUSY_POLL_MS);
 }
 
 /** Something happened (a change seen, the candidate acted, the tab came back): poll briskly again. */
-function wake() { state.idleMs = IDLE_POLL_MS; }
+function wake() { state.idleMs = IDLE_POLL_MS; state.idlePolls = 0; }
 
 /** `GET …/status` with If-None-Match: 304 while nothing changed, the new ETag when something did. The
  * poll paces itself (no retries inside the request): a 429 or 5xx waits Retry-After, else backs off. */
 async function poll() {
   const id = state.page?.application.id;
-  if (!id || (document.hidden && !busy())) return schedule();
+  if (!id) return schedule();
+  if (document.hidden && !busy()) return stopPolling();  // nobody looks: the tab's return polls at once
   let delay = null;
   try {
     const r = await ctx.api.request('GET', `/applications/${encodeURIComponent(id)}/status`,
@@ -167,6 +176,7 @@ async function poll() {
       renderPage();
     } else if (!busy()) {
       state.idleMs = Math.min(state.idleMs * 2, IDLE_POLL_MAX_MS);
+      state.idlePolls += 1;
     }
   } catch (e) {
     const status = e instanceof ApiError ? e.status : 0;
@@ -540,7 +550,7 @@ if (ctx) {
   trackFocus();
   window.addEventListener('hashchange', route);
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.timer && routeId()) {
+    if (!document.hidden && routeId() && state.page?.application.id === routeId()) {
       wake();
       schedule(0);
     }
