@@ -144,15 +144,20 @@ def test_every_function_gets_the_environment(cfn, resources):
     assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "ttl"
 
 
-def test_pillow_layer_is_attached_only_to_process_image_and_the_ocr_layer_to_precheck(cfn, resources):
+def test_pillow_layer_is_attached_only_to_process_image_the_ocr_layer_to_precheck_signing_to_status_and_review(cfn, resources):
     layers = {lid.rstrip("0123456789abcdef"): lid for lid in of_type(cfn, "AWS::Lambda::LayerVersion")}
-    assert set(layers) == {"DependenciesLayer", "PillowLayer", "OcrLayer"}
+    assert set(layers) == {"DependenciesLayer", "PillowLayer", "SigningLayer", "OcrLayer"}
     attached = {name: f["Properties"]["Layers"] for name, f in app_functions(cfn).items()}
     pillow, ocr = {"Ref": layers["PillowLayer"]}, {"Ref": layers["OcrLayer"]}
     assert {name for name, refs in attached.items() if pillow in refs} == {"ProcessImageFunction", "PrecheckFunction"}
     assert {name for name, refs in attached.items() if ocr in refs} == {"PrecheckFunction"}
     assert attached["ProcessImageFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow]
     assert attached["PrecheckFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow, ocr]
+    # cryptography only where image links are signed
+    signing = {"Ref": layers["SigningLayer"]}
+    assert {name for name, refs in attached.items() if signing in refs} == {"StatusFunction", "ReviewFunction"}
+    assert attached["StatusFunction"] == [{"Ref": layers["DependenciesLayer"]}, signing]
+    assert resources["SigningLayer"]["Properties"]["ContentUri"] == "layers/signing/"
     assert resources["PillowLayer"]["Properties"]["ContentUri"] == "layers/pillow/"
     assert resources["OcrLayer"]["Properties"]["ContentUri"] == "layers/ocr/"
 
@@ -160,7 +165,7 @@ def test_pillow_layer_is_attached_only_to_process_image_and_the_ocr_layer_to_pre
 def test_everything_is_built_by_the_deploy_makefile_for_arm64(cfn, resources):
     """deploy/Makefile compiles .pyc with Python 3.12 and installs the layers --no-deps (test_build)."""
     built = {lid: r for lid, r in resources.items() if r["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")}
-    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer", "OcrLayer"}
+    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer", "SigningLayer", "OcrLayer"}
     for lid, resource in built.items():
         assert {k: resource["Metadata"][k] for k in ("BuildMethod", "BuildArchitecture", "ContextPath")} == {
             "BuildMethod": "makefile", "BuildArchitecture": "arm64", "ContextPath": "deploy"}, lid
@@ -791,7 +796,7 @@ def test_image_links_key_pair_is_made_by_a_least_privilege_custom_resource(cfn):
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "ImageKeysLogs"}}
     assert resources["ImageKeysLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert function["Architectures"] == ["arm64"] and function["Runtime"] == "python3.12"
-    assert function["Layers"][0]["Ref"].startswith("DependenciesLayer")  # cryptography
+    assert [ref["Ref"].rstrip("0123456789abcdef") for ref in function["Layers"]] == ["DependenciesLayer", "SigningLayer"]
     granted = {(a, json.dumps(r)) for s in statements(cfn, "ImageKeysFunction") for a in as_list(s["Action"])
                for r in as_list(s.get("Resource", []))}
     secret, logs = json.dumps({"Ref": "ImageSigningKeySecret"}), json.dumps({"Fn::GetAtt": ["ImageKeysLogs", "Arn"]})
