@@ -43,7 +43,10 @@ def expires_at(now: float, window: int, ttl: int) -> int:
 
 def object_url(key: str) -> str:
     """The distribution's URL of a key in the materials bucket (the path is the key, percent-encoded)."""
-    return f"{settings().image_origin}/{quote(key, safe='/~')}"
+    origin = settings().image_origin
+    if not origin:
+        raise RuntimeError("IMAGE_ORIGIN is required with IMAGE_LINKS=cloudfront")
+    return f"{origin}/{quote(key, safe='/~')}"
 
 
 @lru_cache(maxsize=1)

@@ -44,8 +44,9 @@ class Settings:
             raise RuntimeError("WEB_URL must be the web client's origin (https://...)")
         if self.image_links not in ("s3", "cloudfront"):
             raise RuntimeError("IMAGE_LINKS must be s3 or cloudfront")
-        if self.image_links == "cloudfront" and (not self.image_origin.startswith(("https://", "http://"))
-                                                 or self.image_origin.endswith("/")):
+        # (the origin and the key pair are required where a link is made: core.image_links)
+        if self.image_origin and (not self.image_origin.startswith(("https://", "http://"))
+                                  or self.image_origin.endswith("/")):
             raise RuntimeError("IMAGE_ORIGIN must be the distribution's origin (https://..., no path)")
         # Windows aligned to the epoch that divide a week: every environment starts the same windows, so
         # all of them sign the same link for an object; an hour at least, so a link is worth caching.

@@ -143,6 +143,10 @@ def test_a_link_needs_the_key_pair_where_only_samples_are_shown(signing, monkeyp
     assert storage.sample_url("x.png") == f"{ORIGIN}/samples/x.png"
     with pytest.raises(RuntimeError, match="IMAGE_KEY_SECRET"):
         image_links.material_url(KEY)
+    monkeypatch.delenv("IMAGE_ORIGIN")
+    reset_clients()
+    with pytest.raises(RuntimeError, match="IMAGE_ORIGIN"):
+        storage.sample_url("x.png")
 
 
 # ---------------------------------------------------------------- the template's custom resource
