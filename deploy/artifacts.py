@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAKEFILE = ROOT / "deploy" / "Makefile"
 LAYERS = {"DependenciesLayer": ROOT / "layers" / "runtime", "PillowLayer": ROOT / "layers" / "pillow",
+          "SigningLayer": ROOT / "layers" / "signing",
           "OcrLayer": ROOT / "layers" / "ocr"}
 # Which layers each function loads after the DependenciesLayer (template.yaml), by its handler's package.
 EXTRA_LAYERS = {"process_image": ("opt_pillow",), "precheck": ("opt_pillow", "opt_ocr")}

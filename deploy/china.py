@@ -6,10 +6,14 @@ What changes, and why (README "Deploy in the China regions"):
 - No Cognito (it does not exist there): the `CreateUserPool` branch is taken away, so the API trusts the
   issuer named by JwtIssuer (required): the registration system's accounts (R1) or the exam centre's
   identity platform. Staff MFA is then the `StaffMfa` parameter's rule (core.identity).
-- The web client: CloudFront there has no origin access control and no usable default domain; the site
-  bucket is read through an origin access identity, and the distribution answers on the operator's
+- The web client and image links: CloudFront there has no origin access control and no usable default
+  domain; the site bucket and the materials bucket (materials/*, samples/*) are each read through an
+  origin access identity, and the distribution answers on the operator's
   ICP-licensed domain (WebDomain) with their certificate uploaded to IAM (WebCertificateId). Every
   link, CORS origin and callback that named the distribution's domain names WebDomain instead.
+- Image links stay the distribution's signed URLs (core.image_links): CloudFront in China supports
+  signed URLs and cookies with key groups (announced for the China regions in October 2020); they are
+  on WebDomain like the site, so the pages' CSP needs no bucket host for images there either.
 - SMS: SNS sends no SMS there; the domestic gateway channel is the only one (SmsChannel gateway,
   SmsGatewayUrl required).
 ARNs and principals are already partition-aware in template.yaml (`${AWS::Partition}`, `${AWS::URLSuffix}`).
@@ -121,24 +125,28 @@ def china(template: dict) -> dict:
         "Description": "The id of WebDomain's TLS certificate uploaded to IAM (aws iam upload-server-certificate "
                        "--path /cloudfront/ ...): ACM certificates cannot be used by CloudFront in China."}
     resources = t["Resources"]
-    del resources["WebOriginAccessControl"]
-    resources["WebOriginAccessIdentity"] = {
-        "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
-        "Properties": {"CloudFrontOriginAccessIdentityConfig": {"Comment": {"Fn::Sub": "${AWS::StackName} web"}}}}
     config = resources["WebDistribution"]["Properties"]["DistributionConfig"]
-    (origin,) = config["Origins"]
-    del origin["OriginAccessControlId"]
-    origin["S3OriginConfig"] = {"OriginAccessIdentity": {
-        "Fn::Sub": "origin-access-identity/cloudfront/${WebOriginAccessIdentity}"}}
+    # Each bucket origin (the site's, the images') read through an identity of its own instead of OAC.
+    for origin in config["Origins"]:
+        name = origin["Id"].capitalize()  # web -> Web, materials -> Materials
+        del resources[f"{name}OriginAccessControl"]
+        resources[f"{name}OriginAccessIdentity"] = {
+            "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
+            "Properties": {"CloudFrontOriginAccessIdentityConfig": {"Comment": {"Fn::Sub": f"${{AWS::StackName}} {origin['Id']}"}}}}
+        del origin["OriginAccessControlId"]
+        origin["S3OriginConfig"] = {"OriginAccessIdentity": {
+            "Fn::Sub": f"origin-access-identity/cloudfront/${{{name}OriginAccessIdentity}}"}}
     config.update({"Aliases": [{"Ref": "WebDomain"}], "HttpVersion": "http2", "IPV6Enabled": False,
                    "ViewerCertificate": {"IamCertificateId": {"Ref": "WebCertificateId"}, "SslSupportMethod": "sni-only",
                                          "MinimumProtocolVersion": "TLSv1.2_2021"}})
     skips = resources["WebDistribution"]["Metadata"]["checkov"]["skip"]
     resources["WebDistribution"]["Metadata"]["checkov"]["skip"] = [s for s in skips if s["id"] != "CKV_AWS_174"]
-    statements = resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    (read,) = [s for s in statements if s.get("Sid") == "CloudFrontReadsTheSite"]
-    read["Principal"] = {"CanonicalUser": {"Fn::GetAtt": ["WebOriginAccessIdentity", "S3CanonicalUserId"]}}
-    del read["Condition"]
+    for policy, sid, identity in (("WebBucketPolicy", "CloudFrontReadsTheSite", "WebOriginAccessIdentity"),
+                                  ("MaterialsBucketPolicy", "CloudFrontReadsImages", "MaterialsOriginAccessIdentity")):
+        statements = resources[policy]["Properties"]["PolicyDocument"]["Statement"]
+        (read,) = [s for s in statements if s.get("Sid") == sid]
+        read["Principal"] = {"CanonicalUser": {"Fn::GetAtt": [identity, "S3CanonicalUserId"]}}
+        del read["Condition"]
     t = _on_web_domain(t)
 
     # -------------------------------------------------------------- SMS: the domestic gateway only

@@ -145,9 +145,12 @@ def lambda_response(result: Any) -> Response:
 class Gateway:
     def __init__(self, stack: Stack, tokens: TokenIssuer, invoke: Callable[[str, dict], Any],
                  local_routes: dict[tuple[str, str], Callable[[Request], Response]] | None = None,
-                 web_dir: Path | None = None, site_headers: list[tuple[str, str]] | None = None):
+                 web_dir: Path | None = None, site_headers: list[tuple[str, str]] | None = None,
+                 prefix_routes: dict[str, Callable[[Request], Response]] | None = None):
         self.stack, self.tokens, self.invoke = stack, tokens, invoke
         self.local_routes = local_routes or {}
+        # GET/HEAD of every path under a prefix: the distribution's other origins (local.cdn)
+        self.prefix_routes = prefix_routes or {}
         self.web_dir = web_dir.resolve() if web_dir else None
         default = stack.default_throttle
         self.throttles = Throttles({k: Limit(*v) for k, v in stack.throttles.items()}, Limit(*default) if default else None)
@@ -170,6 +173,10 @@ class Gateway:
         local = self.local_routes.get((method, path))
         if local:
             return local(request)
+        if method in ("GET", "HEAD"):
+            under = next((handler for prefix, handler in self.prefix_routes.items() if path.startswith(prefix)), None)
+            if under:
+                return under(request)
         found = match_route(self.stack.routes, method, path)
         if found:
             route, params = found

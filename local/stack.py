@@ -20,6 +20,7 @@ from botocore.config import Config
 
 from deploy import catalogue
 from local import auth
+from local.cdn import Distribution, KeyPair
 from local.gateway import Gateway, GatewayServer, Request, Response, error
 from local.invoke import FAKE_AWS, FAKE_KEYS
 from local.moto_server import MotoServer
@@ -102,6 +103,9 @@ def configure_environment(endpoint_url: str, stack: Stack) -> None:
     environments = [f.environment for f in stack.functions.values()]
     common = {k: v for k, v in environments[0].items() if all(e.get(k) == v for e in environments)} if environments else {}
     os.environ.update(common)
+    # Image links (IMAGE_*): set on the functions that make them; these share one process here and read
+    # their settings once, so the values (the same wherever they are set) are set for all of them.
+    os.environ.update({k: v for e in environments for k, v in e.items() if k.startswith("IMAGE_")})
 
 
 def outbox(dynamodb, table: str, sent: list[tuple[str, str, str]] | None = None) -> list[dict]:
@@ -196,6 +200,7 @@ class LocalStack:
         # The requirement catalogue's first version, by the seed step a deployment runs (make seed-catalogue).
         catalogue.seed(client("dynamodb", self.moto.url), self.stack.names["AppTable"])
         self._sms_credentials()
+        self.distribution = self._image_distribution()
         self.moto.cors.configure(self.stack.buckets)
         upload_samples(self.stack, self.moto.url)
         self.runtime = Runtime(self.stack.functions, one_at_a_time={r.function for r in self.stack.routes})
@@ -213,7 +218,7 @@ class LocalStack:
             **{("POST", f"/dev/run/{s.short_name}"): self._run_now(s) for s in self.stack.schedules},
         }
         self.http.gateway = Gateway(self.stack, self.tokens, self.runtime.invoke, local_routes, self.web_dir,
-                                    self.site_headers)
+                                    self.site_headers, self.distribution.routes() if self.distribution else None)
         self._serving = threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True)
         self._serving.start()
         self._start_stream_pollers()
@@ -246,6 +251,18 @@ class LocalStack:
         secrets = client("secretsmanager", self.moto.url)
         for name in names:
             secrets.create_secret(Name=name, SecretString=json.dumps(self.sms.credentials))
+
+    def _image_distribution(self) -> Distribution | None:
+        """The distribution's image paths on this origin (local.cdn), with a key pair made now: its private
+        key where the template's functions read it (IMAGE_KEY_SECRET), its id the one they are given."""
+        if os.environ.get("IMAGE_LINKS") != "cloudfront":
+            return None
+        keys = KeyPair.generate(os.environ["IMAGE_KEY_PAIR_ID"])
+        client("secretsmanager", self.moto.url).create_secret(Name=os.environ["IMAGE_KEY_SECRET"],
+                                                              SecretString=keys.private_pem)
+        s3 = client("s3", self.moto.url)
+        return Distribution(os.environ["IMAGE_ORIGIN"], {keys.key_id: keys.public_key}, lambda: s3,
+                            self.stack.names["MaterialsBucket"])
 
     def _start_workers(self) -> None:
         sqs = client("sqs", self.moto.url)

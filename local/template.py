@@ -338,11 +338,14 @@ def _existing(template: dict, resolver: Resolver) -> dict:
 
 
 def _site_buckets(template: dict) -> set[str]:
-    """Buckets that only serve a CloudFront distribution: locally the gateway serves web/ instead."""
+    """Buckets that only serve a CloudFront distribution's site (its default behaviour's origin): locally
+    the gateway serves web/ instead. Another origin's bucket (the images') is the functions' too."""
     found = set()
     for distribution in _of_type(template, "AWS::CloudFront::Distribution").values():
-        for origin in distribution.get("Properties", {}).get("DistributionConfig", {}).get("Origins", []):
-            domain = origin.get("DomainName")
+        config = distribution.get("Properties", {}).get("DistributionConfig", {})
+        site = config.get("DefaultCacheBehavior", {}).get("TargetOriginId")
+        for origin in config.get("Origins", []):
+            domain = origin.get("DomainName") if origin.get("Id") == site else None
             if isinstance(domain, dict) and "Fn::GetAtt" in domain:
                 target = domain["Fn::GetAtt"]
                 found.add(target[0] if isinstance(target, list) else target.split(".")[0])

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 
 def reset_clients() -> None:
-    from core import aws, catalog, db, settings, storage
+    from core import aws, catalog, db, image_links, settings, storage
 
     settings.settings.cache_clear()
     aws.reset()
     db.reset_client()
     storage.reset_client()
+    image_links.reset()
     catalog.forget()  # another table: its own catalogue versions
     db.forget_shown_windows()
 

@@ -20,6 +20,14 @@ class Settings:
     claim_ttl: int = 900  # a reviewer's claim lease (15 minutes)
     retention_days: int = 0  # an application's records are kept this long after its exam year; 0: for good
     web_url: str = ""  # the web client's origin, where a function links the upload page (R1); "" if none
+    # Image links (core.image_links): "s3", presigned GETs on the materials bucket; "cloudfront", URLs on
+    # the site's own distribution signed with its key pair (the private key PEM in a secret).
+    image_links: str = "s3"
+    image_origin: str = ""  # https://<the distribution's domain> (or the site's custom domain)
+    image_key_pair_id: str = ""  # the CloudFront public key's id
+    image_key_secret: str = ""  # the secret holding the private key (name or ARN)
+    thumbnail_url_window: int = 7 * 86400  # a thumbnail's signed link stays the same link this long
+    picture_url_window: int = 86400  # ... and a full picture's
 
     def __post_init__(self):
         for name in ("table_name", "uploads_bucket", "materials_bucket", "region"):
@@ -34,6 +42,18 @@ class Settings:
             raise RuntimeError("VIEW_URL_WINDOW_SECONDS must be 60..86400 and divide a day")
         if self.web_url and not self.web_url.startswith(("https://", "http://")):
             raise RuntimeError("WEB_URL must be the web client's origin (https://...)")
+        if self.image_links not in ("s3", "cloudfront"):
+            raise RuntimeError("IMAGE_LINKS must be s3 or cloudfront")
+        # (the origin and the key pair are required where a link is made: core.image_links)
+        if self.image_origin and (not self.image_origin.startswith(("https://", "http://"))
+                                  or self.image_origin.endswith("/")):
+            raise RuntimeError("IMAGE_ORIGIN must be the distribution's origin (https://..., no path)")
+        # Windows aligned to the epoch that divide a week: every environment starts the same windows, so
+        # all of them sign the same link for an object; an hour at least, so a link is worth caching.
+        for name, window in (("THUMBNAIL_URL_WINDOW_SECONDS", self.thumbnail_url_window),
+                             ("PICTURE_URL_WINDOW_SECONDS", self.picture_url_window)):
+            if not (3600 <= window <= 7 * 86400 and 7 * 86400 % window == 0):
+                raise RuntimeError(f"{name} must be 3600..604800 and divide a week")
 
 
 @lru_cache(maxsize=1)
@@ -50,4 +70,10 @@ def settings() -> Settings:
         claim_ttl=int(env.get("CLAIM_TTL_SECONDS", "900")),
         retention_days=int(env.get("RETENTION_DAYS", "0") or 0),
         web_url=env.get("WEB_URL", ""),
+        image_links=env.get("IMAGE_LINKS", "s3"),
+        image_origin=env.get("IMAGE_ORIGIN", ""),
+        image_key_pair_id=env.get("IMAGE_KEY_PAIR_ID", ""),
+        image_key_secret=env.get("IMAGE_KEY_SECRET", ""),
+        thumbnail_url_window=int(env.get("THUMBNAIL_URL_WINDOW_SECONDS", str(7 * 86400))),
+        picture_url_window=int(env.get("PICTURE_URL_WINDOW_SECONDS", "86400")),
     )

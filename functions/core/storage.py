@@ -230,16 +230,27 @@ def discard(upload_key: str | None, material_key: str | None) -> None:
         logger.exception("objects of a deleted image left behind", extra={"upload": upload_key, "material": material_key})
 
 
+# Image links: presigned GETs here, or the distribution's signed URLs (core.image_links, imported only
+# where a link is made) where IMAGE_LINKS says so.
 def material_url(key: str) -> str:
+    if settings().image_links == "cloudfront":
+        from core import image_links
+        return image_links.material_url(key)
     return presigned_get(settings().materials_bucket, key)
 
 
 def thumbnail_url(key: str) -> str:
     """The thumbnail of the watermarked picture stored under ``key``."""
+    if settings().image_links == "cloudfront":
+        from core import image_links
+        return image_links.thumbnail_url(key)
     return presigned_get(settings().materials_bucket, thumbnail_key(key))
 
 
 def sample_url(name: str) -> str:
+    if settings().image_links == "cloudfront":
+        from core import image_links
+        return image_links.sample_url(name)
     return presigned_get(settings().materials_bucket, sample_key(name))
 
 

@@ -44,20 +44,32 @@ const post = (url) => { const form = new FormData(); form.append('key', 'k'); fo
 
 
 def signed(monkeypatch, region: str) -> dict[str, str]:
-    """What core.storage signs in `region` for the template's buckets there: the upload POST's URL, an
-    image's and a sample picture's presigned GET."""
+    """What core.storage signs in `region` for the template's buckets there: the upload POST's URL; an
+    image's, its thumbnail's and a sample picture's link on the site's distribution (core.image_links,
+    the site being SITE here), the key pair's private key in Secrets Manager as the template keeps it."""
+    from moto import mock_aws
+
     from core import storage
+    from local.cdn import KeyPair
 
     names = derive(load_template(), PARAMETERS, region=region).names
+    keys = KeyPair.generate()
     for var, value in (("AWS_REGION", region), ("AWS_DEFAULT_REGION", region),
-                       ("UPLOADS_BUCKET", names["UploadsBucket"]), ("MATERIALS_BUCKET", names["MaterialsBucket"])):
+                       ("UPLOADS_BUCKET", names["UploadsBucket"]), ("MATERIALS_BUCKET", names["MaterialsBucket"]),
+                       ("IMAGE_LINKS", "cloudfront"), ("IMAGE_ORIGIN", SITE), ("IMAGE_KEY_PAIR_ID", keys.key_id),
+                       ("IMAGE_KEY_SECRET", "image-key")):
         monkeypatch.setenv(var, value)
     reset_clients()
     try:
-        return {"post": storage.presigned_post("uploads/app-1/id_card/img-1", "image/jpeg", 204800, 300)["url"],
-                "image": storage.material_url("materials/app-1/id_card/img-1.jpg"),
-                "sample": storage.sample_url("id_card.png"), "uploads": names["UploadsBucket"],
-                "materials": names["MaterialsBucket"]}
+        with mock_aws():
+            import boto3
+
+            boto3.client("secretsmanager", region_name=region).create_secret(Name="image-key", SecretString=keys.private_pem)
+            return {"post": storage.presigned_post("uploads/app-1/id_card/img-1", "image/jpeg", 204800, 300)["url"],
+                    "image": storage.material_url("materials/app-1/id_card/img-1.jpg"),
+                    "thumbnail": storage.thumbnail_url("materials/app-1/id_card/img-1.jpg"),
+                    "sample": storage.sample_url("id_card.png"), "uploads": names["UploadsBucket"],
+                    "materials": names["MaterialsBucket"]}
     finally:
         reset_clients()
 
@@ -75,7 +87,7 @@ def probe(chromium, csp: str, img: list[str], connect: list[str]) -> tuple[set[s
 
     def serve(route):
         url = route.request.url
-        if url.startswith(SITE + "/"):
+        if url.startswith(SITE + "/") and url[len(SITE):] in files:
             kind, body = files[url[len(SITE):]]
             return route.fulfill(status=200, body=body, headers={"Content-Type": kind, "Content-Security-Policy": csp})
         reached.add(url)
@@ -109,8 +121,10 @@ def test_urls_signed_in_each_region_load_under_the_policy_the_template_renders_t
     assert urls["post"] == f"https://{urls['uploads']}.s3.{region}.{suffix}/"
     path_style = f"https://s3.{region}.{suffix}/{urls['uploads']}"
     # When the page loads the images and POSTs the upload, and tries what the policy must not allow
-    allowed_img, allowed_connect = [urls["image"], urls["sample"]], [urls["post"]]
-    refused_img = [urls["post"] + "x.jpg", "data:image/png;base64,iVBORw0KGgo="]
+    assert all(urls[k].startswith(f"{SITE}/") for k in ("image", "thumbnail", "sample"))  # the site's own origin
+    allowed_img, allowed_connect = [urls["image"], urls["thumbnail"], urls["sample"]], [urls["post"]]
+    refused_img = [urls["post"] + "x.jpg", "data:image/png;base64,iVBORw0KGgo=",
+                   f"https://{urls['materials']}.s3.{region}.{suffix}/materials/app-1/id_card/img-1.jpg"]
     refused_connect = [path_style, f"https://{urls['materials']}.s3.{region}.{suffix}/",
                        f"https://other-bucket.s3.{region}.{suffix}/"]
     reached, violations = probe(chromium, csp, allowed_img + refused_img, allowed_connect + refused_connect)
@@ -120,6 +134,7 @@ def test_urls_signed_in_each_region_load_under_the_policy_the_template_renders_t
     blocked = {v["blocked"]: v["directive"] for v in violations}
     assert {u: blocked.get(u) for u in refused_connect} == dict.fromkeys(refused_connect, "connect-src")
     assert blocked.get(refused_img[0]) == "img-src" and blocked.get("data") == "img-src"
+    assert blocked.get(refused_img[2]) == "img-src"  # the materials bucket itself: images come from the site
     assert not reached & set(refused_img + refused_connect)
 
 
@@ -147,7 +162,7 @@ def test_the_local_policy_is_the_templates_with_moto_in_the_buckets_places(stack
             else:
                 expected.append(source)
         assert theirs[name] == expected, name
-    assert sorted(moved) == sorted([stack.name("MaterialsBucket"), stack.name("UploadsBucket")])
+    assert moved == [stack.name("UploadsBucket")]  # the upload's POST; images are the site's own (local.cdn)
     assert all(ACCOUNT_ID in b for b in moved)
     # The stack serves it on the site's files and config.json (what CloudFront serves), not on the API.
     for path in ("/", "/review.html", "/office.html", "/js/candidate.js", "/favicon.svg", "/config.json"):

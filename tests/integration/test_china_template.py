@@ -69,9 +69,13 @@ def test_no_cognito_and_the_issuer_is_required(template, cfn):
 
 def test_the_site_is_read_through_an_origin_access_identity_on_the_operators_domain(cfn):
     config = cfn["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
-    (origin,) = config["Origins"]
-    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": {
-        "Fn::Sub": "origin-access-identity/cloudfront/${WebOriginAccessIdentity}"}}
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert set(origins) == {"web", "materials"}
+    for origin, identity in (("web", "WebOriginAccessIdentity"), ("materials", "MaterialsOriginAccessIdentity")):
+        assert "OriginAccessControlId" not in origins[origin]
+        assert origins[origin]["S3OriginConfig"] == {"OriginAccessIdentity": {
+            "Fn::Sub": f"origin-access-identity/cloudfront/${{{identity}}}"}}
+    assert not [lid for lid, r in cfn["Resources"].items() if r["Type"] == "AWS::CloudFront::OriginAccessControl"]
     assert config["Aliases"] == [{"Ref": "WebDomain"}]
     assert config["ViewerCertificate"]["IamCertificateId"] == {"Ref": "WebCertificateId"}
     read = [s for s in cfn["Resources"]["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
@@ -79,6 +83,16 @@ def test_the_site_is_read_through_an_origin_access_identity_on_the_operators_dom
     assert read == [{"Sid": "CloudFrontReadsTheSite", "Effect": "Allow", "Action": "s3:GetObject",
                      "Principal": {"CanonicalUser": {"Fn::GetAtt": ["WebOriginAccessIdentity", "S3CanonicalUserId"]}},
                      "Resource": {"Fn::Sub": "${WebBucket.Arn}/*"}}]
+    # image links: still signed by the key group (CloudFront in China has signed URLs), read by the identity
+    (images,) = [s for s in cfn["Resources"]["MaterialsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+                 if s.get("Sid") == "CloudFrontReadsImages"]
+    assert images["Principal"] == {"CanonicalUser": {"Fn::GetAtt": ["MaterialsOriginAccessIdentity", "S3CanonicalUserId"]}}
+    assert "Condition" not in images
+    (signed,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "materials/*"]
+    assert signed["TrustedKeyGroups"] == [{"Ref": "ImageKeyGroup"}]
+    env = cfn["Resources"]["StatusFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["IMAGE_LINKS"] == "cloudfront"
+    assert env["IMAGE_ORIGIN"] == {"Fn::If": ["HasWebOrigin", {"Ref": "WebOrigin"}, {"Fn::Sub": "https://${WebDomain}"}]}
     # links, CORS and the status messages name the operator's domain, never the distribution's
     assert "WebDistribution.DomainName" not in json.dumps(cfn)
     uploads = cfn["Resources"]["UploadsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"]

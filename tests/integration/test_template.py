@@ -92,6 +92,15 @@ def of_type(cfn: dict, kind: str) -> dict:
     return {lid: r for lid, r in cfn["Resources"].items() if r["Type"] == kind}
 
 
+# The custom resource's function (the image links' key pair, run by CloudFormation on a deploy): no
+# handler of the application's; test_image_links_* check it.
+CUSTOM_RESOURCE_FUNCTIONS = {"ImageKeysFunction"}
+
+
+def app_functions(cfn: dict) -> dict:
+    return {lid: r for lid, r in of_type(cfn, "AWS::Lambda::Function").items() if lid not in CUSTOM_RESOURCE_FUNCTIONS}
+
+
 # Cognito user pools and CloudFront's origin access control do not exist in the China and GovCloud
 # partitions (README "Deploy to AWS"): the template is linted for every other region.
 COMMERCIAL = [r for r in REGIONS if not r.startswith(("cn-", "us-gov-"))]
@@ -106,11 +115,11 @@ def test_cfn_lint_finds_no_errors_and_no_warnings(text):
 def test_transforms_to_the_expected_resources(cfn):
     assert {"HttpApi", "AppTable", "UploadsBucket", "MaterialsBucket", "UploadQueue", "UploadDeadLetterQueue",
             "UploadQueuePolicy", *HANDLERS} <= set(cfn["Resources"])
-    assert set(of_type(cfn, "AWS::Lambda::Function")) == set(HANDLERS)
+    assert set(app_functions(cfn)) == set(HANDLERS)
 
 
 def test_functions_share_one_code_uri_with_dotted_handlers_on_arm64(cfn):
-    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+    for name, function in app_functions(cfn).items():
         props = function["Properties"]
         assert props["Handler"] == HANDLERS[name]
         assert props["Code"] == {"S3Bucket": "artifacts", "S3Key": "functions.zip"}
@@ -120,7 +129,7 @@ def test_functions_share_one_code_uri_with_dotted_handlers_on_arm64(cfn):
 
 
 def test_every_function_gets_the_environment(cfn, resources):
-    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+    for name, function in app_functions(cfn).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TABLE_NAME"] == {"Ref": "AppTable"}
         assert env["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
@@ -135,15 +144,20 @@ def test_every_function_gets_the_environment(cfn, resources):
     assert resources["AppTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "ttl"
 
 
-def test_pillow_layer_is_attached_only_to_process_image_and_the_ocr_layer_to_precheck(cfn, resources):
+def test_pillow_layer_is_attached_only_to_process_image_the_ocr_layer_to_precheck_signing_to_status_and_review(cfn, resources):
     layers = {lid.rstrip("0123456789abcdef"): lid for lid in of_type(cfn, "AWS::Lambda::LayerVersion")}
-    assert set(layers) == {"DependenciesLayer", "PillowLayer", "OcrLayer"}
-    attached = {name: f["Properties"]["Layers"] for name, f in of_type(cfn, "AWS::Lambda::Function").items()}
+    assert set(layers) == {"DependenciesLayer", "PillowLayer", "SigningLayer", "OcrLayer"}
+    attached = {name: f["Properties"]["Layers"] for name, f in app_functions(cfn).items()}
     pillow, ocr = {"Ref": layers["PillowLayer"]}, {"Ref": layers["OcrLayer"]}
     assert {name for name, refs in attached.items() if pillow in refs} == {"ProcessImageFunction", "PrecheckFunction"}
     assert {name for name, refs in attached.items() if ocr in refs} == {"PrecheckFunction"}
     assert attached["ProcessImageFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow]
     assert attached["PrecheckFunction"] == [{"Ref": layers["DependenciesLayer"]}, pillow, ocr]
+    # cryptography only where image links are signed
+    signing = {"Ref": layers["SigningLayer"]}
+    assert {name for name, refs in attached.items() if signing in refs} == {"StatusFunction", "ReviewFunction"}
+    assert attached["StatusFunction"] == [{"Ref": layers["DependenciesLayer"]}, signing]
+    assert resources["SigningLayer"]["Properties"]["ContentUri"] == "layers/signing/"
     assert resources["PillowLayer"]["Properties"]["ContentUri"] == "layers/pillow/"
     assert resources["OcrLayer"]["Properties"]["ContentUri"] == "layers/ocr/"
 
@@ -151,11 +165,11 @@ def test_pillow_layer_is_attached_only_to_process_image_and_the_ocr_layer_to_pre
 def test_everything_is_built_by_the_deploy_makefile_for_arm64(cfn, resources):
     """deploy/Makefile compiles .pyc with Python 3.12 and installs the layers --no-deps (test_build)."""
     built = {lid: r for lid, r in resources.items() if r["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")}
-    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer", "OcrLayer"}
+    assert set(built) == {*HANDLERS, "DependenciesLayer", "PillowLayer", "SigningLayer", "OcrLayer"}
     for lid, resource in built.items():
         assert {k: resource["Metadata"][k] for k in ("BuildMethod", "BuildArchitecture", "ContextPath")} == {
             "BuildMethod": "makefile", "BuildArchitecture": "arm64", "ContextPath": "deploy"}, lid
-    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+    for name, function in app_functions(cfn).items():
         layers = function["Properties"]["Layers"]
         assert layers[0] == {"Ref": next(lid for lid in cfn["Resources"] if lid.startswith("DependenciesLayer"))}, name
 
@@ -222,7 +236,9 @@ def test_buckets_are_private_encrypted_retained_and_tls_only(resources, bucket):
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
     (policy,) = [r for r in resources.values()
                  if r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] == {"Ref": bucket}]
-    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    # the TLS-only statement first; the materials bucket's second lets the distribution read (test_image_links_*)
+    deny, *others = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert [o["Sid"] for o in others] == (["CloudFrontReadsImages"] if bucket == "MaterialsBucket" else [])
     assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert deny["Resource"] == [{"Fn::GetAtt": [bucket, "Arn"]}, {"Fn::Sub": f"${{{bucket}.Arn}}/*"}]
@@ -346,7 +362,7 @@ def test_no_function_holds_an_aws_managed_policy_and_every_read_names_its_arn(cf
     roles = of_type(cfn, "AWS::IAM::Role")
     assert not [lid for lid, r in roles.items() if r["Properties"].get("ManagedPolicyArns")]
     assert not of_type(cfn, "AWS::IAM::ManagedPolicy")
-    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+    for name, function in app_functions(cfn).items():
         assert function["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
         assert roles[f"{name}Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
@@ -377,7 +393,8 @@ def test_what_holds_data_outlives_the_stack(cfn, resources):
     kept = [lid for lid, r in resources.items() if r["Type"] in ("AWS::DynamoDB::Table", "AWS::S3::Bucket",
                                                                   "AWS::Logs::LogGroup", "AWS::Cognito::UserPool")]
     assert {"AppTable", "UploadsBucket", "MaterialsBucket", "WebBucket", "HttpApiAccessLogs", "UserPool"} <= set(kept)
-    assert len([lid for lid in kept if resources[lid]["Type"] == "AWS::Logs::LogGroup"]) == len(HANDLERS) + 1
+    # one per function (the key pair's custom resource's too) and the API's access log
+    assert len([lid for lid in kept if resources[lid]["Type"] == "AWS::Logs::LogGroup"]) == len(HANDLERS) + 2
     for lid in kept:
         assert resources[lid]["DeletionPolicy"] in ("Retain", "RetainExceptOnCreate"), lid
         assert resources[lid]["UpdateReplacePolicy"] == "Retain", lid
@@ -471,7 +488,7 @@ def test_api_is_throttled_per_route_from_parameters(cfn):
 
 
 def test_every_function_has_a_concurrency_cap_and_its_own_log_group_with_retention(cfn):
-    for name, function in of_type(cfn, "AWS::Lambda::Function").items():
+    for name, function in app_functions(cfn).items():
         props = function["Properties"]
         assert props["ReservedConcurrentExecutions"]["Fn::If"][0] == "Reserve", name
         assert default_of(cfn, props["ReservedConcurrentExecutions"]["Fn::If"][1]) > 0, name
@@ -541,7 +558,7 @@ def test_the_registration_system_gets_client_credentials_with_only_the_registrar
 
 def test_who_the_caller_is_comes_from_the_claims_the_deployment_names(cfn, cfn_own_issuer):
     # The pool: Cognito's claim names, MFA enforced by the pool itself
-    for function in of_type(cfn, "AWS::Lambda::Function").values():
+    for function in app_functions(cfn).values():
         env = function["Properties"]["Environment"]["Variables"]
         assert env["GROUPS_CLAIM"] == {"Fn::If": ["CreateUserPool", "cognito:groups", {"Ref": "JwtGroupsClaim"}]}
         assert env["SITE_CLAIM"] == {"Fn::If": ["CreateUserPool", "custom:site", {"Ref": "JwtSiteClaim"}]}
@@ -572,7 +589,8 @@ def test_with_an_issuer_of_its_own_the_stack_creates_no_pool(template):
 def test_the_site_is_a_private_bucket_behind_cloudfront_https_only(cfn):
     (distribution,) = of_type(cfn, "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]
-    (origin,) = config["Origins"]
+    origin, _materials = config["Origins"]  # the second: image links (test_image_links_*)
+    assert origin["Id"] == config["DefaultCacheBehavior"]["TargetOriginId"] == "web"
     assert origin["DomainName"] == {"Fn::GetAtt": ["WebBucket", "RegionalDomainName"]}
     assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["WebOriginAccessControl", "Id"]}
     behaviour = config["DefaultCacheBehavior"]
@@ -614,9 +632,10 @@ def test_the_content_security_policy_allows_exactly_the_page_its_api_buckets_and
     d = csp(cfn)
     assert d["default-src"] == ["'none'"] and d["object-src"] == ["'none'"] and d["frame-ancestors"] == ["'none'"]
     assert d["script-src"] == ["'self'", "'wasm-unsafe-eval'"] and d["style-src"] == ["'self'"]
-    # each bucket's own (virtual-hosted) origin, as core.storage signs: test_csp.py loads signed URLs under it
+    # the upload bucket's own (virtual-hosted) origin, as core.storage signs: test_csp.py loads signed URLs
+    # under it; images come from the site's own distribution (core.image_links), blob: the chosen photo's preview
     bucket = "https://${BucketPrefix}-%s-${AWS::AccountId}-${AWS::Region}.s3.${AWS::Region}.${AWS::URLSuffix}"
-    assert d["img-src"] == ["'self'", "blob:", bucket % "materials"]  # blob: the chosen photo's preview
+    assert d["img-src"] == ["'self'", "blob:"]
     assert d["connect-src"] == ["'self'", "${Api}", bucket % "uploads", "${Auth}"]
     # Same names as the buckets' own (the CSP names them by string: a reference would be a cycle).
     names = {b: cfn["Resources"][b]["Properties"]["BucketName"]["Fn::Sub"] for b in ("UploadsBucket", "MaterialsBucket")}
@@ -723,3 +742,83 @@ def test_notify_can_only_text_and_knows_the_rate_the_link_and_its_queue(cfn, tem
     assert cfn["Resources"]["StatusFunction"]["Properties"]["Environment"]["Variables"]["WEB_URL"] == env["WEB_URL"]
     rate = template["Parameters"]["SmsPerSecond"]
     assert (rate["Type"], rate["Default"], rate["MinValue"]) == ("Number", 20, 1)
+
+
+# ---------------------------------------------------------------- image links (core.image_links)
+
+def test_image_links_are_the_distributions_own_signed_by_its_key_group(cfn):
+    (distribution,) = of_type(cfn, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (materials,) = [o for o in config["Origins"] if o["Id"] == "materials"]
+    assert materials["DomainName"] == {"Fn::GetAtt": ["MaterialsBucket", "RegionalDomainName"]}
+    assert materials["OriginAccessControlId"] == {"Fn::GetAtt": ["MaterialsOriginAccessControl", "Id"]}
+    oac = cfn["Resources"]["MaterialsOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == ("s3", "always", "sigv4")
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviours) == {"materials/*", "samples/*"}
+    signed, public = behaviours["materials/*"], behaviours["samples/*"]
+    assert signed["TrustedKeyGroups"] == [{"Ref": "ImageKeyGroup"}] and "TrustedKeyGroups" not in public
+    for behaviour in (signed, public):
+        assert behaviour["TargetOriginId"] == "materials"
+        assert behaviour["ViewerProtocolPolicy"] == "https-only"
+        assert behaviour["AllowedMethods"] == behaviour["CachedMethods"] == ["GET", "HEAD"]
+        assert behaviour["CachePolicyId"] == {"Ref": "ImageCachePolicy"}
+    group = cfn["Resources"]["ImageKeyGroup"]["Properties"]["KeyGroupConfig"]
+    assert group["Items"] == [{"Ref": "ImagePublicKey"}]
+    key = cfn["Resources"]["ImagePublicKey"]["Properties"]["PublicKeyConfig"]
+    assert key["EncodedKey"] == {"Fn::GetAtt": ["ImageSigningKey", "PublicKeyPem"]}
+    # the signature never splits the cache; the object's Cache-Control decides (no default, no minimum)
+    policy = cfn["Resources"]["ImageCachePolicy"]["Properties"]["CachePolicyConfig"]
+    keyed = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    assert keyed["HeadersConfig"] == {"HeaderBehavior": "none"} and keyed["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert (policy["MinTTL"], policy["DefaultTTL"]) == (0, 0) and policy["MaxTTL"] >= 31536000
+
+
+def test_image_links_only_the_distribution_reads_the_materials_bucket_and_only_images(cfn):
+    statements_ = cfn["Resources"]["MaterialsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements_ if s["Effect"] == "Allow"]
+    (read,) = allows
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"} and read["Action"] == "s3:GetObject"
+    assert read["Resource"] == [{"Fn::Sub": "${MaterialsBucket.Arn}/materials/*"}, {"Fn::Sub": "${MaterialsBucket.Arn}/samples/*"}]
+    assert read["Condition"] == {"StringEquals": {"aws:SourceArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${WebDistribution}"}}}
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements_)
+
+
+def test_image_links_key_pair_is_made_by_a_least_privilege_custom_resource(cfn):
+    resources = cfn["Resources"]
+    assert resources["ImageSigningKey"]["Type"] == "Custom::ImageSigningKey"
+    assert resources["ImageSigningKey"]["Properties"] == {"ServiceToken": {"Fn::GetAtt": ["ImageKeysFunction", "Arn"]},
+                                                          "SecretId": {"Ref": "ImageSigningKeySecret"}}
+    function = resources["ImageKeysFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["ImageKeysFunctionRole", "Arn"]}
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "ImageKeysLogs"}}
+    assert resources["ImageKeysLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert function["Architectures"] == ["arm64"] and function["Runtime"] == "python3.12"
+    assert [ref["Ref"].rstrip("0123456789abcdef") for ref in function["Layers"]] == ["DependenciesLayer", "SigningLayer"]
+    granted = {(a, json.dumps(r)) for s in statements(cfn, "ImageKeysFunction") for a in as_list(s["Action"])
+               for r in as_list(s.get("Resource", []))}
+    secret, logs = json.dumps({"Ref": "ImageSigningKeySecret"}), json.dumps({"Fn::GetAtt": ["ImageKeysLogs", "Arn"]})
+    assert granted == {("secretsmanager:GetSecretValue", secret), ("secretsmanager:PutSecretValue", secret),
+                       ("logs:CreateLogStream", logs), ("logs:PutLogEvents", logs)}
+
+
+def test_image_links_only_the_signing_functions_read_the_key_and_all_link_from_the_distribution(cfn):
+    secret = json.dumps({"Ref": "ImageSigningKeySecret"})
+    readers = set()
+    for name in app_functions(cfn):
+        for statement in statements(cfn, name):
+            actions = as_list(statement["Action"])
+            if any(a.startswith("secretsmanager:") for a in actions) and json.dumps(statement["Resource"]) == secret:
+                assert actions == ["secretsmanager:GetSecretValue"], name
+                readers.add(name)
+    assert readers == {"StatusFunction", "ReviewFunction"}
+    origin = {"Fn::If": ["HasWebOrigin", {"Ref": "WebOrigin"}, {"Fn::Sub": "https://${WebDistribution.DomainName}"}]}
+    for name in ("StatusFunction", "ReviewFunction", "SeasonFunction"):
+        env = cfn["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert (env["IMAGE_LINKS"], env["IMAGE_ORIGIN"]) == ("cloudfront", origin), name
+        if name in readers:
+            assert env["IMAGE_KEY_PAIR_ID"] == {"Ref": "ImagePublicKey"}
+            assert env["IMAGE_KEY_SECRET"] == {"Ref": "ImageSigningKeySecret"}
+        assert (env["THUMBNAIL_URL_WINDOW_SECONDS"], env["PICTURE_URL_WINDOW_SECONDS"]) == ("604800", "86400")
