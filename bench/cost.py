@@ -16,8 +16,9 @@ findings are one more change seen (a 200 and the page); while a look is idle the
 (page, status, poll). Each open shows every image's thumbnail; a link stays the same through its window
 and the browser keeps what it fetched, so thumbnails are downloaded once per window the opens fall in
 (``view_windows``). Each reviewer level opens the application once (the thumbnails) and every image once
-at full size; the queue shows no pictures. The image links are S3 presigned URLs today; IMAGE_LINKS
-switches the model to CloudFront signed URLs (LINKS: their windows and what a download costs).
+at full size; the queue shows no pictures. The image links are what template.yaml deploys (StatusFunction's
+IMAGE_LINKS: CloudFront signed URLs, thumbnails' the same for 7 days, pictures' for a day; LINKS has their
+windows from the template and what a download costs); the other kind is priced beside it.
 """
 
 from __future__ import annotations
@@ -51,11 +52,23 @@ PRICES = {
 # apart), an origin request: with the cache policy's minimum TTL at 0 CloudFront does not keep a private
 # object, and above 0 it keeps it only that long (CloudFront API reference, CachePolicyConfig), so every
 # viewer request is counted as reaching S3 (one S3 GET; no credit for the edge cache).
-LINKS = {
-    "s3-presigned": {"thumbnail_window_hours": 1, "picture_window_hours": 1, "cloudfront": False},
-    "cloudfront-signed": {"thumbnail_window_hours": 7 * 24, "picture_window_hours": 24, "cloudfront": True},
-}
-IMAGE_LINKS = "s3-presigned"  # the switch: "cloudfront-signed" once core.storage signs CloudFront URLs
+def _links() -> tuple[dict, str]:
+    """Both kinds with their windows as template.yaml configures them, and the kind the deployed
+    functions hand out (StatusFunction's IMAGE_LINKS): the model follows what deploys."""
+    env = stack().functions["StatusFunction"].environment
+    hours = {k: int(env.get(k, default)) / 3600 for k, default in (
+        ("VIEW_URL_WINDOW_SECONDS", "3600"), ("THUMBNAIL_URL_WINDOW_SECONDS", "604800"),
+        ("PICTURE_URL_WINDOW_SECONDS", "86400"))}
+    kinds = {
+        "s3-presigned": {"thumbnail_window_hours": hours["VIEW_URL_WINDOW_SECONDS"],
+                         "picture_window_hours": hours["VIEW_URL_WINDOW_SECONDS"], "cloudfront": False},
+        "cloudfront-signed": {"thumbnail_window_hours": hours["THUMBNAIL_URL_WINDOW_SECONDS"],
+                              "picture_window_hours": hours["PICTURE_URL_WINDOW_SECONDS"], "cloudfront": True},
+    }
+    return kinds, "cloudfront-signed" if env.get("IMAGE_LINKS", "s3") == "cloudfront" else "s3-presigned"
+
+
+LINKS, IMAGE_LINKS = _links()
 ASSUMPTIONS = {
     "candidates": 1_000_000,
     "season_months": 3,  # watermarked images and table items kept for a season
@@ -303,7 +316,7 @@ def run(journey: dict) -> tuple[list[Row], dict]:
     alt = model(journey, other)["total_per_candidate"]
     rows.append(Row(f"5 the same with {other} links", f"${alt:.5f}", f"${least:.5f}", ratio(alt, least), unit="USD",
                     note=f"thumbnail links the same for {LINKS[other]['thumbnail_window_hours']} h, pictures' for "
-                    f"{LINKS[other]['picture_window_hours']} h; IMAGE_LINKS in bench/cost.py switches the model"))
+                    f"{LINKS[other]['picture_window_hours']} h; IMAGE_LINKS in template.yaml decides"))
     return rows, detail
 
 

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from bench import cost
+from bench.common import stack
 
 JOURNEY = """
 import json, sys
@@ -89,3 +90,12 @@ def test_the_switch_prices_cloudfront_downloads_with_an_origin_get_each(journey)
     assert cloudfront["per_candidate"]["CloudFront: image views (requests, origin GETs)"] == pytest.approx(
         views * (p["cloudfront_https_request"] + p["s3_get"]))
     assert cloudfront["floor"]["total"] == s3["floor"]["total"]  # the floor does not depend on the switch
+
+
+def test_the_model_prices_the_links_the_template_deploys():
+    # StatusFunction hands out CloudFront signed links (IMAGE_LINKS), thumbnails' windows a week, pictures' a day
+    env = stack().functions["StatusFunction"].environment
+    assert env["IMAGE_LINKS"] == "cloudfront" and cost.IMAGE_LINKS == "cloudfront-signed"
+    kind = cost.LINKS["cloudfront-signed"]
+    assert (kind["thumbnail_window_hours"], kind["picture_window_hours"]) == (
+        int(env["THUMBNAIL_URL_WINDOW_SECONDS"]) / 3600, int(env["PICTURE_URL_WINDOW_SECONDS"]) / 3600)
