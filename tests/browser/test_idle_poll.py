@@ -22,13 +22,25 @@ def test_an_idle_look_polls_twice_then_waits_for_the_tab_to_come_back(browser_se
     register(stack, app_id, candidate)
     me = browser_session()
     me.page.clock.install()
+    # Counted in the page, as fetch is called (a poll's timer calls fetch before it awaits anything, so once
+    # the clock has moved the count is final) and as each answer is in: the clock moves on only once the
+    # poll has handled its answer, which is when it schedules the next one (under load an answer can come
+    # after the test's next move of the clock, and its schedule would then replace what that move did).
+    me.page.add_init_script(f"""(() => {{
+      const fetch = window.fetch; window.__statusPolls = 0; window.__statusAnswers = 0;
+      window.fetch = function (input, init) {{
+        const url = String(typeof input === 'string' ? input : input.url).split('?')[0];
+        if (!url.endsWith('/applications/{app_id}/status')) return fetch.apply(this, arguments);
+        window.__statusPolls += 1;
+        return fetch.apply(this, arguments).finally(() => {{ window.__statusAnswers += 1; }});
+      }};
+    }})();""")
     open_with_token(me, stack.url, stack.token(candidate, ["candidate"]), f"/#/app/{app_id}")
     page = CandidatePage(me, stack.url)
     expect(me.page.locator("section.material").first).to_be_visible()
 
     def polls() -> int:
-        me.page.evaluate("0")  # lets Playwright's sync API hand the requests to the route that records them
-        return sum(1 for url in me.urls if url.split("?")[0].endswith(f"/applications/{app_id}/status"))
+        return me.page.evaluate("window.__statusPolls")
 
     def seconds_until(count: int) -> int:
         """The page's clock moved a second at a time until its `count`-th status request: how many."""
@@ -41,6 +53,7 @@ def test_an_idle_look_polls_twice_then_waits_for_the_tab_to_come_back(browser_se
 
         wait_for(tick, f"status request {count}", timeout=120)
         assert polls() == count
+        wait_for(lambda: me.page.evaluate("window.__statusAnswers") == count, f"status answer {count}", timeout=60)
         return moved[0]
 
     me.page.clock.pause_at(me.page.evaluate("Date.now()") / 1000)  # from here only the test moves the page's time (s)
