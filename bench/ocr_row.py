@@ -165,22 +165,29 @@ def local_rows(poll_s: float = 0.1, deadline_s: float = 120.0) -> tuple[list[Row
     with child_stack(name="bench-precheck") as (url, _log):
         client = Client(url)
         registrar = client.registrar()
+        registered: dict[str, str] = {}  # one application per person and exam year (as the season allows)
         for n, (app, item) in enumerate(items):
-            app_id, who = f"bench-pre-{os.getpid()}-{n}", f"bench-pre-{os.getpid()}-{n}"
-            body = {"candidateId": who, "candidateName": app.registration.name, "idNumber": app.registration.id_number,
-                    # region 31 asks a candidate from elsewhere for a residence permit: every checked slot
-                    "householdRegion": "11", "region": "31", "site": "3101", "category": "临床执业医师", "examYear": 2026}
-            client.request("PUT", f"{url}/applications/{app_id}", json=body, headers=registrar).raise_for_status()
+            who = f"bench-pre-{os.getpid()}-{app.registration.id_number}"
+            app_id = registered.get(who)
+            if app_id is None:
+                app_id = registered[who] = f"bench-pre-{os.getpid()}-{n}"
+                body = {"candidateId": who, "candidateName": app.registration.name,
+                        "idNumber": app.registration.id_number,
+                        # region 31 asks a candidate from elsewhere for a residence permit: every checked slot
+                        "householdRegion": "11", "region": "31", "site": "3101", "category": "临床执业医师",
+                        "examYear": 2026}
+                client.request("PUT", f"{url}/applications/{app_id}", json=body, headers=registrar).raise_for_status()
             auth = client.auth(who, ["candidate"])
-            reserved = client.request("POST", f"{url}/applications/{app_id}/materials/{item.slot}/images", headers=auth,
-                                      json={"contentType": "image/jpeg"}).json()["upload"]
+            reservation = client.request("POST", f"{url}/applications/{app_id}/materials/{item.slot}/images",
+                                         headers=auth, json={"contentType": "image/jpeg"}).json()
+            reserved, image_id = reservation["upload"], reservation["imageId"]
             started = time.perf_counter()
             client.request("POST", reserved["url"], data=reserved["fields"],
                            files={"file": ("photo.jpg", item.upload(), "image/jpeg")}).raise_for_status()
             seen_submitted = None
             while time.perf_counter() - started < deadline_s:
                 page = client.request("GET", f"{url}/applications/{app_id}", headers=auth).json()
-                image = next((i for m in page["materials"] for i in m["images"]), None) or {}
+                image = next((i for m in page["materials"] for i in m["images"] if i["imageId"] == image_id), None) or {}
                 if seen_submitted is None and image.get("status") == "SUBMITTED":
                     seen_submitted = time.perf_counter() - started
                 if (image.get("checks") or {}).get("state") == "DONE":
